@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Helpers shared by the ptscope selftests. */
+#ifndef PTSCOPE_TEST_H
+#define PTSCOPE_TEST_H
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include <ptscope.h>
+
+/* ioctl() as -errno or 0, for EXPECT_EQ(-EINVAL, ...). */
+static inline int ptscope_ioctl(int fd, unsigned long cmd, void *arg)
+{
+	return ioctl(fd, cmd, arg) ? -errno : 0;
+}
+
+/* Read the value of "key value" from a small text file; -1 if absent. */
+static inline int read_keyed_line(const char *path, const char *key,
+				  char *val, size_t len)
+{
+	char line[256];
+	size_t klen = strlen(key);
+	FILE *f = fopen(path, "r");
+	int ret = -1;
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		if (!strncmp(line, key, klen) && line[klen] == ' ') {
+			snprintf(val, len, "%s", line + klen + 1);
+			val[strcspn(val, "\n")] = 0;
+			ret = 0;
+			break;
+		}
+	}
+	fclose(f);
+	return ret;
+}
+
+#endif /* PTSCOPE_TEST_H */

@@ -1,0 +1,148 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The module is loaded and answers PTSCOPE_IOC_VERSION; the argument checks
+ * refuse what the uapi says they refuse.
+ */
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+
+#include "kselftest_harness.h"
+#include "ptscope_test.h"
+
+FIXTURE(dev) {
+	int fd;
+	struct ptscope_version v;
+};
+
+FIXTURE_SETUP(dev)
+{
+	self->fd = open(PTSCOPE_DEVICE, O_RDONLY);
+	ASSERT_LE(0, self->fd) {
+		TH_LOG("open %s: %s (is the module loaded?)", PTSCOPE_DEVICE,
+		       strerror(errno));
+	}
+	memset(&self->v, 0, sizeof(self->v));
+	self->v.size = sizeof(self->v);
+}
+
+FIXTURE_TEARDOWN(dev)
+{
+	close(self->fd);
+}
+
+TEST(module_is_loaded)
+{
+	struct stat st;
+
+	ASSERT_EQ(0, stat("/sys/module/ptscope", &st));
+	ASSERT_EQ(0, stat(PTSCOPE_DEVICE, &st));
+	EXPECT_TRUE(S_ISCHR(st.st_mode));
+	ASSERT_EQ(0, stat(PTSCOPE_PROC_DIR "/version", &st));
+}
+
+TEST_F(dev, version_answers)
+{
+	char abi[256], expect[32], release[256], sysrel[256] = "";
+	FILE *f;
+	struct utsname uts;
+
+	ASSERT_EQ(0, ptscope_ioctl(self->fd, PTSCOPE_IOC_VERSION, &self->v));
+	EXPECT_EQ(PTSCOPE_ABI_MAJOR, self->v.abi_major);
+	EXPECT_EQ(PTSCOPE_ABI_MINOR, self->v.abi_minor);
+	EXPECT_TRUE(self->v.features & PTSCOPE_FEAT_VERSION);
+	EXPECT_EQ(sizeof(self->v), self->v.size);
+
+	/* The oracle for "kernel" is uname(2); for the rest, /proc/ptscope. */
+	ASSERT_EQ(0, uname(&uts));
+	EXPECT_STREQ(uts.release, self->v.kernel);
+	ASSERT_EQ(0, read_keyed_line(PTSCOPE_PROC_DIR "/version", "abi", abi,
+				     sizeof(abi)));
+	snprintf(expect, sizeof(expect), "%u.%u", self->v.abi_major,
+		 self->v.abi_minor);
+	EXPECT_STREQ(expect, abi);
+	ASSERT_EQ(0, read_keyed_line(PTSCOPE_PROC_DIR "/version", "release",
+				     release, sizeof(release)));
+	EXPECT_STREQ(release, self->v.release);
+
+	/* MODULE_VERSION() is what modinfo and sysfs show. */
+	f = fopen("/sys/module/ptscope/version", "r");
+	ASSERT_NE(NULL, f);
+	ASSERT_NE(NULL, fgets(sysrel, sizeof(sysrel), f));
+	fclose(f);
+	sysrel[strcspn(sysrel, "\n")] = 0;
+	EXPECT_STREQ(release, sysrel);
+}
+
+TEST_F(dev, unknown_command_is_enotty)
+{
+	unsigned long cmds[] = {
+		_IOWR(PTSCOPE_IOC_MAGIC, 0x7f, struct ptscope_version),
+		_IOWR('x', 0x00, struct ptscope_version),
+		_IOR(PTSCOPE_IOC_MAGIC, 0x00, struct ptscope_version),
+		_IOW(PTSCOPE_IOC_MAGIC, 0x00, struct ptscope_version),
+		_IO(PTSCOPE_IOC_MAGIC, 0x00),
+		0,
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
+		EXPECT_EQ(-ENOTTY, ptscope_ioctl(self->fd, cmds[i], &self->v)) {
+			TH_LOG("command 0x%lx", cmds[i]);
+		}
+}
+
+TEST_F(dev, bad_size_is_einval)
+{
+	__u64 sizes[] = { 0, 8, 16, PTSCOPE_VERSION_SIZE_VER0 - 1,
+			  4096 + 1, ~0ULL };
+	size_t i;
+
+	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		self->v.size = sizes[i];
+		EXPECT_EQ(-EINVAL, ptscope_ioctl(self->fd, PTSCOPE_IOC_VERSION,
+						 &self->v)) {
+			TH_LOG("size %llu", (unsigned long long)sizes[i]);
+		}
+	}
+}
+
+TEST_F(dev, larger_struct_with_zero_tail_is_accepted)
+{
+	struct {
+		struct ptscope_version v;
+		__u64 future[4];
+	} big;
+
+	memset(&big, 0, sizeof(big));
+	big.v.size = sizeof(big);
+	ASSERT_EQ(0, ptscope_ioctl(self->fd, PTSCOPE_IOC_VERSION, &big));
+	EXPECT_EQ(PTSCOPE_ABI_MAJOR, big.v.abi_major);
+	/* The module writes back no more than it knows. */
+	EXPECT_EQ(0, big.future[0] | big.future[3]);
+
+	big.future[2] = 1;
+	EXPECT_EQ(-E2BIG, ptscope_ioctl(self->fd, PTSCOPE_IOC_VERSION, &big));
+}
+
+TEST_F(dev, unknown_flags_are_einval)
+{
+	int bit;
+
+	for (bit = 0; bit < 64; bit++) {
+		self->v.flags = 1ULL << bit;
+		EXPECT_EQ(-EINVAL, ptscope_ioctl(self->fd, PTSCOPE_IOC_VERSION,
+						 &self->v));
+	}
+}
+
+TEST_F(dev, bad_pointer_is_efault)
+{
+	EXPECT_EQ(-EFAULT, ptscope_ioctl(self->fd, PTSCOPE_IOC_VERSION, NULL));
+	EXPECT_EQ(-EFAULT, ptscope_ioctl(self->fd, PTSCOPE_IOC_VERSION,
+					 (void *)8));
+	EXPECT_EQ(-EFAULT, ptscope_ioctl(self->fd, PTSCOPE_IOC_VERSION,
+					 (void *)0xffff800000000000ULL));
+}
+
+TEST_HARNESS_MAIN
