@@ -17,8 +17,8 @@
  * its structure is; it must hold at least the first version of the
  * structure (@min).  Bytes beyond what the module knows must be zero.
  */
-static int ptscope_copy_args(void *karg, size_t ksize, size_t min,
-			     const void __user *uarg)
+int ptscope_copy_args(void *karg, size_t ksize, size_t min,
+		      const void __user *uarg)
 {
 	u64 usize;
 
@@ -86,6 +86,8 @@ long ptscope_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	switch (_IOC_NR(cmd)) {
 	case _IOC_NR(PTSCOPE_IOC_VERSION):
 		return ptscope_ioctl_version(uarg);
+	case _IOC_NR(PTSCOPE_IOC_PAGES):
+		return ptscope_ioctl_pages(file, uarg);
 	default:
 		return -ENOTTY;
 	}

@@ -6,8 +6,16 @@
 #include <linux/seq_file.h>
 
 #include "ptscope.h"
+#include "proc_pages.h"
 
 static struct proc_dir_entry *ptscope_proc_dir;
+
+/*
+ * Writable by everyone, like /dev/ptscope: a write only sets the query of
+ * the writer's own open file, and every query is checked against the target
+ * process as pagemap checks its readers.
+ */
+static const umode_t ptscope_query_file_mode = 0666;
 
 static int ptscope_version_show(struct seq_file *m, void *v)
 {
@@ -25,6 +33,9 @@ int ptscope_procfs_init(void)
 
 	if (!proc_create_single("version", 0444, ptscope_proc_dir,
 				ptscope_version_show))
+		goto err_remove_dir;
+	if (!proc_create("pages", ptscope_query_file_mode, ptscope_proc_dir,
+			 &ptscope_pages_proc_ops))
 		goto err_remove_dir;
 	return 0;
 

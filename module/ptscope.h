@@ -4,16 +4,93 @@
 #define PTSCOPE_INTERNAL_H
 
 #include <linux/fs.h>
+#include <linux/mm_types.h>
 #include "compat/compat.h"
 #include <ptscope.h>
 
-#define PTSCOPE_RELEASE "0.1.0"
+#define PTSCOPE_RELEASE "0.2.0"
 
 /* Feature bits this build answers; userspace reads them through VERSION. */
-#define PTSCOPE_FEATURES (PTSCOPE_FEAT_VERSION)
+#define PTSCOPE_FEATURES (PTSCOPE_FEAT_VERSION | PTSCOPE_FEAT_PAGES)
+
+/*
+ * How much one chunk of a walk may do before the mmap lock is dropped:
+ * page-table entries visited (a PTE, or one empty or huge upper entry),
+ * and records produced.  See docs/performance.md for the measured hold time.
+ */
+#define PTSCOPE_CHUNK_STEPS	65536
+#define PTSCOPE_CHUNK_RECORDS	1024
 
 /* ioctl.c */
 long ptscope_ioctl(struct file *file, unsigned int cmd, unsigned long arg);
+int ptscope_copy_args(void *karg, size_t ksize, size_t min,
+		      const void __user *uarg);
+
+/* target.c: the process a query is about, if the caller may inspect it */
+struct mm_struct *ptscope_get_target_mm(u64 pid);
+bool ptscope_may_see_frames(const struct file *file);
+
+/* region.c: records out of the walk, merged into runs */
+struct ptscope_out {
+	struct ptscope_page_region *buf;	/* this chunk's records */
+	unsigned int nr;			/* records in @buf */
+	unsigned int cap;			/* room in @buf */
+	u64 room;		/* records the caller can still take after @buf */
+	u64 pages_left;		/* page budget */
+	bool regions;		/* merge runs */
+	bool has_pending;
+	struct ptscope_page_region pending;	/* the run being grown */
+};
+
+enum ptscope_out_status {
+	PTSCOPE_OUT_OK,
+	PTSCOPE_OUT_CHUNK_FULL,	/* flush @buf, then go on at the returned address */
+	PTSCOPE_OUT_DONE,	/* the caller's array or page budget is used up */
+};
+
+int ptscope_out_add(struct ptscope_out *out,
+		    const struct ptscope_page_region *rec,
+		    unsigned long nr_pages, unsigned long *stop);
+bool ptscope_out_flush_pending(struct ptscope_out *out);
+
+/* pte_decode.c: one leaf entry into a record */
+struct ptscope_decode {
+	struct vm_area_struct *vma;
+	bool show_pfn;
+};
+
+void ptscope_decode_pte(const struct ptscope_decode *d, pte_t pte,
+			struct ptscope_page_region *rec);
+void ptscope_decode_huge(const struct ptscope_decode *d, u64 entry, int level,
+			 struct ptscope_page_region *rec, struct folio **folio);
+void ptscope_decode_none(int level, struct ptscope_page_region *rec);
+unsigned int ptscope_subpage_mapcount(struct folio *folio, unsigned long idx);
+
+/* walk.c: the page-table walker */
+struct ptscope_walk {
+	struct mm_struct *mm;
+	struct ptscope_out *out;
+	bool show_pfn;
+	unsigned long steps;	/* entries left in this chunk */
+	int status;		/* PTSCOPE_OUT_* that stopped the walk */
+	unsigned long stop;	/* where it stopped */
+};
+
+unsigned long ptscope_walk_chunk(struct ptscope_walk *w, unsigned long start,
+				 unsigned long end);
+
+/* pages.c: a PAGES query in chunks, for the ioctl and /proc/ptscope/pages */
+struct ptscope_pages_state {
+	struct ptscope_out out;
+	unsigned long cursor;	/* next address to walk */
+	unsigned long end;
+	bool show_pfn;
+	bool done;
+};
+
+int ptscope_pages_step(struct mm_struct *mm, struct ptscope_pages_state *st);
+long ptscope_ioctl_pages(struct file *file, void __user *uarg);
+bool ptscope_pages_range_ok(u64 start, u64 end);
 
 /* procfs.c */
 int ptscope_procfs_init(void);

@@ -9,9 +9,223 @@
 #define PTSCOPE_COMPAT_H
 
 #include <linux/version.h>
+#include <linux/mm.h>
+#include <linux/pgtable.h>
+#include <linux/rcupdate.h>
+#include <linux/sched.h>
+#include <linux/user_namespace.h>
+#include <linux/swap.h>
+#include <linux/swapops.h>
 
 #if LINUX_VERSION_CODE < KERNEL_VERSION(6, 1, 0)
 #error "ptscope supports Linux 6.1 and later"
+#endif
+#ifndef CONFIG_X86_64
+#error "ptscope decodes x86-64 page tables only"
+#endif
+
+#if __has_include("linux/leafops.h")
+#include <linux/leafops.h>
+#define PTS_HAVE_SOFTLEAF 1
+#endif
+
+/*
+ * A PMD read without the lock.  pmdp_get_lockless() arrived in 6.5 with the
+ * lockless PTE-table mapping; on x86-64 a PMD is one 64-bit word, so a
+ * READ_ONCE is the same thing on 6.1.
+ */
+static inline pmd_t pts_pmdp_get_lockless(pmd_t *pmd)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 5, 0)
+	return pmdp_get_lockless(pmd);
+#else
+	return READ_ONCE(*pmd);
+#endif
+}
+
+/*
+ * End an RCU section opened by pts_pte_map_lock().  Since 6.5 pte_unmap()
+ * is that rcu_read_unlock() (trap T2); on 6.1 it does nothing, so do it here.
+ */
+static inline void pts_pte_unmap(pte_t *pte)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 5, 0)
+	pte_unmap(pte);
+#else
+	rcu_read_unlock();
+#endif
+}
+
+/* The hardware dirty bits: 6.6+ add a saved-dirty bit for shadow stacks. */
+#ifdef _PAGE_DIRTY_BITS
+#define PTS_PAGE_DIRTY_BITS	_PAGE_DIRTY_BITS
+#else
+#define PTS_PAGE_DIRTY_BITS	_PAGE_DIRTY
+#endif
+
+/* The kinds of non-present leaf entries, decoded once. */
+enum pts_leaf {
+	PTS_LEAF_NONE,
+	PTS_LEAF_SWAP,
+	PTS_LEAF_MIGRATION,
+	PTS_LEAF_HWPOISON,
+	PTS_LEAF_DEVICE_PRIVATE,
+	PTS_LEAF_DEVICE_EXCLUSIVE,
+	PTS_LEAF_MARKER,
+};
+
+struct pts_leaf_info {
+	enum pts_leaf type;
+	unsigned int swap_type;
+	unsigned long swap_offset;
+	unsigned long pfn;		/* migration/device entries */
+	bool marker_uffd_wp;
+};
+
+/*
+ * Decode a non-present, non-none PTE (or huge entry in PTE format).  7.2
+ * replaced the swapops predicates with the softleaf API (<linux/leafops.h>).
+ */
+static inline void pts_decode_leaf(pte_t pte, struct pts_leaf_info *info)
+{
+#ifdef PTS_HAVE_SOFTLEAF
+	softleaf_t entry = softleaf_from_pte(pte);
+
+	memset(info, 0, sizeof(*info));
+	switch (softleaf_type(entry)) {
+	case SOFTLEAF_SWAP:
+		info->type = PTS_LEAF_SWAP;
+		info->swap_type = swp_type(entry);
+		info->swap_offset = swp_offset(entry);
+		return;
+	case SOFTLEAF_MIGRATION_READ:
+	case SOFTLEAF_MIGRATION_READ_EXCLUSIVE:
+	case SOFTLEAF_MIGRATION_WRITE:
+		info->type = PTS_LEAF_MIGRATION;
+		break;
+	case SOFTLEAF_DEVICE_PRIVATE_READ:
+	case SOFTLEAF_DEVICE_PRIVATE_WRITE:
+		info->type = PTS_LEAF_DEVICE_PRIVATE;
+		break;
+	case SOFTLEAF_DEVICE_EXCLUSIVE:
+		info->type = PTS_LEAF_DEVICE_EXCLUSIVE;
+		break;
+	case SOFTLEAF_HWPOISON:
+		info->type = PTS_LEAF_HWPOISON;
+		return;
+	case SOFTLEAF_MARKER:
+		info->type = PTS_LEAF_MARKER;
+		info->marker_uffd_wp = softleaf_to_marker(entry) & PTE_MARKER_UFFD_WP;
+		return;
+	default:
+		info->type = PTS_LEAF_NONE;
+		return;
+	}
+	info->pfn = softleaf_to_pfn(entry);
+#else
+	swp_entry_t entry = pte_to_swp_entry(pte);
+
+	memset(info, 0, sizeof(*info));
+	if (!non_swap_entry(entry)) {
+		info->type = PTS_LEAF_SWAP;
+		info->swap_type = swp_type(entry);
+		info->swap_offset = swp_offset(entry);
+	} else if (is_migration_entry(entry)) {
+		info->type = PTS_LEAF_MIGRATION;
+		info->pfn = swp_offset_pfn(entry);
+	} else if (is_hwpoison_entry(entry)) {
+		info->type = PTS_LEAF_HWPOISON;
+	} else if (is_device_private_entry(entry)) {
+		info->type = PTS_LEAF_DEVICE_PRIVATE;
+		info->pfn = swp_offset_pfn(entry);
+	} else if (is_device_exclusive_entry(entry)) {
+		info->type = PTS_LEAF_DEVICE_EXCLUSIVE;
+		info->pfn = swp_offset_pfn(entry);
+	} else if (is_pte_marker_entry(entry)) {
+		info->type = PTS_LEAF_MARKER;
+		info->marker_uffd_wp = pte_marker_get(entry) & PTE_MARKER_UFFD_WP;
+	}
+#endif
+}
+
+/*
+ * How many page-table entries map @page, and where that number came from
+ * (a PTSCOPE_MAPCOUNT_* value in *src).  6.1 has page_mapcount(); 6.2+ keeps
+ * per-page counts that fs/proc reads with folio_precise_page_mapcount(),
+ * which is private to fs/proc, so this is a copy of it; kernels built
+ * without per-page mapcounts (CONFIG_NO_PAGE_MAPCOUNT) only have the folio's
+ * total, which /proc/kpagecount averages over its pages.
+ */
+static inline unsigned int pts_page_mapcount(struct folio *folio,
+					     struct page *page, u8 *src)
+{
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 2, 0)
+	*src = 1;	/* PTSCOPE_MAPCOUNT_PAGE */
+	return page_mapcount(page);
+#elif defined(CONFIG_NO_PAGE_MAPCOUNT)
+	int mapcount = folio_mapcount(folio);
+
+	*src = 3;	/* PTSCOPE_MAPCOUNT_AVERAGE */
+	if (!folio_test_large(folio) || mapcount <= 0)
+		return max(mapcount, 0);
+	return max_t(int, 1, DIV_ROUND_CLOSEST(mapcount, folio_nr_pages(folio)));
+#else
+	int mapcount = atomic_read(&page->_mapcount) + 1;
+
+	*src = 2;	/* PTSCOPE_MAPCOUNT_PRECISE */
+	if (page_mapcount_is_type(mapcount))
+		mapcount = 0;
+	if (folio_test_large(folio))
+		mapcount += folio_entire_mapcount(folio);
+	return max(mapcount, 0);
+#endif
+}
+
+/*
+ * True when the pages of a PMD-mapped large folio may have different
+ * mapcounts, i.e. the folio may also be mapped by PTEs somewhere.  6.12+
+ * count all mappings of a large folio in _large_mapcount, so equality with
+ * the entire (PMD) mapcount proves there are no PTE mappings; 6.1 cannot
+ * tell cheaply.
+ */
+static inline bool pts_folio_maybe_pte_mapped(struct folio *folio)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 11, 0)
+	return folio_large_mapcount(folio) != folio_entire_mapcount(folio);
+#else
+	return true;
+#endif
+}
+
+/*
+ * Is the target dumpable by its owner (SUID_DUMP_USER), and in which user
+ * namespace would CAP_SYS_PTRACE override it?  7.2 moved both from the mm
+ * to task->exec_state.  Call under rcu_read_lock().
+ */
+#if __has_include("linux/sched/exec_state.h")
+#include <linux/sched/exec_state.h>
+static inline bool pts_dumpable_by_owner(struct task_struct *task,
+					 struct mm_struct *mm,
+					 struct user_namespace **ns)
+{
+	struct task_exec_state *es = rcu_dereference(task->exec_state);
+
+	if (!es) {
+		*ns = &init_user_ns;
+		return false;
+	}
+	*ns = es->user_ns;
+	return es->dumpable == TASK_DUMPABLE_OWNER;
+}
+#else
+#include <linux/sched/coredump.h>
+static inline bool pts_dumpable_by_owner(struct task_struct *task,
+					 struct mm_struct *mm,
+					 struct user_namespace **ns)
+{
+	*ns = mm->user_ns;
+	return get_dumpable(mm) == SUID_DUMP_USER;
+}
 #endif
 
 #endif /* PTSCOPE_COMPAT_H */

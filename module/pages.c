@@ -1,0 +1,163 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ptscope: PTSCOPE_IOC_PAGES, walked in bounded chunks: take the mmap lock,
+ * walk into a bounce buffer, drop the lock, and only then copy to user space.
+ */
+#include <linux/mm.h>
+#include <linux/mmap_lock.h>
+#include <linux/overflow.h>
+#include <linux/sched/mm.h>
+#include <linux/sched/signal.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+
+#include "ptscope.h"
+
+bool ptscope_pages_range_ok(u64 start, u64 end)
+{
+	return PAGE_ALIGNED(start) && PAGE_ALIGNED(end) && start < end &&
+	       end <= TASK_SIZE_MAX;
+}
+
+/**
+ * ptscope_pages_step - walk one chunk of a PAGES query
+ * @mm: the target, held with mmget
+ * @st: the query; @st->out.buf is filled from @st->out.nr on
+ *
+ * Returns 0 or -EINTR.  Sets @st->done when the range is walked or the
+ * caller's array or page budget is used up; the pending run stays in
+ * @st->out for the caller to flush.
+ */
+int ptscope_pages_step(struct mm_struct *mm, struct ptscope_pages_state *st)
+{
+	struct ptscope_walk w = {
+		.mm = mm,
+		.out = &st->out,
+		.show_pfn = st->show_pfn,
+	};
+
+	if (fatal_signal_pending(current))
+		return -EINTR;
+	if (mmap_read_lock_killable(mm))
+		return -EINTR;
+	st->cursor = ptscope_walk_chunk(&w, st->cursor, st->end);
+	mmap_read_unlock(mm);
+
+	if (w.status == PTSCOPE_OUT_DONE || st->cursor >= st->end)
+		st->done = true;
+	return 0;
+}
+
+static int ptscope_pages_get_args(struct ptscope_pages *args,
+				  void __user *uarg)
+{
+	u64 bytes;
+	int ret;
+
+	ret = ptscope_copy_args(args, sizeof(*args), PTSCOPE_PAGES_SIZE_VER0,
+				uarg);
+	if (ret)
+		return ret;
+	if (args->flags & ~PTSCOPE_PAGES_FLAGS_ALL)
+		return -EINVAL;
+	if (!ptscope_pages_range_ok(args->start, args->end))
+		return -EINVAL;
+	if (args->rec_size < PTSCOPE_PAGE_REGION_SIZE_VER0 ||
+	    args->rec_size > PAGE_SIZE || args->rec_size % sizeof(u64))
+		return -EINVAL;
+	if (!args->vec_len || args->vec_len > ULONG_MAX / 2)
+		return -EINVAL;
+	if (check_mul_overflow(args->vec_len, args->rec_size, &bytes))
+		return -EINVAL;
+	if (!access_ok(u64_to_user_ptr(args->vec), bytes))
+		return -EFAULT;
+	if (!args->max_pages)
+		args->max_pages = U64_MAX;
+	return 0;
+}
+
+/* Copy @nr records to the caller's array at record @index. */
+static int ptscope_pages_copy_out(const struct ptscope_pages *args, u64 index,
+				  const struct ptscope_page_region *buf,
+				  unsigned int nr)
+{
+	size_t ksize = sizeof(*buf);
+	void __user *dst;
+	unsigned int i;
+
+	dst = u64_to_user_ptr(args->vec + index * args->rec_size);
+	if (args->rec_size == ksize)
+		return copy_to_user(dst, buf, nr * ksize) ? -EFAULT : 0;
+	for (i = 0; i < nr; i++, dst += args->rec_size) {
+		if (copy_to_user(dst, &buf[i], min_t(u64, ksize, args->rec_size)))
+			return -EFAULT;
+		if (args->rec_size > ksize &&
+		    clear_user(dst + ksize, args->rec_size - ksize))
+			return -EFAULT;
+	}
+	return 0;
+}
+
+long ptscope_ioctl_pages(struct file *file, void __user *uarg)
+{
+	struct ptscope_pages __user *uargs = uarg;
+	struct ptscope_pages_state st = {};
+	struct ptscope_pages args;
+	struct mm_struct *mm;
+	u64 written = 0;
+	long ret;
+
+	ret = ptscope_pages_get_args(&args, uarg);
+	if (ret)
+		return ret;
+
+	mm = ptscope_get_target_mm(args.pid);
+	if (IS_ERR(mm))
+		return PTR_ERR(mm);
+
+	st.cursor = args.start;
+	st.end = args.end;
+	st.show_pfn = ptscope_may_see_frames(file) &&
+		      (!(args.flags & PTSCOPE_PAGES_REGIONS) ||
+		       (args.flags & PTSCOPE_PAGES_PFN));
+	st.out.regions = args.flags & PTSCOPE_PAGES_REGIONS;
+	st.out.room = args.vec_len;
+	st.out.pages_left = args.max_pages;
+	st.out.cap = min_t(u64, args.vec_len, PTSCOPE_CHUNK_RECORDS);
+	st.out.buf = kvmalloc_array(st.out.cap, sizeof(*st.out.buf), GFP_KERNEL);
+	if (!st.out.buf) {
+		ret = -ENOMEM;
+		goto out_put_mm;
+	}
+
+	for (;;) {
+		if (!st.done) {
+			ret = ptscope_pages_step(mm, &st);
+			if (ret)
+				goto out_free;
+		}
+		/* The walk is done: the last run goes out too. */
+		if (st.done && ptscope_out_flush_pending(&st.out) &&
+		    !st.out.nr)
+			break;
+		ret = ptscope_pages_copy_out(&args, written, st.out.buf,
+					     st.out.nr);
+		if (ret)
+			goto out_free;
+		written += st.out.nr;
+		st.out.nr = 0;
+		cond_resched();
+	}
+
+	/* A run that had no room keeps walk_end at its start. */
+	if (put_user(st.cursor, &uargs->walk_end) ||
+	    put_user(written, &uargs->nr_records))
+		ret = -EFAULT;
+	else
+		ret = written;
+out_free:
+	kvfree(st.out.buf);
+out_put_mm:
+	mmput(mm);
+	return ret;
+}

@@ -1,0 +1,324 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ptscope: /proc/ptscope/pages, the per-page query for shell users.
+ *
+ *	exec 3<>/proc/ptscope/pages
+ *	echo "$pid 0x7f0000000000 0x7f0000200000" >&3	# add "all" for per page
+ *	cat <&3
+ *
+ * Each open file holds its own query, so concurrent users never see each
+ * other's.  The walk runs as the file is read, a chunk at a time, with the
+ * permission check repeated for each chunk.
+ */
+#include <linux/mm.h>
+#include <linux/proc_fs.h>
+#include <linux/sched/mm.h>
+#include <linux/seq_file.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <linux/uaccess.h>
+
+#include "ptscope.h"
+#include "proc_pages.h"
+
+struct ptscope_proc_query {
+	bool have_query;
+	bool regions;
+	bool show_pfn;
+	bool may_see_frames;
+	u64 pid;
+	u64 start;
+	u64 end;
+	struct ptscope_pages_state st;
+	loff_t base;		/* record index of st.out.buf[0] */
+};
+
+static const char *const ptscope_kind_names[] = PTSCOPE_KIND_NAMES;
+static const char *const ptscope_entry_names[] = PTSCOPE_ENTRY_NAMES;
+
+static void ptscope_query_reset(struct ptscope_proc_query *q)
+{
+	struct ptscope_page_region *buf = q->st.out.buf;
+
+	memset(&q->st, 0, sizeof(q->st));
+	q->st.out.buf = buf;
+	q->st.out.cap = PTSCOPE_CHUNK_RECORDS;
+	q->st.out.room = U64_MAX;
+	q->st.out.pages_left = U64_MAX;
+	q->st.out.regions = q->regions;
+	q->st.cursor = q->start;
+	q->st.end = q->end;
+	q->st.show_pfn = q->show_pfn;
+	q->base = 0;
+}
+
+/* Walk until the buffer holds something or the query is over. */
+static int ptscope_query_fill(struct ptscope_proc_query *q)
+{
+	struct mm_struct *mm;
+	int ret = 0;
+
+	q->base += q->st.out.nr;
+	q->st.out.nr = 0;
+	if (q->st.done) {
+		ptscope_out_flush_pending(&q->st.out);
+		return 0;
+	}
+	mm = ptscope_get_target_mm(q->pid);
+	if (IS_ERR(mm))
+		return PTR_ERR(mm);
+	while (!q->st.out.nr && !q->st.done) {
+		ret = ptscope_pages_step(mm, &q->st);
+		if (ret)
+			break;
+		cond_resched();
+	}
+	if (q->st.done)
+		ptscope_out_flush_pending(&q->st.out);
+	mmput(mm);
+	return ret;
+}
+
+static void *ptscope_pages_seq_start(struct seq_file *m, loff_t *pos)
+{
+	struct ptscope_proc_query *q = m->private;
+	loff_t idx;
+	int ret;
+
+	if (!q->have_query)
+		return *pos ? NULL : SEQ_START_TOKEN;
+	if (!*pos)
+		return SEQ_START_TOKEN;
+	idx = *pos - 1;
+	if (idx < q->base)
+		ptscope_query_reset(q);	/* a seek backwards: walk again */
+	while (idx >= q->base + q->st.out.nr) {
+		if (q->st.done && !q->st.out.has_pending) {
+			q->base += q->st.out.nr;
+			q->st.out.nr = 0;
+			if (idx >= q->base)
+				return NULL;
+		}
+		ret = ptscope_query_fill(q);
+		if (ret)
+			return ERR_PTR(ret);
+		if (!q->st.out.nr && q->st.done && !q->st.out.has_pending)
+			return NULL;
+	}
+	return &q->st.out.buf[idx - q->base];
+}
+
+static void *ptscope_pages_seq_next(struct seq_file *m, void *v, loff_t *pos)
+{
+	++*pos;
+	return ptscope_pages_seq_start(m, pos);
+}
+
+static void ptscope_pages_seq_stop(struct seq_file *m, void *v)
+{
+}
+
+static const char *ptscope_page_size_name(u8 level)
+{
+	switch (level) {
+	case PTSCOPE_LEVEL_PTE:
+		return "4K";
+	case PTSCOPE_LEVEL_PMD:
+		return "2M";
+	case PTSCOPE_LEVEL_PUD:
+		return "1G";
+	default:
+		return "-";
+	}
+}
+
+/* Flag names, from the uapi's one table. */
+#define PTSCOPE_FLAG_NAME(bit, name) { bit, name },
+static const struct {
+	u64 bit;
+	const char *name;
+} ptscope_flag_names[] = {
+	PTSCOPE_PF_FOREACH(PTSCOPE_FLAG_NAME)
+};
+
+#undef PTSCOPE_FLAG_NAME
+
+static void ptscope_show_flags(struct seq_file *m, u64 flags)
+{
+	bool first = true;
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(ptscope_flag_names); i++) {
+		if (!(flags & ptscope_flag_names[i].bit))
+			continue;
+		seq_printf(m, "%s%s", first ? "" : ",", ptscope_flag_names[i].name);
+		first = false;
+	}
+	if (first)
+		seq_putc(m, '-');
+}
+
+static int ptscope_pages_seq_show(struct seq_file *m, void *v)
+{
+	struct ptscope_proc_query *q = m->private;
+	const struct ptscope_page_region *r = v;
+
+	if (v == SEQ_START_TOKEN) {
+		if (!q->have_query) {
+			seq_puts(m, "# write \"PID START END [all]\" to this open file, then read it\n");
+			return 0;
+		}
+		seq_puts(m, "START END PAGES ENTRY KIND SIZE ORDER MAPCOUNT REFCOUNT NODE PFN SWAP FLAGS\n");
+		return 0;
+	}
+	seq_printf(m, "%#llx %#llx %llu %s %s %s %u %u %u ",
+		   r->start, r->end, (r->end - r->start) >> PAGE_SHIFT,
+		   r->entry < PTSCOPE_ENTRY_COUNT ? ptscope_entry_names[r->entry] : "?",
+		   r->kind < PTSCOPE_KIND_COUNT ? ptscope_kind_names[r->kind] : "?",
+		   ptscope_page_size_name(r->level), r->folio_order,
+		   r->mapcount, r->refcount);
+	if (r->node == NUMA_NO_NODE)
+		seq_puts(m, "- ");
+	else
+		seq_printf(m, "%d ", r->node);
+	if (r->pfn)
+		seq_printf(m, "%#llx ", r->pfn);
+	else
+		seq_puts(m, "- ");
+	if (r->flags & PTSCOPE_PF_SWAP)
+		seq_printf(m, "%u:%#llx ", r->swap_type, r->swap_offset);
+	else
+		seq_puts(m, "- ");
+	ptscope_show_flags(m, r->flags);
+	seq_putc(m, '\n');
+	return 0;
+}
+
+static const struct seq_operations ptscope_pages_seq_ops = {
+	.start	= ptscope_pages_seq_start,
+	.next	= ptscope_pages_seq_next,
+	.stop	= ptscope_pages_seq_stop,
+	.show	= ptscope_pages_seq_show,
+};
+
+static int ptscope_pages_open(struct inode *inode, struct file *file)
+{
+	struct ptscope_proc_query *q;
+	struct seq_file *m;
+	int ret;
+
+	q = kzalloc(sizeof(*q), GFP_KERNEL);
+	if (!q)
+		return -ENOMEM;
+	q->st.out.buf = kvmalloc_array(PTSCOPE_CHUNK_RECORDS,
+				       sizeof(*q->st.out.buf), GFP_KERNEL);
+	if (!q->st.out.buf) {
+		ret = -ENOMEM;
+		goto err_free_query;
+	}
+	q->may_see_frames = ptscope_may_see_frames(file);
+	ret = seq_open(file, &ptscope_pages_seq_ops);
+	if (ret)
+		goto err_free_buf;
+	m = file->private_data;
+	m->private = q;
+	return 0;
+
+err_free_buf:
+	kvfree(q->st.out.buf);
+err_free_query:
+	kfree(q);
+	return ret;
+}
+
+static int ptscope_pages_release(struct inode *inode, struct file *file)
+{
+	struct seq_file *m = file->private_data;
+	struct ptscope_proc_query *q = m->private;
+
+	kvfree(q->st.out.buf);
+	kfree(q);
+	return seq_release(inode, file);
+}
+
+/* "PID START END [all]": numbers in C syntax (0x for hex). */
+static int ptscope_parse_query(char *line, struct ptscope_proc_query *q)
+{
+	char *tok[5];
+	int n = 0;
+
+	while (n < ARRAY_SIZE(tok)) {
+		char *t = strsep(&line, " \t\n");
+
+		if (!t)
+			break;
+		if (*t)
+			tok[n++] = t;
+	}
+	if (n < 3 || n > 4 || (line && *skip_spaces(line)))
+		return -EINVAL;
+	if (kstrtou64(tok[0], 0, &q->pid) || kstrtou64(tok[1], 0, &q->start) ||
+	    kstrtou64(tok[2], 0, &q->end))
+		return -EINVAL;
+	q->regions = true;
+	if (n == 4) {
+		if (strcmp(tok[3], "all"))
+			return -EINVAL;
+		q->regions = false;
+	}
+	if (!ptscope_pages_range_ok(q->start, q->end))
+		return -EINVAL;
+	return 0;
+}
+
+static ssize_t ptscope_pages_write(struct file *file, const char __user *ubuf,
+				   size_t count, loff_t *ppos)
+{
+	struct seq_file *m = file->private_data;
+	struct ptscope_proc_query *q = m->private;
+	struct ptscope_proc_query parsed = {};
+	struct mm_struct *mm;
+	char *line;
+	int ret;
+
+	if (!count || count > 256)
+		return -EINVAL;
+	line = memdup_user_nul(ubuf, count);
+	if (IS_ERR(line))
+		return PTR_ERR(line);
+	ret = ptscope_parse_query(line, &parsed);
+	kfree(line);
+	if (ret)
+		return ret;
+
+	/* Say at once if the process is gone or off limits. */
+	mm = ptscope_get_target_mm(parsed.pid);
+	if (IS_ERR(mm))
+		return PTR_ERR(mm);
+	mmput(mm);
+
+	mutex_lock(&m->lock);
+	q->have_query = true;
+	q->pid = parsed.pid;
+	q->start = parsed.start;
+	q->end = parsed.end;
+	q->regions = parsed.regions;
+	q->show_pfn = q->may_see_frames && !q->regions;
+	ptscope_query_reset(q);
+	/* Reading starts over from the header. */
+	m->index = 0;
+	m->count = 0;
+	m->from = 0;
+	m->read_pos = 0;
+	file->f_pos = 0;
+	mutex_unlock(&m->lock);
+	return count;
+}
+
+const struct proc_ops ptscope_pages_proc_ops = {
+	.proc_open	= ptscope_pages_open,
+	.proc_read	= seq_read,
+	.proc_write	= ptscope_pages_write,
+	.proc_lseek	= seq_lseek,
+	.proc_release	= ptscope_pages_release,
+};

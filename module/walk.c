@@ -1,0 +1,379 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ptscope: the page-table walker.
+ *
+ * Our own PGD -> P4D -> PUD -> PMD -> PTE walk (walk_page_range() is not
+ * exported), one function per level as in mm/pagewalk.c.  Locking:
+ *
+ *  - the caller holds a reference on the mm (mm_users, via get_task_mm) and
+ *    mmap_read_lock for the whole chunk, and walks only inside VMAs found
+ *    under that lock, so no VMA's page tables are freed by munmap under us;
+ *  - PTE tables can still be freed or replaced under the read lock on 6.5+
+ *    (khugepaged collapse, 7.2's empty-table reclaim after MADV_DONTNEED), so
+ *    each one is mapped under RCU with the PMD re-checked after taking its
+ *    lock, and the walk retries the PMD if it changed;
+ *  - every entry is read once (ptep_get / READ_ONCE) with the lock that
+ *    covers it held, so a present entry's folio cannot be freed while it is
+ *    decoded;
+ *  - shared hugetlb PMD tables are kept by i_mmap_lock_read, as the rule in
+ *    include/linux/hugetlb.h asks of page-table walkers.
+ *
+ * A chunk stops after PTSCOPE_CHUNK_STEPS entries, when the output says so,
+ * or at the end; the caller drops the lock between chunks.
+ */
+#include <linux/hugetlb.h>
+#include <linux/mm.h>
+#include <linux/mmap_lock.h>
+#include <linux/pgtable.h>
+
+#include "ptscope.h"
+
+struct ptscope_walk_vma {
+	struct ptscope_walk *w;
+	struct ptscope_decode d;
+};
+
+/* Emit; true when the walk must stop (w->stop and w->status set). */
+static bool ptscope_emit(struct ptscope_walk *w, struct ptscope_page_region *rec,
+			 unsigned long addr, unsigned long nr_pages)
+{
+	int status;
+
+	rec->start = addr;
+	status = ptscope_out_add(w->out, rec, nr_pages, &w->stop);
+	if (status == PTSCOPE_OUT_OK)
+		return false;
+	w->status = status;
+	return true;
+}
+
+static bool ptscope_emit_none(struct ptscope_walk *w, int level,
+			      unsigned long addr, unsigned long end)
+{
+	struct ptscope_page_region rec;
+
+	ptscope_decode_none(level, &rec);
+	return ptscope_emit(w, &rec, addr, (end - addr) >> PAGE_SHIFT);
+}
+
+/* Out of steps for this chunk: stop at @addr, which the next chunk resumes. */
+static bool ptscope_chunk_over(struct ptscope_walk *w, unsigned long addr)
+{
+	if (w->steps)
+		return false;
+	w->stop = addr;
+	w->status = PTSCOPE_OUT_CHUNK_FULL;
+	return true;
+}
+
+/*
+ * Map the PTE table below @pmd and lock it, like __pte_offset_map_lock():
+ * under RCU, from a lockless read of the PMD, re-checked once the lock is
+ * held.  NULL if there is no table there (any more).
+ */
+static pte_t *ptscope_pte_map_lock(struct mm_struct *mm, pmd_t *pmd,
+				   unsigned long addr, spinlock_t **ptlp)
+{
+	spinlock_t *ptl;	/* the page-table lock covering the entry */
+	pmd_t pmdval;
+	pte_t *pte;
+
+	for (;;) {
+		rcu_read_lock();
+		pmdval = pts_pmdp_get_lockless(pmd);
+		if (pmd_none(pmdval) || !pmd_present(pmdval) ||
+		    pmd_leaf(pmdval) || pmd_bad(pmdval)) {
+			rcu_read_unlock();
+			return NULL;
+		}
+		pte = pte_offset_kernel(&pmdval, addr);
+		ptl = pte_lockptr(mm, &pmdval);
+		spin_lock(ptl);
+		if (likely(pmd_same(pmdval, pts_pmdp_get_lockless(pmd)))) {
+			*ptlp = ptl;
+			return pte;
+		}
+		spin_unlock(ptl);
+		rcu_read_unlock();
+	}
+}
+
+static void ptscope_pte_unmap_unlock(pte_t *pte, spinlock_t *ptl)
+{
+	spin_unlock(ptl);
+	pts_pte_unmap(pte);
+}
+
+/* Returns -EAGAIN when the table went away: the caller re-reads the PMD. */
+static int ptscope_walk_pte_range(struct ptscope_walk_vma *wv, pmd_t *pmd,
+				  unsigned long addr, unsigned long end)
+{
+	struct ptscope_walk *w = wv->w;
+	struct ptscope_page_region rec;
+	pte_t *start_pte, *pte;
+	spinlock_t *ptl;	/* the page-table lock covering the entry */
+	int ret = 0;
+
+	start_pte = ptscope_pte_map_lock(w->mm, pmd, addr, &ptl);
+	if (!start_pte)
+		return -EAGAIN;
+	for (pte = start_pte; addr < end; addr += PAGE_SIZE, pte++) {
+		ptscope_decode_pte(&wv->d, ptep_get(pte), &rec);
+		if (ptscope_emit(w, &rec, addr, 1)) {
+			ret = 1;
+			break;
+		}
+	}
+	ptscope_pte_unmap_unlock(start_pte, ptl);
+	w->steps -= min_t(unsigned long, w->steps, PTRS_PER_PTE);
+	return ret;
+}
+
+/*
+ * A huge leaf covering [@leaf_start, @leaf_start + @size), of which
+ * [@addr, @end) is walked.  Pages of a large folio may differ only in
+ * mapcount (when PTEs elsewhere map part of it): emit runs of equal counts.
+ */
+static bool ptscope_walk_huge_leaf(struct ptscope_walk_vma *wv, u64 entry,
+				   int level, unsigned long leaf_start,
+				   unsigned long addr, unsigned long end)
+{
+	struct ptscope_walk *w = wv->w;
+	struct ptscope_page_region rec;
+	unsigned long idx, first, last, run;
+	struct folio *folio;
+	bool per_page;
+
+	ptscope_decode_huge(&wv->d, entry, level, &rec, &folio);
+	first = (addr - leaf_start) >> PAGE_SHIFT;
+	last = (end - leaf_start) >> PAGE_SHIFT;
+	if (rec.pfn)
+		rec.pfn += first;
+	if (rec.swap_offset)
+		rec.swap_offset += first;
+
+	per_page = folio && rec.kind != PTSCOPE_KIND_HUGE_ZERO &&
+		   rec.mapcount_src != PTSCOPE_MAPCOUNT_AVERAGE &&
+		   pts_folio_maybe_pte_mapped(folio);
+	if (!per_page)
+		return ptscope_emit(w, &rec, addr, last - first);
+
+	for (idx = first; idx < last; idx = run) {
+		rec.mapcount = ptscope_subpage_mapcount(folio, idx);
+		for (run = idx + 1; run < last; run++)
+			if (ptscope_subpage_mapcount(folio, run) != rec.mapcount)
+				break;
+		if (ptscope_emit(w, &rec, leaf_start + (idx << PAGE_SHIFT),
+				 run - idx))
+			return true;
+		if (rec.pfn)
+			rec.pfn += run - idx;
+	}
+	return false;
+}
+
+static int ptscope_walk_pmd_range(struct ptscope_walk_vma *wv, pud_t *pud,
+				  unsigned long addr, unsigned long end)
+{
+	struct ptscope_walk *w = wv->w;
+	unsigned long next;
+	pmd_t *pmd, pmdval;
+	spinlock_t *ptl;	/* the page-table lock covering the entry */
+	int ret;
+
+	pmd = pmd_offset(pud, addr);
+	do {
+		next = pmd_addr_end(addr, end);
+		if (ptscope_chunk_over(w, addr))
+			return 1;
+		w->steps--;
+again:
+		pmdval = pts_pmdp_get_lockless(pmd);
+		if (pmd_none(pmdval)) {
+			if (ptscope_emit_none(w, PTSCOPE_LEVEL_PMD, addr, next))
+				return 1;
+			continue;
+		}
+		if (!pmd_present(pmdval) || pmd_leaf(pmdval)) {
+			/* THP, hugetlb or a huge migration entry: lock, re-read. */
+			ptl = pmd_lock(w->mm, pmd);
+			pmdval = READ_ONCE(*pmd);
+			if (pmd_none(pmdval) ||
+			    (pmd_present(pmdval) && !pmd_leaf(pmdval))) {
+				spin_unlock(ptl);
+				goto again;
+			}
+			ret = ptscope_walk_huge_leaf(wv, pmd_val(pmdval),
+						     PTSCOPE_LEVEL_PMD,
+						     addr & PMD_MASK, addr, next);
+			spin_unlock(ptl);
+			if (ret)
+				return 1;
+			continue;
+		}
+		if (pmd_bad(pmdval)) {
+			if (ptscope_emit_none(w, PTSCOPE_LEVEL_PMD, addr, next))
+				return 1;
+			continue;
+		}
+		ret = ptscope_walk_pte_range(wv, pmd, addr, next);
+		if (ret == -EAGAIN)
+			goto again;
+		if (ret)
+			return 1;
+	} while (pmd++, addr = next, addr != end);
+	return 0;
+}
+
+static int ptscope_walk_pud_range(struct ptscope_walk_vma *wv, p4d_t *p4d,
+				  unsigned long addr, unsigned long end)
+{
+	struct ptscope_walk *w = wv->w;
+	unsigned long next;
+	pud_t *pud, pudval;
+	spinlock_t *ptl;	/* the page-table lock covering the entry */
+	int ret;
+
+	pud = pud_offset(p4d, addr);
+	do {
+		next = pud_addr_end(addr, end);
+		if (ptscope_chunk_over(w, addr))
+			return 1;
+again:
+		pudval = READ_ONCE(*pud);
+		if (pud_none(pudval)) {
+			w->steps--;
+			if (ptscope_emit_none(w, PTSCOPE_LEVEL_PUD, addr, next))
+				return 1;
+			continue;
+		}
+		if (!pud_present(pudval) || pud_leaf(pudval)) {
+			/* 1 GiB hugetlb (or DAX): mm->page_table_lock. */
+			w->steps--;
+			ptl = pud_lock(w->mm, pud);
+			pudval = READ_ONCE(*pud);
+			if (pud_none(pudval) ||
+			    (pud_present(pudval) && !pud_leaf(pudval))) {
+				spin_unlock(ptl);
+				goto again;
+			}
+			ret = ptscope_walk_huge_leaf(wv, pud_val(pudval),
+						     PTSCOPE_LEVEL_PUD,
+						     addr & PUD_MASK, addr, next);
+			spin_unlock(ptl);
+			if (ret)
+				return 1;
+			continue;
+		}
+		if (pud_bad(pudval)) {
+			w->steps--;
+			if (ptscope_emit_none(w, PTSCOPE_LEVEL_PUD, addr, next))
+				return 1;
+			continue;
+		}
+		if (ptscope_walk_pmd_range(wv, pud, addr, next))
+			return 1;
+	} while (pud++, addr = next, addr != end);
+	return 0;
+}
+
+static int ptscope_walk_p4d_range(struct ptscope_walk_vma *wv, pgd_t *pgd,
+				  unsigned long addr, unsigned long end)
+{
+	struct ptscope_walk *w = wv->w;
+	unsigned long next;
+	p4d_t *p4d, p4dval;
+
+	p4d = p4d_offset(pgd, addr);
+	do {
+		next = p4d_addr_end(addr, end);
+		if (ptscope_chunk_over(w, addr))
+			return 1;
+		p4dval = READ_ONCE(*p4d);
+		if (p4d_none(p4dval) || p4d_bad(p4dval)) {
+			w->steps--;
+			if (ptscope_emit_none(w, PTSCOPE_LEVEL_NONE, addr, next))
+				return 1;
+			continue;
+		}
+		if (ptscope_walk_pud_range(wv, p4d, addr, next))
+			return 1;
+	} while (p4d++, addr = next, addr != end);
+	return 0;
+}
+
+/* [@addr, @end) lies inside @vma.  Returns 1 when the walk stopped. */
+static int ptscope_walk_vma_range(struct ptscope_walk *w,
+				  struct vm_area_struct *vma,
+				  unsigned long addr, unsigned long end)
+{
+	struct ptscope_walk_vma wv = {
+		.w = w,
+		.d = { .vma = vma, .show_pfn = w->show_pfn },
+	};
+	struct address_space *mapping = NULL;
+	unsigned long next;
+	pgd_t *pgd, pgdval;
+	int ret = 0;
+
+	/* Shared hugetlb PMD tables are unshared under i_mmap_rwsem. */
+	if (is_vm_hugetlb_page(vma) && (vma->vm_flags & VM_MAYSHARE) &&
+	    vma->vm_file) {
+		mapping = vma->vm_file->f_mapping;
+		i_mmap_lock_read(mapping);
+	}
+
+	pgd = pgd_offset(w->mm, addr);
+	do {
+		next = pgd_addr_end(addr, end);
+		if (ptscope_chunk_over(w, addr)) {
+			ret = 1;
+			break;
+		}
+		pgdval = READ_ONCE(*pgd);
+		if (pgd_none(pgdval) || pgd_bad(pgdval)) {
+			w->steps--;
+			if (ptscope_emit_none(w, PTSCOPE_LEVEL_NONE, addr, next)) {
+				ret = 1;
+				break;
+			}
+			continue;
+		}
+		if (ptscope_walk_p4d_range(&wv, pgd, addr, next)) {
+			ret = 1;
+			break;
+		}
+	} while (pgd++, addr = next, addr != end);
+
+	if (mapping)
+		i_mmap_unlock_read(mapping);
+	return ret;
+}
+
+/**
+ * ptscope_walk_chunk - walk [@start, @end) until the chunk is over
+ * @w: walk state; @w->mm held with mmget and mmap_read_lock
+ * @start: first address
+ * @end: end of the query
+ *
+ * Addresses outside every VMA produce nothing.  Returns where the next
+ * chunk starts (@end when done); @w->status tells why it stopped.
+ */
+unsigned long ptscope_walk_chunk(struct ptscope_walk *w, unsigned long start,
+				 unsigned long end)
+{
+	VMA_ITERATOR(vmi, w->mm, start);
+	struct vm_area_struct *vma;
+
+	mmap_assert_locked(w->mm);
+	w->status = PTSCOPE_OUT_OK;
+	w->steps = PTSCOPE_CHUNK_STEPS;
+	for_each_vma_range(vmi, vma, end) {
+		unsigned long s = max(start, vma->vm_start);
+		unsigned long e = min(end, vma->vm_end);
+
+		if (ptscope_walk_vma_range(w, vma, s, e))
+			return w->stop;
+	}
+	return end;
+}
