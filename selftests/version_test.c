@@ -86,10 +86,11 @@ TEST_F(dev, unknown_command_is_enotty)
 	};
 	size_t i;
 
-	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
+	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
 		EXPECT_EQ(-ENOTTY, ptscope_ioctl(self->fd, cmds[i], &self->v)) {
 			TH_LOG("command 0x%lx", cmds[i]);
 		}
+	}
 }
 
 TEST_F(dev, bad_size_is_einval)

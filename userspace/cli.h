@@ -8,6 +8,24 @@
 
 #include "libptscope.h"
 
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#define CLI_MAX_COLUMNS 32
+
+struct libscols_table;
+
+/* One column of a view: the single model behind plain, raw and --help. */
+struct cli_column {
+	const char *name;
+	double whint;		/* width hint for libsmartcols */
+	int flags;		/* SCOLS_FL_* */
+	const char *help;
+};
+
+struct cli_columns {
+	int ids[CLI_MAX_COLUMNS];
+	size_t nr;
+};
+
 #define PTSCOPE_TOOL_VERSION "0.1.0"
 
 struct cli_options {
@@ -18,6 +36,7 @@ struct cli_options {
 	bool all;
 	const char *columns;
 	int color;		/* -1 auto, 0 never, 1 always */
+	bool help;		/* -h/--help given */
 };
 
 extern struct cli_options opts;
@@ -39,6 +58,14 @@ int cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Open the module, printing a plain error on failure. */
 struct ptscope *cli_open(void);
 
+/* -o COLUMNS (or the defaults) into @sel; prints an error and returns -1. */
+int cli_columns_select(struct cli_columns *sel, const struct cli_column *cols,
+		       size_t nr_cols, const int *defaults, size_t nr_defaults);
+void cli_columns_help(FILE *f, const struct cli_column *cols, size_t nr_cols);
+struct libscols_table *cli_table_new(const struct cli_columns *sel,
+				     const struct cli_column *cols);
+
 int cmd_version(int argc, char **argv);
+int cmd_pages(int argc, char **argv);
 
 #endif /* PTSCOPE_CLI_H */

@@ -78,6 +78,92 @@ int ptscope_fd(const struct ptscope *ps)
 	return ps->fd;
 }
 
+int ptscope_pages_ioctl(int fd, struct ptscope_pages *args)
+{
+	int ret = ioctl(fd, PTSCOPE_IOC_PAGES, args);
+
+	return ret < 0 ? -errno : ret;
+}
+
+#define PTSCOPE_PAGES_BATCH 4096
+
+int ptscope_pages(struct ptscope *ps, uint64_t pid, uint64_t start,
+		  uint64_t end, uint64_t flags, ptscope_region_cb cb, void *arg)
+{
+	struct ptscope_page_region *vec;
+	struct ptscope_pages args;
+	uint64_t i;
+	int ret = 0;
+
+	vec = calloc(PTSCOPE_PAGES_BATCH, sizeof(*vec));
+	if (!vec)
+		return -ENOMEM;
+	while (start < end) {
+		memset(&args, 0, sizeof(args));
+		args.size = sizeof(args);
+		args.flags = flags;
+		args.pid = pid;
+		args.start = start;
+		args.end = end;
+		args.vec = (uintptr_t)vec;
+		args.vec_len = PTSCOPE_PAGES_BATCH;
+		args.rec_size = sizeof(*vec);
+		ret = ptscope_pages_ioctl(ps->fd, &args);
+		if (ret < 0)
+			break;
+		for (i = 0; i < args.nr_records; i++) {
+			ret = cb(&vec[i], arg);
+			if (ret)
+				goto out;
+		}
+		if (args.walk_end <= start) {
+			ret = -EIO;	/* no progress: a module bug */
+			break;
+		}
+		start = args.walk_end;
+		ret = 0;
+	}
+out:
+	free(vec);
+	return ret;
+}
+
+static const char *const kind_names[] = PTSCOPE_KIND_NAMES;
+static const char *const entry_names[] = PTSCOPE_ENTRY_NAMES;
+static const char *const mapcount_names[] = PTSCOPE_MAPCOUNT_NAMES;
+
+#define NAME_OF(table, i) \
+	((i) < sizeof(table) / sizeof((table)[0]) ? (table)[i] : "?")
+
+const char *ptscope_kind_name(unsigned int kind)
+{
+	return NAME_OF(kind_names, kind);
+}
+
+const char *ptscope_entry_name(unsigned int entry)
+{
+	return NAME_OF(entry_names, entry);
+}
+
+const char *ptscope_mapcount_src_name(unsigned int src)
+{
+	return NAME_OF(mapcount_names, src);
+}
+
+uint64_t ptscope_level_size(unsigned int level)
+{
+	switch (level) {
+	case PTSCOPE_LEVEL_PTE:
+		return 4096;
+	case PTSCOPE_LEVEL_PMD:
+		return 2ULL << 20;
+	case PTSCOPE_LEVEL_PUD:
+		return 1ULL << 30;
+	default:
+		return 0;
+	}
+}
+
 const char *ptscope_strerror(int err)
 {
 	switch (-err) {
@@ -93,6 +179,9 @@ const char *ptscope_strerror(int err)
 		       "ptrace-read (same user, dumpable), or run as root";
 	case EACCES:
 		return "permission denied opening " PTSCOPE_DEVICE;
+	case EINVAL:
+		return "invalid request (range not page aligned, beyond user space, "
+		       "or the pid is a kernel thread)";
 	case ENOTTY:
 		return "the module does not know this request (is it older than the tool?)";
 	default:

@@ -24,6 +24,25 @@ int ptscope_query_version(int fd, struct ptscope_version *v);
 /* 0 when a module reporting @v can serve this library, -EPROTO if not. */
 int ptscope_abi_compatible(const struct ptscope_version *v);
 
+/*
+ * Walk [start, end) of process @pid, calling @cb for each record in address
+ * order; resumes the ioctl at walk_end until the range is done.  @flags are
+ * PTSCOPE_PAGES_*.  A nonzero return from @cb stops the walk and is returned.
+ */
+typedef int (*ptscope_region_cb)(const struct ptscope_page_region *r, void *arg);
+int ptscope_pages(struct ptscope *ps, uint64_t pid, uint64_t start,
+		  uint64_t end, uint64_t flags, ptscope_region_cb cb, void *arg);
+
+/* One PTSCOPE_IOC_PAGES call, for callers that manage the array. */
+int ptscope_pages_ioctl(int fd, struct ptscope_pages *args);
+
+/* Names from the uapi tables; "?" when out of range. */
+const char *ptscope_kind_name(unsigned int kind);
+const char *ptscope_entry_name(unsigned int entry);
+const char *ptscope_mapcount_src_name(unsigned int src);
+/* Page size of a leaf level in bytes, 0 for none. */
+uint64_t ptscope_level_size(unsigned int level);
+
 /* A plain sentence for an errno returned by this library. */
 const char *ptscope_strerror(int err);
 

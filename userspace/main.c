@@ -13,6 +13,7 @@ static int cmd_help(int argc, char **argv);
 
 static const struct cli_command commands[] = {
 	{ "help",	cmd_help,	"[COMMAND]",	"show help" },
+	{ "pages",	cmd_pages,	"PID [START[-END]]", "page-table entries of a range, page by page" },
 	{ "version",	cmd_version,	"",		"show tool and module versions" },
 	{ NULL }
 };
@@ -25,7 +26,7 @@ static void usage(FILE *f)
 		   "Show a process's page tables, as the kernel sees them.\n\n"
 		   "Commands (any unique prefix works):\n");
 	for (c = commands; c->name; c++)
-		fprintf(f, "  %-10s %-24s %s\n", c->name, c->args, c->help);
+		fprintf(f, "  %-8s %-20s %s\n", c->name, c->args, c->help);
 	fprintf(f, "\nOptions:\n"
 		   "  -j, --json            JSON output\n"
 		   "  -p, --pretty          indented JSON (implies --json)\n"
@@ -46,7 +47,12 @@ static int cmd_help(int argc, char **argv)
 	return 0;
 }
 
-int main(int argc, char **argv)
+/*
+ * Global options go before or after the command name ("ptscope -j pages 1"
+ * and "ptscope pages 1 --json" are the same).  Returns -1 to go on, or an
+ * exit status.
+ */
+static int parse_options(int argc, char **argv, const char *optstring)
 {
 	static const struct option longopts[] = {
 		{ "json",	no_argument,		NULL, 'j' },
@@ -60,12 +66,9 @@ int main(int argc, char **argv)
 		{ "help",	no_argument,		NULL, 'h' },
 		{ NULL }
 	};
-	const struct cli_command *cmd;
-	bool ambiguous;
 	int c;
 
-	/* "+": options end at the command name; commands parse their own. */
-	while ((c = getopt_long(argc, argv, "+jpo:rnVh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, optstring, longopts, NULL)) != -1) {
 		switch (c) {
 		case 'j':
 			opts.json = true;
@@ -94,26 +97,37 @@ int main(int argc, char **argv)
 				opts.color = -1;
 			else
 				return cli_error("--color takes auto, always or never, not '%s'",
-						 optarg);
+						 optarg) + 1;
 			break;
 		case 'V':
 			printf("ptscope %s (ABI %u.%u)\n", PTSCOPE_TOOL_VERSION,
 			       PTSCOPE_ABI_MAJOR, PTSCOPE_ABI_MINOR);
 			return 0;
 		case 'h':
-			usage(stdout);
-			return 0;
+			opts.help = true;
+			break;
 		default:
-			usage(stderr);
+			fprintf(stderr, "Try 'ptscope --help'.\n");
 			return 2;
 		}
 	}
-	if (opts.color < 0)
-		opts.color = isatty(STDOUT_FILENO) && !getenv("NO_COLOR");
+	return -1;
+}
 
+int main(int argc, char **argv)
+{
+	const struct cli_command *cmd;
+	char **sub;
+	bool ambiguous;
+	int ret, nsub;
+
+	/* "+": stop at the command name. */
+	ret = parse_options(argc, argv, "+jpo:rnVh");
+	if (ret >= 0)
+		return ret;
 	if (optind >= argc) {
-		usage(stderr);
-		return 2;
+		usage(opts.help ? stdout : stderr);
+		return opts.help ? 0 : 2;
 	}
 	cmd = cli_find(commands, argv[optind], &ambiguous);
 	if (!cmd) {
@@ -121,6 +135,17 @@ int main(int argc, char **argv)
 			  ambiguous ? "ambiguous" : "unknown", argv[optind]);
 		return 2;
 	}
-	optind++;
-	return cmd->run(argc - optind + 1, argv + optind - 1);
+
+	/* Options after the command name, in any order with its arguments. */
+	sub = argv + optind;
+	nsub = argc - optind;
+	optind = 0;	/* 0, not 1: glibc then resets its whole state */
+	ret = parse_options(nsub, sub, "jpo:rnVh");
+	if (ret >= 0)
+		return ret;
+	/* getopt moved the operands behind the options: pass name + operands. */
+	sub[optind - 1] = sub[0];
+	if (opts.color < 0)
+		opts.color = isatty(STDOUT_FILENO) && !getenv("NO_COLOR");
+	return cmd->run(nsub - optind + 1, sub + optind - 1);
 }

@@ -1,0 +1,372 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * PTSCOPE_IOC_PAGES: every argument check, the resumable walk, the page
+ * budget, permissions and frame hiding, and /proc/ptscope/pages.
+ */
+#include <pwd.h>
+#include <signal.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+
+#include "kselftest_harness.h"
+#include "oracle.h"
+
+FIXTURE(q) {
+	int fd;
+	char *p;
+	size_t len;
+	struct ptscope_page_region vec[64];
+	struct ptscope_pages a;
+};
+
+FIXTURE_SETUP(q)
+{
+	size_t i;
+
+	self->fd = ptscope_open_dev();
+	ASSERT_LE(0, self->fd);
+	self->len = 32 * PAGE;
+	self->p = mmap(NULL, self->len, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, self->p);
+	madvise(self->p, self->len, MADV_NOHUGEPAGE);
+	for (i = 0; i < self->len; i += 2 * PAGE)	/* every other page */
+		self->p[i] = 1;
+	pages_args(&self->a, getpid(), (uintptr_t)self->p,
+		   (uintptr_t)self->p + self->len, PTSCOPE_PAGES_REGIONS,
+		   self->vec, 64);
+}
+
+FIXTURE_TEARDOWN(q)
+{
+	munmap(self->p, self->len);
+	close(self->fd);
+}
+
+TEST_F(q, good_call_answers)
+{
+	long n = ptscope_pages_call(self->fd, &self->a);
+
+	ASSERT_EQ(32, n);	/* alternating present/none: 32 runs */
+	EXPECT_EQ(self->a.end, self->a.walk_end);
+	EXPECT_EQ(32, self->a.nr_records);
+}
+
+TEST_F(q, bad_arguments_are_einval)
+{
+	struct ptscope_pages a;
+	struct {
+		const char *what;
+		void (*mod)(struct ptscope_pages *a);
+	} cases[] = {
+#define CASE(what, expr) { what, ({ void f(struct ptscope_pages *a) { expr; } f; }) }
+		CASE("size 0", a->size = 0),
+		CASE("size below version 0", a->size = PTSCOPE_PAGES_SIZE_VER0 - 8),
+		CASE("size above a page", a->size = 8192),
+		CASE("unknown flag", a->flags |= 1ULL << 40),
+		CASE("pid 0", a->pid = 0),
+		CASE("pid beyond PID_MAX_LIMIT", a->pid = 1ULL << 40),
+		CASE("unaligned start", a->start += 1),
+		CASE("unaligned end", a->end -= 1),
+		CASE("empty range", a->end = a->start),
+		CASE("inverted range", a->end = a->start - PAGE),
+		CASE("end beyond user space", a->end = 0xffff800000000000ULL),
+		CASE("end wraps", a->end = ~0ULL & ~(PAGE - 1)),
+		CASE("vec_len 0", a->vec_len = 0),
+		CASE("rec_size too small", a->rec_size = PTSCOPE_PAGE_REGION_SIZE_VER0 - 8),
+		CASE("rec_size not a multiple of 8", a->rec_size = PTSCOPE_PAGE_REGION_SIZE_VER0 + 4),
+		CASE("rec_size above a page", a->rec_size = 8192),
+		CASE("vec_len * rec_size overflows", a->vec_len = 1ULL << 62),
+#undef CASE
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		a = self->a;
+		cases[i].mod(&a);
+		EXPECT_EQ(-EINVAL, ptscope_pages_call(self->fd, &a)) {
+			TH_LOG("%s", cases[i].what);
+		}
+	}
+}
+
+TEST_F(q, bad_pointers_are_efault)
+{
+	struct ptscope_pages a = self->a;
+
+	EXPECT_EQ(-EFAULT, (long)(ioctl(self->fd, PTSCOPE_IOC_PAGES, NULL) ? -errno : 0));
+	a.vec = 0xffff888000000000ULL;	/* kernel address */
+	EXPECT_EQ(-EFAULT, ptscope_pages_call(self->fd, &a));
+	a.vec = 8;			/* unmapped user address */
+	EXPECT_EQ(-EFAULT, ptscope_pages_call(self->fd, &a));
+}
+
+TEST_F(q, missing_processes_are_esrch_and_kthreads_einval)
+{
+	struct ptscope_pages a = self->a;
+	pid_t zombie;
+
+	a.pid = 4194303;		/* PID_MAX_LIMIT - 1: never in use here */
+	EXPECT_EQ(-ESRCH, ptscope_pages_call(self->fd, &a));
+	a.pid = 2;			/* kthreadd */
+	EXPECT_EQ(-EINVAL, ptscope_pages_call(self->fd, &a));
+
+	zombie = fork();
+	ASSERT_LE(0, zombie);
+	if (!zombie)
+		_exit(0);
+	usleep(200000);			/* exited, not reaped: a zombie */
+	a.pid = zombie;
+	EXPECT_EQ(-ESRCH, ptscope_pages_call(self->fd, &a));
+	waitpid(zombie, NULL, 0);
+	EXPECT_EQ(-ESRCH, ptscope_pages_call(self->fd, &a));
+}
+
+TEST_F(q, small_arrays_resume_to_the_same_answer)
+{
+	struct ptscope_page_region *once, *pieces;
+	size_t n = self->len / PAGE, i;
+	uint64_t batch;
+
+	once = calloc(n, sizeof(*once));
+	pieces = calloc(n, sizeof(*pieces));
+	ASSERT_TRUE(once && pieces);
+	ASSERT_EQ((long)n, query_pages(self->fd, getpid(), self->a.start,
+				       self->a.end, PTSCOPE_PAGES_REGIONS, 64, once));
+	for (batch = 1; batch <= 3; batch++) {
+		ASSERT_EQ((long)n, query_pages(self->fd, getpid(), self->a.start,
+					       self->a.end, PTSCOPE_PAGES_REGIONS,
+					       batch, pieces));
+		for (i = 0; i < n; i++) {
+			EXPECT_EQ(0, memcmp(&once[i], &pieces[i], sizeof(once[i])));
+		}
+	}
+	free(once);
+	free(pieces);
+}
+
+TEST_F(q, a_full_array_stops_at_walk_end)
+{
+	self->a.vec_len = 5;
+	ASSERT_EQ(5, ptscope_pages_call(self->fd, &self->a));
+	/* Five runs of one page each, so the walk stopped after five pages. */
+	EXPECT_EQ(self->a.start + 5 * PAGE, self->a.walk_end);
+	EXPECT_EQ(self->vec[4].end, self->a.walk_end);
+}
+
+TEST_F(q, page_budget_is_honoured)
+{
+	self->a.flags = 0;		/* per page */
+	self->a.max_pages = 7;
+	ASSERT_EQ(7, ptscope_pages_call(self->fd, &self->a));
+	EXPECT_EQ(self->a.start + 7 * PAGE, self->a.walk_end);
+}
+
+TEST_F(q, larger_records_get_a_zeroed_tail)
+{
+	struct big {
+		struct ptscope_page_region r;
+		uint64_t future[3];
+	} big[4];
+
+	memset(big, 0xaa, sizeof(big));
+	self->a.vec = (uintptr_t)big;
+	self->a.vec_len = 4;
+	self->a.rec_size = sizeof(big[0]);
+	ASSERT_EQ(4, ptscope_pages_call(self->fd, &self->a));
+	EXPECT_EQ(self->a.start, big[0].r.start);
+	EXPECT_EQ(self->a.start + PAGE, big[1].r.start);
+	EXPECT_EQ(0, big[0].future[0] | big[1].future[2] | big[3].future[1]);
+}
+
+TEST_F(q, holes_get_no_records)
+{
+	char *p = mmap(NULL, 3 * PAGE, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	ASSERT_NE(MAP_FAILED, p);
+	ASSERT_EQ(0, munmap(p + PAGE, PAGE));
+	pages_args(&self->a, getpid(), (uintptr_t)p, (uintptr_t)p + 3 * PAGE,
+		   0, self->vec, 64);
+	ASSERT_EQ(2, ptscope_pages_call(self->fd, &self->a));
+	EXPECT_EQ((uintptr_t)p, self->vec[0].start);
+	EXPECT_EQ((uintptr_t)p + 2 * PAGE, self->vec[1].start);
+	munmap(p, 3 * PAGE);
+}
+
+/* Run @fn as user nobody in a child; returns its exit status. */
+static int as_nobody(int (*fn)(void *), void *arg)
+{
+	pid_t child = fork();
+	int status;
+
+	if (!child) {
+		struct passwd *pw = getpwnam("nobody");
+		uid_t uid = pw ? pw->pw_uid : 65534;
+
+		if (setresgid(uid, uid, uid) || setresuid(uid, uid, uid))
+			_exit(100);
+		/* Changing uid made us non-dumpable; a normal process is not. */
+		prctl(PR_SET_DUMPABLE, 1);
+		_exit(fn(arg));
+	}
+	if (child < 0 || waitpid(child, &status, 0) < 0 || !WIFEXITED(status))
+		return -1;
+	return WEXITSTATUS(status);
+}
+
+static int query_other(void *arg)
+{
+	struct ptscope_page_region vec[4];
+	struct ptscope_pages a;
+	int fd = ptscope_open_dev();
+
+	pages_args(&a, *(pid_t *)arg, 0x400000, 0x800000, 0, vec, 4);
+	return ptscope_pages_call(fd, &a) == -EPERM ? 0 : 1;
+}
+
+static int query_self_hides_frames(void *arg)
+{
+	struct ptscope_page_region vec[4];
+	struct ptscope_pages a;
+	int fd = ptscope_open_dev();
+	char *p = mmap(NULL, PAGE, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	uint64_t pm;
+
+	(void)arg;
+	p[0] = 1;
+	pages_args(&a, getpid(), (uintptr_t)p, (uintptr_t)p + PAGE, 0, vec, 4);
+	if (ptscope_pages_call(fd, &a) != 1)
+		return 2;
+	/* The oracle hides frames from us too. */
+	if (pagemap_read(getpid(), (uintptr_t)p, 1, &pm) || (pm & PM_PFN_MASK))
+		return 3;
+	if (!(vec[0].flags & PTSCOPE_PF_PRESENT) || vec[0].pfn ||
+	    !(vec[0].flags & PTSCOPE_PF_PFN_HIDDEN) ||
+	    (vec[0].raw & 0x000ffffffffff000ULL))
+		return 4;
+	return 0;
+}
+
+TEST(unprivileged_caller_cannot_see_others)
+{
+	pid_t init = 1;
+
+	EXPECT_EQ(0, as_nobody(query_other, &init));
+}
+
+TEST(unprivileged_caller_sees_itself_without_frames)
+{
+	EXPECT_EQ(0, as_nobody(query_self_hides_frames, NULL));
+}
+
+TEST(non_dumpable_process_is_refused)
+{
+	int ready[2];
+	pid_t target;
+	char x;
+
+	ASSERT_EQ(0, pipe(ready));
+	target = fork();
+	ASSERT_LE(0, target);
+	if (!target) {
+		/* As nobody, then not dumpable: like a setuid program. */
+		if (setresgid(65534, 65534, 65534) || setresuid(65534, 65534, 65534))
+			_exit(1);
+		prctl(PR_SET_DUMPABLE, 0);
+		write(ready[1], "r", 1);
+		pause();
+		_exit(0);
+	}
+	ASSERT_EQ(1, read(ready[0], &x, 1));
+	/* Another process of the same user may not look at it... */
+	EXPECT_EQ(0, as_nobody(query_other, &target));
+	kill(target, SIGKILL);
+	waitpid(target, NULL, 0);
+}
+
+/* /proc/ptscope/pages gives the same runs as the ioctl. */
+TEST_F(q, proc_file_matches_the_ioctl)
+{
+	char cmd[128], line[512];
+	FILE *f;
+	int n = 0, fd;
+	long got;
+
+	got = ptscope_pages_call(self->fd, &self->a);
+	ASSERT_EQ(32, got);
+	fd = open(PTSCOPE_PROC_DIR "/pages", O_RDWR);
+	ASSERT_LE(0, fd);
+	snprintf(cmd, sizeof(cmd), "%d %#llx %#llx\n", getpid(),
+		 (unsigned long long)self->a.start, (unsigned long long)self->a.end);
+	ASSERT_EQ((ssize_t)strlen(cmd), write(fd, cmd, strlen(cmd)));
+	f = fdopen(fd, "r");
+	ASSERT_NE(NULL, f);
+	ASSERT_NE(NULL, fgets(line, sizeof(line), f));
+	EXPECT_EQ(0, strncmp(line, "START END PAGES ENTRY KIND", 26));
+	while (fgets(line, sizeof(line), f)) {
+		unsigned long long s, e;
+
+		ASSERT_EQ(2, sscanf(line, "%llx %llx", &s, &e));
+		ASSERT_LT(n, 32);
+		EXPECT_EQ(self->vec[n].start, s);
+		EXPECT_EQ(self->vec[n].end, e);
+		EXPECT_NE(NULL, strstr(line, n % 2 ? " none " : " present anon "));
+		n++;
+	}
+	EXPECT_EQ(32, n);
+	fclose(f);
+}
+
+TEST(proc_file_queries_are_private_to_each_open)
+{
+	char a[4096] = "", b[4096] = "", q[128];
+	int fa = open(PTSCOPE_PROC_DIR "/pages", O_RDWR);
+	int fb = open(PTSCOPE_PROC_DIR "/pages", O_RDWR);
+	char *p = mmap(NULL, 2 * PAGE, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	ASSERT_LE(0, fa);
+	ASSERT_LE(0, fb);
+	ASSERT_NE(MAP_FAILED, p);
+	p[0] = 1;
+	snprintf(q, sizeof(q), "%d %#lx %#lx", getpid(), (long)p, (long)p + PAGE);
+	ASSERT_EQ((ssize_t)strlen(q), write(fa, q, strlen(q)));
+	snprintf(q, sizeof(q), "%d %#lx %#lx", getpid(), (long)p + PAGE,
+		 (long)p + 2 * PAGE);
+	ASSERT_EQ((ssize_t)strlen(q), write(fb, q, strlen(q)));
+	ASSERT_LT(0, read(fa, a, sizeof(a) - 1));
+	ASSERT_LT(0, read(fb, b, sizeof(b) - 1));
+	EXPECT_NE(NULL, strstr(a, " present anon "));
+	EXPECT_NE(NULL, strstr(b, " none "));
+	EXPECT_EQ(NULL, strstr(b, " present "));
+	close(fa);
+	close(fb);
+	munmap(p, 2 * PAGE);
+}
+
+TEST(proc_file_refuses_garbage)
+{
+	static const char *const bad[] = {
+		"", "x", "1", "1 2", "1 0x1000 0x2000 some", "1 0x1001 0x2000",
+		"0 0x1000 0x2000", "-1 0x1000 0x2000", "1 0x2000 0x1000",
+		"1 0x1000 0x2000 all extra", "1 0x1000 0xffffffffffffffff",
+	};
+	int fd = open(PTSCOPE_PROC_DIR "/pages", O_RDWR);
+	size_t i;
+
+	ASSERT_LE(0, fd);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		errno = 0;
+		EXPECT_EQ(-1, write(fd, bad[i], strlen(bad[i]) ? strlen(bad[i]) : 1)) {
+			TH_LOG("'%s' was accepted", bad[i]);
+		}
+	}
+	EXPECT_EQ(-1, write(fd, "4194303 0x1000 0x2000", 21));
+	EXPECT_EQ(ESRCH, errno);
+	close(fd);
+}
+
+TEST_HARNESS_MAIN

@@ -1,0 +1,274 @@
+// SPDX-License-Identifier: GPL-2.0
+/* ptscope pages PID [START[-END]]: what the page tables say, page by page. */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <libsmartcols.h>
+#include <string.h>
+
+#include "cli.h"
+#include "format.h"
+#include "json.h"
+
+/* The column model: plain, raw and --help all come from this table. */
+enum {
+	COL_START, COL_END, COL_SIZE, COL_PAGES, COL_ENTRY, COL_KIND,
+	COL_PGSIZE, COL_ORDER, COL_MAPCOUNT, COL_REFCOUNT, COL_NODE, COL_PFN,
+	COL_SWAP, COL_FLAGS,
+};
+
+static const struct cli_column pages_columns[] = {
+	[COL_START]	= { "START", 14, SCOLS_FL_RIGHT, "first address" },
+	[COL_END]	= { "END", 14, SCOLS_FL_RIGHT, "end address (exclusive)" },
+	[COL_SIZE]	= { "SIZE", 6, SCOLS_FL_RIGHT, "bytes covered" },
+	[COL_PAGES]	= { "PAGES", 6, SCOLS_FL_RIGHT, "4 KiB pages covered" },
+	[COL_ENTRY]	= { "ENTRY", 8, 0, "leaf entry: none, present, swap, migration, ..." },
+	[COL_KIND]	= { "KIND", 6, 0, "anon, file, shmem, zero, huge_zero, ksm, pfnmap" },
+	[COL_PGSIZE]	= { "PGSIZE", 4, SCOLS_FL_RIGHT, "page size of the leaf (4K, 2M, 1G)" },
+	[COL_ORDER]	= { "ORDER", 2, SCOLS_FL_RIGHT, "folio order (log2 of its pages)" },
+	[COL_MAPCOUNT]	= { "MAPCOUNT", 3, SCOLS_FL_RIGHT, "page-table entries mapping the page" },
+	[COL_REFCOUNT]	= { "REFCOUNT", 3, SCOLS_FL_RIGHT, "references to the folio" },
+	[COL_NODE]	= { "NODE", 2, SCOLS_FL_RIGHT, "NUMA node of the frame" },
+	[COL_PFN]	= { "PFN", 8, SCOLS_FL_RIGHT, "frame number (root only)" },
+	[COL_SWAP]	= { "SWAP", 8, 0, "swap type:offset (root only)" },
+	[COL_FLAGS]	= { "FLAGS", 30, SCOLS_FL_WRAP, "hardware and software bits" },
+};
+
+static const int pages_default_columns[] = {
+	COL_START, COL_END, COL_SIZE, COL_ENTRY, COL_KIND, COL_PGSIZE,
+	COL_ORDER, COL_MAPCOUNT, COL_NODE, COL_FLAGS,
+};
+
+struct pages_view {
+	struct libscols_table *tb;
+	struct cli_columns cols;
+	struct json json;
+	uint64_t pid;
+	uint64_t nr;
+	bool started;
+};
+
+/* JSON starts with the first record, so an early error stays one object. */
+static void pages_json_start(struct pages_view *v)
+{
+	if (v->started)
+		return;
+	v->started = true;
+	json_init(&v->json, stdout, opts.pretty);
+	json_open(&v->json, NULL, '{');
+	json_u64(&v->json, "pid", v->pid);
+	json_open(&v->json, opts.all ? "pages" : "regions", '[');
+}
+
+static void pages_cell(struct libscols_line *ln, int col, int idx,
+		       const struct ptscope_page_region *r)
+{
+	char buf[512];
+
+	buf[0] = 0;
+	switch (col) {
+	case COL_START:
+		snprintf(buf, sizeof(buf), "%#" PRIx64, (uint64_t)r->start);
+		break;
+	case COL_END:
+		snprintf(buf, sizeof(buf), "%#" PRIx64, (uint64_t)r->end);
+		break;
+	case COL_SIZE:
+		format_size(buf, sizeof(buf), r->end - r->start);
+		break;
+	case COL_PAGES:
+		snprintf(buf, sizeof(buf), "%" PRIu64, (uint64_t)(r->end - r->start) / 4096);
+		break;
+	case COL_ENTRY:
+		snprintf(buf, sizeof(buf), "%s", ptscope_entry_name(r->entry));
+		break;
+	case COL_KIND:
+		snprintf(buf, sizeof(buf), "%s", r->entry == PTSCOPE_ENTRY_PRESENT ?
+			 ptscope_kind_name(r->kind) : "-");
+		break;
+	case COL_PGSIZE:
+		if (ptscope_level_size(r->level))
+			format_size(buf, sizeof(buf), ptscope_level_size(r->level));
+		else
+			snprintf(buf, sizeof(buf), "-");
+		break;
+	case COL_ORDER:
+		snprintf(buf, sizeof(buf), "%u", r->folio_order);
+		break;
+	case COL_MAPCOUNT:
+		snprintf(buf, sizeof(buf), "%u", r->mapcount);
+		break;
+	case COL_REFCOUNT:
+		snprintf(buf, sizeof(buf), "%u", r->refcount);
+		break;
+	case COL_NODE:
+		if (r->node >= 0)
+			snprintf(buf, sizeof(buf), "%d", r->node);
+		else
+			snprintf(buf, sizeof(buf), "-");
+		break;
+	case COL_PFN:
+		if (r->flags & PTSCOPE_PF_PFN_HIDDEN || !r->pfn)
+			snprintf(buf, sizeof(buf), "-");
+		else
+			snprintf(buf, sizeof(buf), "%#" PRIx64, (uint64_t)r->pfn);
+		break;
+	case COL_SWAP:
+		if (r->flags & PTSCOPE_PF_SWAP && !(r->flags & PTSCOPE_PF_PFN_HIDDEN))
+			snprintf(buf, sizeof(buf), "%u:%#" PRIx64, r->swap_type,
+				 (uint64_t)r->swap_offset);
+		else
+			snprintf(buf, sizeof(buf), "-");
+		break;
+	case COL_FLAGS:
+		format_page_flags(buf, sizeof(buf), r->flags &
+				  ~(PTSCOPE_PF_PRESENT | PTSCOPE_PF_SWAP));
+		break;
+	}
+	scols_line_set_data(ln, idx, buf);
+}
+
+static void pages_json(struct json *j, const struct ptscope_page_region *r)
+{
+	bool hidden = r->flags & PTSCOPE_PF_PFN_HIDDEN;
+
+	json_open(j, NULL, '{');
+	if (opts.all) {
+		json_u64(j, "addr", r->start);
+	} else {
+		json_u64(j, "start", r->start);
+		json_u64(j, "end", r->end);
+	}
+	json_str(j, "entry", ptscope_entry_name(r->entry));
+	json_bool(j, "present", r->flags & PTSCOPE_PF_PRESENT);
+	json_bool(j, "swapped", r->flags & PTSCOPE_PF_SWAP);
+	json_bool(j, "writable", r->flags & PTSCOPE_PF_WRITE);
+	json_bool(j, "user", r->flags & PTSCOPE_PF_USER);
+	json_bool(j, "accessed", r->flags & PTSCOPE_PF_ACCESSED);
+	json_bool(j, "dirty", r->flags & PTSCOPE_PF_DIRTY);
+	json_bool(j, "nx", r->flags & PTSCOPE_PF_NX);
+	json_bool(j, "global", r->flags & PTSCOPE_PF_GLOBAL);
+	json_bool(j, "pwt", r->flags & PTSCOPE_PF_PWT);
+	json_bool(j, "pcd", r->flags & PTSCOPE_PF_PCD);
+	json_bool(j, "pat", r->flags & PTSCOPE_PF_PAT);
+	json_bool(j, "soft_dirty", r->flags & PTSCOPE_PF_SOFT_DIRTY);
+	json_bool(j, "uffd_wp", r->flags & PTSCOPE_PF_UFFD_WP);
+	json_bool(j, "protnone", r->flags & PTSCOPE_PF_PROTNONE);
+	json_bool(j, "special", r->flags & PTSCOPE_PF_SPECIAL);
+	json_u64(j, "page_size", ptscope_level_size(r->level));
+	json_u64(j, "folio_order", r->folio_order);
+	json_str(j, "kind", ptscope_kind_name(r->kind));
+	json_u64(j, "mapcount", r->mapcount);
+	json_str(j, "mapcount_source", ptscope_mapcount_src_name(r->mapcount_src));
+	json_u64(j, "refcount", r->refcount);
+	json_bool(j, "anon_exclusive", r->flags & PTSCOPE_PF_ANON_EXCLUSIVE);
+	json_bool(j, "thp", r->flags & PTSCOPE_PF_THP);
+	json_bool(j, "hugetlb", r->flags & PTSCOPE_PF_HUGETLB);
+	if (r->node >= 0)
+		json_i64(j, "node", r->node);
+	else
+		json_null(j, "node");
+	if (hidden)
+		json_null(j, "pfn");
+	else
+		json_u64(j, "pfn", r->pfn);
+	if (r->flags & PTSCOPE_PF_SWAP) {
+		json_open(j, "swap", '{');
+		if (hidden) {
+			json_null(j, "type");
+			json_null(j, "offset");
+		} else {
+			json_u64(j, "type", r->swap_type);
+			json_u64(j, "offset", r->swap_offset);
+		}
+		json_close(j, '}');
+	}
+	json_close(j, '}');
+}
+
+static int pages_record(const struct ptscope_page_region *r, void *arg)
+{
+	struct pages_view *v = arg;
+	struct libscols_line *ln;
+	size_t i;
+
+	v->nr++;
+	if (opts.json) {
+		pages_json_start(v);
+		pages_json(&v->json, r);
+		return 0;
+	}
+	ln = scols_table_new_line(v->tb, NULL);
+	if (!ln)
+		return -ENOMEM;
+	for (i = 0; i < v->cols.nr; i++)
+		pages_cell(ln, v->cols.ids[i], i, r);
+	return 0;
+}
+
+static void pages_usage(FILE *f)
+{
+	fprintf(f, "Usage: ptscope pages PID [START[-END] | START+LENGTH]\n\n"
+		   "Show what the page tables of process PID say about each page\n"
+		   "of the range (all of its mappings if no range is given): one\n"
+		   "line per run of identical pages, or per page with --all.\n"
+		   "Addresses no mapping covers are left out.\n\n");
+	cli_columns_help(f, pages_columns, ARRAY_SIZE(pages_columns));
+}
+
+int cmd_pages(int argc, char **argv)
+{
+	/* The top of a 4-level user address space; 5-level goes higher. */
+	uint64_t pid, start = 0, end = 0x7ffffffff000ULL, flags = 0;
+	struct pages_view v = { 0 };
+	struct ptscope *ps;
+	int ret;
+
+	if (opts.help) {
+		pages_usage(stdout);
+		return 0;
+	}
+	if (argc < 2 || argc > 3) {
+		pages_usage(stderr);
+		return 2;
+	}
+	if (parse_pid(argv[1], &pid))
+		return cli_error("'%s' is not a process id", argv[1]);
+	if (argc == 3 && parse_range(argv[2], &start, &end))
+		return cli_error("'%s' is not an address range: use START, START-END or START+LENGTH",
+				 argv[2]);
+	ret = cli_columns_select(&v.cols, pages_columns, ARRAY_SIZE(pages_columns),
+				 pages_default_columns,
+				 ARRAY_SIZE(pages_default_columns));
+	if (ret)
+		return 2;
+
+	ps = cli_open();
+	if (!ps)
+		return 1;
+	if (!opts.all)
+		flags |= PTSCOPE_PAGES_REGIONS;
+
+	v.pid = pid;
+	if (!opts.json) {
+		v.tb = cli_table_new(&v.cols, pages_columns);
+		if (!v.tb) {
+			ptscope_close(ps);
+			return cli_error("out of memory");
+		}
+	}
+	ret = ptscope_pages(ps, pid, start, end, flags, pages_record, &v);
+	if (opts.json && (!ret || v.started)) {
+		pages_json_start(&v);
+		json_close(&v.json, ']');
+		json_close(&v.json, '}');
+	} else if (!ret) {
+		scols_print_table(v.tb);
+	}
+	if (v.tb)
+		scols_unref_table(v.tb);
+	ptscope_close(ps);
+	if (ret)
+		return cli_error("pages of %" PRIu64 ": %s", pid, ptscope_strerror(ret));
+	return 0;
+}
