@@ -26,7 +26,7 @@ struct cli_columns {
 	size_t nr;
 };
 
-#define PTSCOPE_TOOL_VERSION "0.1.0"
+#define PTSCOPE_TOOL_VERSION "0.2.0"
 
 struct cli_options {
 	bool json;

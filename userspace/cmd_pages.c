@@ -122,7 +122,8 @@ static void pages_cell(struct libscols_line *ln, int col, int idx,
 		break;
 	case COL_FLAGS:
 		format_page_flags(buf, sizeof(buf), r->flags &
-				  ~(PTSCOPE_PF_PRESENT | PTSCOPE_PF_SWAP));
+				  ~(PTSCOPE_PF_PRESENT | PTSCOPE_PF_SWAP |
+				    PTSCOPE_PF_PFN_HIDDEN));
 		break;
 	}
 	scols_line_set_data(ln, idx, buf);
