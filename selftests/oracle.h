@@ -90,6 +90,22 @@ static inline int pages_nodes(pid_t pid, uint64_t start, size_t n, int *status)
 	return ret < 0 ? -errno : 0;
 }
 
+/*
+ * Newly faulted pages wait in per-CPU LRU batches, holding an extra
+ * reference, until a drain; compact_memory drains them all
+ * (lru_add_drain_all), so two queries in a row see the same refcounts.
+ */
+static inline void drain_lru_batches(void)
+{
+	int fd = open("/proc/sys/vm/compact_memory", O_WRONLY);
+
+	if (fd >= 0) {
+		if (write(fd, "1", 1) != 1)
+			perror("compact_memory");
+		close(fd);
+	}
+}
+
 static inline int ptscope_open_dev(void)
 {
 	return open(PTSCOPE_DEVICE, O_RDONLY);

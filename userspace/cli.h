@@ -8,7 +8,9 @@
 
 #include "libptscope.h"
 
+#ifndef ARRAY_SIZE
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#endif
 #define CLI_MAX_COLUMNS 32
 
 struct libscols_table;
