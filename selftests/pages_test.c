@@ -264,7 +264,8 @@ TEST(touched_anon)
 		EXPECT_TRUE(r[i].flags & PTSCOPE_PF_USER);
 		EXPECT_TRUE(r[i].flags & PTSCOPE_PF_NX);
 		EXPECT_EQ(PTSCOPE_LEVEL_PTE, r[i].level);
-		EXPECT_EQ(1, r[i].refcount);
+		/* Each mapping holds a reference (LRU batches may hold more). */
+		EXPECT_LE(r[i].mapcount, r[i].refcount);
 	}
 	free(r);
 	munmap(p, len);
