@@ -38,6 +38,20 @@ static u64 ptscope_hw_flags(u64 v, bool huge)
 	return flags;
 }
 
+/* The bits of a present leaf; @huge: a PMD/PUD leaf, in PTE format. */
+static void ptscope_decode_present(pte_t pte, bool huge,
+				   struct ptscope_page_region *rec)
+{
+	rec->entry = PTSCOPE_ENTRY_PRESENT;
+	rec->flags |= PTSCOPE_PF_PRESENT | ptscope_hw_flags(pte_val(pte), huge);
+	if (pte_soft_dirty(pte))
+		rec->flags |= PTSCOPE_PF_SOFT_DIRTY;
+	if (pte_uffd_wp(pte))
+		rec->flags |= PTSCOPE_PF_UFFD_WP;
+	if (pte_protnone(pte))
+		rec->flags |= PTSCOPE_PF_PROTNONE;
+}
+
 void ptscope_decode_none(int level, struct ptscope_page_region *rec)
 {
 	memset(rec, 0, sizeof(*rec));
@@ -150,14 +164,7 @@ void ptscope_decode_pte(const struct ptscope_decode *d, pte_t pte,
 		return;
 	}
 
-	rec->entry = PTSCOPE_ENTRY_PRESENT;
-	rec->flags |= PTSCOPE_PF_PRESENT | ptscope_hw_flags(pte_val(pte), false);
-	if (pte_soft_dirty(pte))
-		rec->flags |= PTSCOPE_PF_SOFT_DIRTY;
-	if (pte_uffd_wp(pte))
-		rec->flags |= PTSCOPE_PF_UFFD_WP;
-	if (pte_protnone(pte))
-		rec->flags |= PTSCOPE_PF_PROTNONE;
+	ptscope_decode_present(pte, false, rec);
 
 	pfn = pte_pfn(pte);
 	rec->pfn = pfn;
@@ -202,14 +209,7 @@ void ptscope_decode_huge(const struct ptscope_decode *d, u64 entry, int level,
 		return;
 	}
 
-	rec->entry = PTSCOPE_ENTRY_PRESENT;
-	rec->flags |= PTSCOPE_PF_PRESENT | ptscope_hw_flags(entry, true);
-	if (pte_soft_dirty(pte))
-		rec->flags |= PTSCOPE_PF_SOFT_DIRTY;
-	if (pte_uffd_wp(pte))
-		rec->flags |= PTSCOPE_PF_UFFD_WP;
-	if (pte_protnone(pte))
-		rec->flags |= PTSCOPE_PF_PROTNONE;
+	ptscope_decode_present(pte, true, rec);
 
 	pfn = (entry & pfn_mask) >> PAGE_SHIFT;
 	rec->pfn = pfn;
