@@ -93,17 +93,11 @@ static void *ptscope_pages_seq_start(struct seq_file *m, loff_t *pos)
 	if (idx < q->base)
 		ptscope_query_reset(q);	/* a seek backwards: walk again */
 	while (idx >= q->base + q->st.out.nr) {
-		if (q->st.done && !q->st.out.has_pending) {
-			q->base += q->st.out.nr;
-			q->st.out.nr = 0;
-			if (idx >= q->base)
-				return NULL;
-		}
+		if (q->st.done && !q->st.out.has_pending)
+			return NULL;	/* every record has been shown */
 		ret = ptscope_query_fill(q);
 		if (ret)
 			return ERR_PTR(ret);
-		if (!q->st.out.nr && q->st.done && !q->st.out.has_pending)
-			return NULL;
 	}
 	return &q->st.out.buf[idx - q->base];
 }
