@@ -6,6 +6,7 @@
  * fixed order: copy, size, unknown flags, ranges, defaults.
  */
 #include <linux/fs.h>
+#include <linux/overflow.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
 #include <linux/utsname.h>
@@ -30,11 +31,51 @@ int ptscope_copy_args(void *karg, size_t ksize, size_t min,
 }
 
 /* Copy back no more than the caller's structure holds. */
-static int ptscope_copy_out(void __user *uarg, const void *karg, size_t ksize,
-			    u64 usize)
+int ptscope_copy_out(void __user *uarg, const void *karg, size_t ksize,
+		     u64 usize)
 {
 	if (copy_to_user(uarg, karg, min_t(u64, ksize, usize)))
 		return -EFAULT;
+	return 0;
+}
+
+/*
+ * Check a caller's output array: @len records of @rec_size bytes at @uvec.
+ * Records may be smaller than ours (an older caller: fields are cut) or
+ * larger (a newer one: the tail is zeroed), in whole u64s.
+ */
+int ptscope_check_vec(u64 uvec, u64 len, u64 rec_size, size_t min_rec_size)
+{
+	u64 bytes;
+
+	if (rec_size < min_rec_size || rec_size > PAGE_SIZE ||
+	    rec_size % sizeof(u64))
+		return -EINVAL;
+	if (!len || len > ULONG_MAX / 2)
+		return -EINVAL;
+	if (check_mul_overflow(len, rec_size, &bytes))
+		return -EINVAL;
+	if (!access_ok(u64_to_user_ptr(uvec), bytes))
+		return -EFAULT;
+	return 0;
+}
+
+/* Copy @nr records of ours to the caller's array at record @index. */
+int ptscope_copy_records(u64 uvec, u64 index, u64 urec_size,
+			 const void *recs, size_t krec_size, unsigned int nr)
+{
+	void __user *dst = u64_to_user_ptr(uvec + index * urec_size);
+	unsigned int i;
+
+	if (urec_size == krec_size)
+		return copy_to_user(dst, recs, nr * krec_size) ? -EFAULT : 0;
+	for (i = 0; i < nr; i++, dst += urec_size, recs += krec_size) {
+		if (copy_to_user(dst, recs, min_t(u64, krec_size, urec_size)))
+			return -EFAULT;
+		if (urec_size > krec_size &&
+		    clear_user(dst + krec_size, urec_size - krec_size))
+			return -EFAULT;
+	}
 	return 0;
 }
 
@@ -88,6 +129,10 @@ long ptscope_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		return ptscope_ioctl_version(uarg);
 	case _IOC_NR(PTSCOPE_IOC_PAGES):
 		return ptscope_ioctl_pages(file, uarg);
+	case _IOC_NR(PTSCOPE_IOC_MAPS):
+		return ptscope_ioctl_maps(file, uarg);
+	case _IOC_NR(PTSCOPE_IOC_STATS):
+		return ptscope_ioctl_stats(file, uarg);
 	default:
 		return -ENOTTY;
 	}

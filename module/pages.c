@@ -5,7 +5,6 @@
  */
 #include <linux/mm.h>
 #include <linux/mmap_lock.h>
-#include <linux/overflow.h>
 #include <linux/sched/mm.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
@@ -51,7 +50,6 @@ int ptscope_pages_step(struct mm_struct *mm, struct ptscope_pages_state *st)
 static int ptscope_pages_get_args(struct ptscope_pages *args,
 				  void __user *uarg)
 {
-	u64 bytes;
 	int ret;
 
 	ret = ptscope_copy_args(args, sizeof(*args), PTSCOPE_PAGES_SIZE_VER0,
@@ -62,39 +60,12 @@ static int ptscope_pages_get_args(struct ptscope_pages *args,
 		return -EINVAL;
 	if (!ptscope_pages_range_ok(args->start, args->end))
 		return -EINVAL;
-	if (args->rec_size < PTSCOPE_PAGE_REGION_SIZE_VER0 ||
-	    args->rec_size > PAGE_SIZE || args->rec_size % sizeof(u64))
-		return -EINVAL;
-	if (!args->vec_len || args->vec_len > ULONG_MAX / 2)
-		return -EINVAL;
-	if (check_mul_overflow(args->vec_len, args->rec_size, &bytes))
-		return -EINVAL;
-	if (!access_ok(u64_to_user_ptr(args->vec), bytes))
-		return -EFAULT;
+	ret = ptscope_check_vec(args->vec, args->vec_len, args->rec_size,
+				PTSCOPE_PAGE_REGION_SIZE_VER0);
+	if (ret)
+		return ret;
 	if (!args->max_pages)
 		args->max_pages = U64_MAX;
-	return 0;
-}
-
-/* Copy @nr records to the caller's array at record @index. */
-static int ptscope_pages_copy_out(const struct ptscope_pages *args, u64 index,
-				  const struct ptscope_page_region *buf,
-				  unsigned int nr)
-{
-	size_t ksize = sizeof(*buf);
-	void __user *dst;
-	unsigned int i;
-
-	dst = u64_to_user_ptr(args->vec + index * args->rec_size);
-	if (args->rec_size == ksize)
-		return copy_to_user(dst, buf, nr * ksize) ? -EFAULT : 0;
-	for (i = 0; i < nr; i++, dst += args->rec_size) {
-		if (copy_to_user(dst, &buf[i], min_t(u64, ksize, args->rec_size)))
-			return -EFAULT;
-		if (args->rec_size > ksize &&
-		    clear_user(dst + ksize, args->rec_size - ksize))
-			return -EFAULT;
-	}
 	return 0;
 }
 
@@ -140,8 +111,9 @@ long ptscope_ioctl_pages(struct file *file, void __user *uarg)
 		if (st.done && ptscope_out_flush_pending(&st.out) &&
 		    !st.out.nr)
 			break;
-		ret = ptscope_pages_copy_out(&args, written, st.out.buf,
-					     st.out.nr);
+		ret = ptscope_copy_records(args.vec, written, args.rec_size,
+					   st.out.buf, sizeof(*st.out.buf),
+					   st.out.nr);
 		if (ret)
 			goto out_free;
 		written += st.out.nr;

@@ -19,7 +19,7 @@
 #include <linux/uaccess.h>
 
 #include "ptscope.h"
-#include "proc_pages.h"
+#include "procfs.h"
 
 struct ptscope_proc_query {
 	bool have_query;
@@ -238,18 +238,10 @@ static int ptscope_pages_release(struct inode *inode, struct file *file)
 /* "PID START END [all]": numbers in C syntax (0x for hex). */
 static int ptscope_parse_query(char *line, struct ptscope_proc_query *q)
 {
-	char *tok[5];
-	int n = 0;
+	char *tok[4];
+	int n = ptscope_proc_split(line, tok, ARRAY_SIZE(tok));
 
-	while (n < ARRAY_SIZE(tok)) {
-		char *t = strsep(&line, " \t\n");
-
-		if (!t)
-			break;
-		if (*t)
-			tok[n++] = t;
-	}
-	if (n < 3 || n > 4 || (line && *skip_spaces(line)))
+	if (n < 3)
 		return -EINVAL;
 	if (kstrtou64(tok[0], 0, &q->pid) || kstrtou64(tok[1], 0, &q->start) ||
 	    kstrtou64(tok[2], 0, &q->end))
@@ -275,7 +267,7 @@ static ssize_t ptscope_pages_write(struct file *file, const char __user *ubuf,
 	char *line;
 	int ret;
 
-	if (!count || count > 256)
+	if (!count || count > PTSCOPE_PROC_QUERY_MAX)
 		return -EINVAL;
 	line = memdup_user_nul(ubuf, count);
 	if (IS_ERR(line))
@@ -299,12 +291,7 @@ static ssize_t ptscope_pages_write(struct file *file, const char __user *ubuf,
 	q->regions = parsed.regions;
 	q->show_pfn = q->may_see_frames && !q->regions;
 	ptscope_query_reset(q);
-	/* Reading starts over from the header. */
-	m->index = 0;
-	m->count = 0;
-	m->from = 0;
-	m->read_pos = 0;
-	file->f_pos = 0;
+	ptscope_proc_rewind(file);
 	mutex_unlock(&m->lock);
 	return count;
 }

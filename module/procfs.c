@@ -4,9 +4,10 @@
  */
 #include <linux/proc_fs.h>
 #include <linux/seq_file.h>
+#include <linux/string.h>
 
 #include "ptscope.h"
-#include "proc_pages.h"
+#include "procfs.h"
 
 static struct proc_dir_entry *ptscope_proc_dir;
 
@@ -16,6 +17,37 @@ static struct proc_dir_entry *ptscope_proc_dir;
  * process as pagemap checks its readers.
  */
 static const umode_t ptscope_query_file_mode = 0666;
+
+/*
+ * Split a query line into at most @max words.  Returns the number of
+ * words, or -EINVAL if there are more.
+ */
+int ptscope_proc_split(char *line, char **tok, int max)
+{
+	int n = 0;
+	char *t;
+
+	while ((t = strsep(&line, " \t\n"))) {
+		if (!*t)
+			continue;
+		if (n == max)
+			return -EINVAL;
+		tok[n++] = t;
+	}
+	return n;
+}
+
+/* After a new query: reading starts over from the header.  m->lock held. */
+void ptscope_proc_rewind(struct file *file)
+{
+	struct seq_file *m = file->private_data;
+
+	m->index = 0;
+	m->count = 0;
+	m->from = 0;
+	m->read_pos = 0;
+	file->f_pos = 0;
+}
 
 static int ptscope_version_show(struct seq_file *m, void *v)
 {
@@ -36,6 +68,12 @@ int ptscope_procfs_init(void)
 		goto err_remove_dir;
 	if (!proc_create("pages", ptscope_query_file_mode, ptscope_proc_dir,
 			 &ptscope_pages_proc_ops))
+		goto err_remove_dir;
+	if (!proc_create("maps", ptscope_query_file_mode, ptscope_proc_dir,
+			 &ptscope_maps_proc_ops))
+		goto err_remove_dir;
+	if (!proc_create("stats", ptscope_query_file_mode, ptscope_proc_dir,
+			 &ptscope_stats_proc_ops))
 		goto err_remove_dir;
 	return 0;
 

@@ -8,10 +8,11 @@
 #include "compat/compat.h"
 #include <ptscope.h>
 
-#define PTSCOPE_RELEASE "0.2.0"
+#define PTSCOPE_RELEASE "0.3.0"
 
 /* Feature bits this build answers; userspace reads them through VERSION. */
-#define PTSCOPE_FEATURES (PTSCOPE_FEAT_VERSION | PTSCOPE_FEAT_PAGES)
+#define PTSCOPE_FEATURES (PTSCOPE_FEAT_VERSION | PTSCOPE_FEAT_PAGES | \
+			  PTSCOPE_FEAT_MAPS | PTSCOPE_FEAT_STATS)
 
 /*
  * How much one chunk of a walk may do before the mmap lock is dropped:
@@ -25,8 +26,14 @@
 long ptscope_ioctl(struct file *file, unsigned int cmd, unsigned long arg);
 int ptscope_copy_args(void *karg, size_t ksize, size_t min,
 		      const void __user *uarg);
+int ptscope_copy_out(void __user *uarg, const void *karg, size_t ksize,
+		     u64 usize);
+int ptscope_copy_records(u64 uvec, u64 index, u64 urec_size,
+			 const void *recs, size_t krec_size, unsigned int nr);
+int ptscope_check_vec(u64 uvec, u64 len, u64 rec_size, size_t min_rec_size);
 
 /* target.c: the process a query is about, if the caller may inspect it */
+struct mm_struct *ptscope_get_target(u64 pid, struct task_struct **taskp);
 struct mm_struct *ptscope_get_target_mm(u64 pid);
 bool ptscope_may_see_frames(const struct file *file);
 
@@ -66,10 +73,28 @@ void ptscope_decode_huge(const struct ptscope_decode *d, u64 entry, int level,
 void ptscope_decode_none(int level, struct ptscope_page_region *rec);
 unsigned int ptscope_subpage_mapcount(struct folio *folio, unsigned long idx);
 
+/* summary.c: a mapping's counts, from the walk */
+struct ptscope_summary {
+	struct mm_struct *mm;
+	struct ptscope_vma *rec;		/* the VMA being counted */
+	struct ptscope_table_counts *total_tables;
+	unsigned long range_start;	/* of the range being walked */
+	unsigned long prev_end;		/* end of the range before, 0: none */
+	unsigned long last_base[3];	/* last table counted, per level */
+	bool counted[3];
+};
+
+void ptscope_summary_add(struct ptscope_summary *s,
+			 const struct ptscope_page_region *rec,
+			 unsigned long nr);
+void ptscope_summary_table(struct ptscope_summary *s, int level,
+			   unsigned long base);
+
 /* walk.c: the page-table walker */
 struct ptscope_walk {
 	struct mm_struct *mm;
-	struct ptscope_out *out;
+	struct ptscope_out *out;	/* records go here... */
+	struct ptscope_summary *sum;	/* ...or are counted here */
 	bool show_pfn;
 	unsigned long steps;	/* entries left in this chunk */
 	int status;		/* PTSCOPE_OUT_* that stopped the walk */
@@ -78,6 +103,36 @@ struct ptscope_walk {
 
 unsigned long ptscope_walk_chunk(struct ptscope_walk *w, unsigned long start,
 				 unsigned long end);
+unsigned long ptscope_walk_vma_chunk(struct ptscope_walk *w,
+				     struct vm_area_struct *vma,
+				     unsigned long start, unsigned long end);
+
+/* vma_info.c: what a VMA is, apart from its pages */
+void ptscope_vma_describe(struct vm_area_struct *vma, unsigned long start,
+			  struct ptscope_vma *rec, char *path_buf);
+
+/* maps.c: a MAPS query, one VMA at a time */
+struct ptscope_maps_state {
+	struct mm_struct *mm;
+	struct ptscope_summary sum;
+	struct ptscope_table_counts total_tables;
+	unsigned long cursor;	/* next address to walk */
+	unsigned long end;
+	char *path_buf;		/* PAGE_SIZE, for d_path() */
+};
+
+int ptscope_maps_next(struct ptscope_maps_state *st, struct ptscope_vma *rec);
+void ptscope_counts_add(struct ptscope_page_counts *sum,
+			const struct ptscope_page_counts *c);
+long ptscope_ioctl_maps(struct file *file, void __user *uarg);
+
+/* stats.c: the kernel's counters for a process */
+unsigned int ptscope_stats_collect(struct task_struct *task,
+				   struct mm_struct *mm,
+				   struct ptscope_stats *st,
+				   struct ptscope_thread *threads,
+				   unsigned int cap);
+long ptscope_ioctl_stats(struct file *file, void __user *uarg);
 
 /* pages.c: a PAGES query in chunks, for the ioctl and /proc/ptscope/pages */
 struct ptscope_pages_state {

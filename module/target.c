@@ -53,15 +53,16 @@ static int ptscope_may_inspect(struct task_struct *task, struct mm_struct *mm)
 }
 
 /**
- * ptscope_get_target_mm - the address space of process @pid_nr
+ * ptscope_get_target - process @pid_nr and its address space
  * @pid_nr: pid in the caller's pid namespace
+ * @taskp: if not NULL, gets the task with a reference (put_task_struct() it)
  *
  * Returns the mm with a reference (mmput() it), or ERR_PTR: -EINVAL for a
  * pid out of range or a kernel thread, -ESRCH for no such process or one
  * without an address space (zombie, exiting), -EPERM when the caller may
  * not inspect it.
  */
-struct mm_struct *ptscope_get_target_mm(u64 pid_nr)
+struct mm_struct *ptscope_get_target(u64 pid_nr, struct task_struct **taskp)
 {
 	struct task_struct *task;
 	struct mm_struct *mm;
@@ -90,7 +91,10 @@ struct mm_struct *ptscope_get_target_mm(u64 pid_nr)
 	ret = ptscope_may_inspect(task, mm);
 	if (ret)
 		goto err_put_mm;
-	put_task_struct(task);
+	if (taskp)
+		*taskp = task;
+	else
+		put_task_struct(task);
 	return mm;
 
 err_put_mm:
@@ -98,6 +102,11 @@ err_put_mm:
 err_put_task:
 	put_task_struct(task);
 	return ERR_PTR(ret);
+}
+
+struct mm_struct *ptscope_get_target_mm(u64 pid_nr)
+{
+	return ptscope_get_target(pid_nr, NULL);
 }
 
 /* Frames and swap offsets only for CAP_SYS_ADMIN at open, as pagemap. */

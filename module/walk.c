@@ -20,6 +20,9 @@
  *
  * A chunk stops after PTSCOPE_CHUNK_STEPS entries, when the output says so,
  * or at the end; the caller drops the lock between chunks.
+ *
+ * The records go to the caller's output (PAGES), or, with @w->sum, are
+ * counted into a mapping's summary (MAPS), which also counts the tables.
  */
 #include <linux/hugetlb.h>
 #include <linux/mm.h>
@@ -39,6 +42,10 @@ static bool ptscope_emit(struct ptscope_walk *w, struct ptscope_page_region *rec
 {
 	int status;
 
+	if (w->sum) {
+		ptscope_summary_add(w->sum, rec, nr_pages);
+		return false;
+	}
 	rec->start = addr;
 	status = ptscope_out_add(w->out, rec, nr_pages, &w->stop);
 	if (status == PTSCOPE_OUT_OK)
@@ -54,6 +61,14 @@ static bool ptscope_emit_none(struct ptscope_walk *w, int level,
 
 	ptscope_decode_none(level, &rec);
 	return ptscope_emit(w, &rec, addr, (end - addr) >> PAGE_SHIFT);
+}
+
+/* The walk passes through the table at @level that maps from @base. */
+static void ptscope_walk_table(struct ptscope_walk *w, int level,
+			       unsigned long base)
+{
+	if (w->sum)
+		ptscope_summary_table(w->sum, level, base);
 }
 
 /* Out of steps for this chunk: stop at @addr, which the next chunk resumes. */
@@ -216,6 +231,7 @@ again:
 				return 1;
 			continue;
 		}
+		ptscope_walk_table(w, PTSCOPE_LEVEL_PTE, addr & PMD_MASK);
 		ret = ptscope_walk_pte_range(wv, pmd, addr, next);
 		if (ret == -EAGAIN)
 			goto again;
@@ -271,6 +287,7 @@ again:
 				return 1;
 			continue;
 		}
+		ptscope_walk_table(w, PTSCOPE_LEVEL_PMD, addr & PUD_MASK);
 		if (ptscope_walk_pmd_range(wv, pud, addr, next))
 			return 1;
 	} while (pud++, addr = next, addr != end);
@@ -296,6 +313,7 @@ static int ptscope_walk_p4d_range(struct ptscope_walk_vma *wv, pgd_t *pgd,
 				return 1;
 			continue;
 		}
+		ptscope_walk_table(w, PTSCOPE_LEVEL_PUD, addr & P4D_MASK);
 		if (ptscope_walk_pud_range(wv, p4d, addr, next))
 			return 1;
 	} while (p4d++, addr = next, addr != end);
@@ -375,5 +393,26 @@ unsigned long ptscope_walk_chunk(struct ptscope_walk *w, unsigned long start,
 		if (ptscope_walk_vma_range(w, vma, s, e))
 			return w->stop;
 	}
+	return end;
+}
+
+/**
+ * ptscope_walk_vma_chunk - walk [@start, @end) of @vma until the chunk is over
+ * @w: walk state; @w->mm held with mmget and mmap_read_lock
+ * @vma: a VMA found under that lock, containing [@start, @end)
+ * @start: first address
+ * @end: end of the range
+ *
+ * Returns where the next chunk starts (@end when done).
+ */
+unsigned long ptscope_walk_vma_chunk(struct ptscope_walk *w,
+				     struct vm_area_struct *vma,
+				     unsigned long start, unsigned long end)
+{
+	mmap_assert_locked(w->mm);
+	w->status = PTSCOPE_OUT_OK;
+	w->steps = PTSCOPE_CHUNK_STEPS;
+	if (ptscope_walk_vma_range(w, vma, start, end))
+		return w->stop;
 	return end;
 }

@@ -31,7 +31,7 @@
  * (fields at the end of a structure, flags, commands, feature bits).
  */
 #define PTSCOPE_ABI_MAJOR	1
-#define PTSCOPE_ABI_MINOR	0
+#define PTSCOPE_ABI_MINOR	1
 
 /* 0xB7 is unassigned in Documentation/userspace-api/ioctl/ioctl-number.rst. */
 #define PTSCOPE_IOC_MAGIC	0xB7
@@ -39,6 +39,8 @@
 /* Feature bits reported by PTSCOPE_IOC_VERSION. */
 #define PTSCOPE_FEAT_VERSION	(1ULL << 0)	/* PTSCOPE_IOC_VERSION */
 #define PTSCOPE_FEAT_PAGES	(1ULL << 1)	/* PTSCOPE_IOC_PAGES, /proc/ptscope/pages */
+#define PTSCOPE_FEAT_MAPS	(1ULL << 2)	/* PTSCOPE_IOC_MAPS, /proc/ptscope/maps */
+#define PTSCOPE_FEAT_STATS	(1ULL << 3)	/* PTSCOPE_IOC_STATS, /proc/ptscope/stats */
 
 /**
  * struct ptscope_version - argument of PTSCOPE_IOC_VERSION
@@ -260,5 +262,321 @@ struct ptscope_pages {
 #define PTSCOPE_PAGE_REGION_SIZE_VER0	72
 
 #define PTSCOPE_IOC_PAGES	_IOWR(PTSCOPE_IOC_MAGIC, 0x01, struct ptscope_pages)
+
+/*
+ * PTSCOPE_IOC_MAPS: one record per mapping (VMA) with the counts of one walk
+ * of its page tables.
+ */
+
+/* Mapping flags (struct ptscope_vma.flags), from vm_flags and the mm. */
+#define PTSCOPE_VMA_READ	(1ULL << 0)
+#define PTSCOPE_VMA_WRITE	(1ULL << 1)
+#define PTSCOPE_VMA_EXEC	(1ULL << 2)
+#define PTSCOPE_VMA_SHARED	(1ULL << 3)	/* MAP_SHARED (VM_MAYSHARE) */
+#define PTSCOPE_VMA_LOCKED	(1ULL << 4)	/* mlock()ed (VM_LOCKED) */
+#define PTSCOPE_VMA_HUGEPAGE	(1ULL << 5)	/* MADV_HUGEPAGE */
+#define PTSCOPE_VMA_NOHUGEPAGE	(1ULL << 6)	/* MADV_NOHUGEPAGE */
+#define PTSCOPE_VMA_MERGEABLE	(1ULL << 7)	/* MADV_MERGEABLE (KSM) */
+#define PTSCOPE_VMA_UFFD_MISSING (1ULL << 8)	/* userfaultfd: missing faults */
+#define PTSCOPE_VMA_UFFD_WP	(1ULL << 9)	/* userfaultfd: write-protect */
+#define PTSCOPE_VMA_UFFD_MINOR	(1ULL << 10)	/* userfaultfd: minor faults */
+#define PTSCOPE_VMA_HUGETLB	(1ULL << 11)	/* hugetlbfs or MAP_HUGETLB */
+#define PTSCOPE_VMA_PFNMAP	(1ULL << 12)	/* VM_PFNMAP or VM_IO */
+#define PTSCOPE_VMA_ANON	(1ULL << 13)	/* anonymous (no vm_ops) */
+#define PTSCOPE_VMA_SOFTDIRTY	(1ULL << 14)	/* VM_SOFTDIRTY: all pages count as soft-dirty */
+#define PTSCOPE_VMA_GROWSDOWN	(1ULL << 15)	/* a stack that grows down */
+#define PTSCOPE_VMA_DONTDUMP	(1ULL << 16)	/* MADV_DONTDUMP */
+#define PTSCOPE_VMA_DONTFORK	(1ULL << 17)	/* MADV_DONTFORK */
+#define PTSCOPE_VMA_WIPEONFORK	(1ULL << 18)	/* MADV_WIPEONFORK */
+#define PTSCOPE_VMA_HEAP	(1ULL << 19)	/* the brk heap: name "[heap]" */
+#define PTSCOPE_VMA_STACK	(1ULL << 20)	/* the main stack: name "[stack]" */
+#define PTSCOPE_VMA_SPECIAL	(1ULL << 21)	/* named by the kernel: [vdso], [vvar]... */
+#define PTSCOPE_VMA_NAME_TRUNCATED (1ULL << 30)	/* @name was cut to fit */
+#define PTSCOPE_VMA_CHANGED	(1ULL << 31)	/* the VMA changed during its walk */
+
+#define PTSCOPE_VMA_FOREACH(X)					\
+	X(PTSCOPE_VMA_READ, "read")				\
+	X(PTSCOPE_VMA_WRITE, "write")				\
+	X(PTSCOPE_VMA_EXEC, "exec")				\
+	X(PTSCOPE_VMA_SHARED, "shared")				\
+	X(PTSCOPE_VMA_LOCKED, "locked")				\
+	X(PTSCOPE_VMA_HUGEPAGE, "hugepage")			\
+	X(PTSCOPE_VMA_NOHUGEPAGE, "nohugepage")			\
+	X(PTSCOPE_VMA_MERGEABLE, "mergeable")			\
+	X(PTSCOPE_VMA_UFFD_MISSING, "uffd_missing")		\
+	X(PTSCOPE_VMA_UFFD_WP, "uffd_wp")			\
+	X(PTSCOPE_VMA_UFFD_MINOR, "uffd_minor")			\
+	X(PTSCOPE_VMA_HUGETLB, "hugetlb")			\
+	X(PTSCOPE_VMA_PFNMAP, "pfnmap")				\
+	X(PTSCOPE_VMA_ANON, "anon")				\
+	X(PTSCOPE_VMA_SOFTDIRTY, "softdirty")			\
+	X(PTSCOPE_VMA_GROWSDOWN, "growsdown")			\
+	X(PTSCOPE_VMA_DONTDUMP, "dontdump")			\
+	X(PTSCOPE_VMA_DONTFORK, "dontfork")			\
+	X(PTSCOPE_VMA_WIPEONFORK, "wipeonfork")			\
+	X(PTSCOPE_VMA_HEAP, "heap")				\
+	X(PTSCOPE_VMA_STACK, "stack")				\
+	X(PTSCOPE_VMA_SPECIAL, "special")			\
+	X(PTSCOPE_VMA_NAME_TRUNCATED, "name_truncated")		\
+	X(PTSCOPE_VMA_CHANGED, "changed")
+
+#define PTSCOPE_MAX_NODES	64	/* nodes counted one by one; higher: node_other */
+#define PTSCOPE_MAX_ORDERS	16	/* folio orders counted in large_pte[] */
+
+/**
+ * struct ptscope_page_counts - pages of a range, counted by what maps them
+ *
+ * Every count is in 4 KiB pages; a huge leaf counts all the pages it maps.
+ * A page falls in one entry count (present, swapped, not_present,
+ * migration, other_entry); the other counts overlap.
+ *
+ * @present:	entries that map a frame (pte_present: includes PROT_NONE)
+ * @swapped:	swap entries
+ * @not_present: empty entries, or no page table at all
+ * @migration:	migration entries (a page being moved)
+ * @other_entry: hwpoison, device-private/exclusive entries and PTE markers
+ * @dirty:	present and dirty (hardware bit)
+ * @accessed:	present and accessed (hardware bit)
+ * @writable:	present and writable (hardware bit)
+ * @soft_dirty:	soft-dirty entries (present or swap)
+ * @protnone:	PROT_NONE or NUMA-hinting entries
+ * @uffd_wp:	userfaultfd write-protected entries or markers
+ * @anon:	present anonymous pages (not KSM)
+ * @file:	present page-cache pages of files (not shmem)
+ * @shmem:	present shmem/tmpfs pages
+ * @zero:	the zero page or the huge zero page
+ * @ksm:	pages merged by KSM
+ * @pfnmap:	frames without a struct page in use (PFN and device maps)
+ * @shared:	pages with a mapcount of 2 or more
+ * @cow_shared:	anonymous (not KSM) pages mapped more than once: after a
+ *		fork, shared until one side writes
+ * @anon_exclusive: anonymous pages marked exclusive (no copy on write)
+ * @thp_pmd:	pages of transparent huge pages mapped by a PMD
+ * @hugetlb_pmd: pages of 2 MiB hugetlb pages
+ * @hugetlb_pud: pages of 1 GiB hugetlb pages
+ * @large_pte:	pages of large (non-hugetlb) folios mapped by PTEs, by
+ *		folio order (orders above the last share the last slot)
+ * @node:	present pages by NUMA node of the frame
+ * @node_other:	present pages on nodes >= PTSCOPE_MAX_NODES
+ */
+struct ptscope_page_counts {
+	__u64 present;
+	__u64 swapped;
+	__u64 not_present;
+	__u64 migration;
+	__u64 other_entry;
+	__u64 dirty;
+	__u64 accessed;
+	__u64 writable;
+	__u64 soft_dirty;
+	__u64 protnone;
+	__u64 uffd_wp;
+	__u64 anon;
+	__u64 file;
+	__u64 shmem;
+	__u64 zero;
+	__u64 ksm;
+	__u64 pfnmap;
+	__u64 shared;
+	__u64 cow_shared;
+	__u64 anon_exclusive;
+	__u64 thp_pmd;
+	__u64 hugetlb_pmd;
+	__u64 hugetlb_pud;
+	__u64 large_pte[PTSCOPE_MAX_ORDERS];
+	__u64 node[PTSCOPE_MAX_NODES];
+	__u64 node_other;
+};
+
+/* The names of the scalar counts, in order, for printers: X(field). */
+#define PTSCOPE_COUNTS_FOREACH(X)					\
+	X(present) X(swapped) X(not_present) X(migration) X(other_entry)	\
+	X(dirty) X(accessed) X(writable) X(soft_dirty) X(protnone)	\
+	X(uffd_wp) X(anon) X(file) X(shmem) X(zero) X(ksm) X(pfnmap)	\
+	X(shared) X(cow_shared) X(anon_exclusive) X(thp_pmd)		\
+	X(hugetlb_pmd) X(hugetlb_pud)
+
+/**
+ * struct ptscope_table_counts - page-table pages (4 KiB each)
+ * @pte:	PTE tables (each maps 2 MiB)
+ * @pmd:	PMD tables (each maps 1 GiB)
+ * @pud:	PUD tables (each maps 512 GiB)
+ * @pte_entries: entries in use (not empty) in those PTE tables
+ */
+struct ptscope_table_counts {
+	__u64 pte;
+	__u64 pmd;
+	__u64 pud;
+	__u64 pte_entries;
+};
+
+#define PTSCOPE_VMA_NAME_LEN	256
+
+/**
+ * struct ptscope_vma - one mapping, or the part of it inside the query
+ * @start:	first byte walked (the VMA's start, unless the query began later)
+ * @end:	one past the last byte walked
+ * @pgoff:	offset in the file of @start, in bytes (0 for anonymous memory)
+ * @flags:	PTSCOPE_VMA_*
+ * @inode:	inode number of the backing file, 0 if none
+ * @dev_major:	device of the backing file
+ * @dev_minor:
+ * @page_size:	the mapping's page size (hugetlb: its huge page size)
+ * @tables:	page-table pages that map part of [@start, @end); a table
+ *		shared with the neighbouring VMA counts for both
+ * @pages:	the pages of [@start, @end)
+ * @name:	backing file path, [heap], [stack], [vdso]..., or "" for
+ *		anonymous memory; NUL-terminated
+ */
+struct ptscope_vma {
+	__u64 start;
+	__u64 end;
+	__u64 pgoff;
+	__u64 flags;
+	__u64 inode;
+	__u32 dev_major;
+	__u32 dev_minor;
+	__u64 page_size;
+	struct ptscope_table_counts tables;
+	struct ptscope_page_counts pages;
+	char name[PTSCOPE_VMA_NAME_LEN];
+};
+
+/**
+ * struct ptscope_maps - argument of PTSCOPE_IOC_MAPS
+ * @size:	in: sizeof(struct ptscope_maps)
+ * @flags:	in: must be zero
+ * @pid:	in: target process
+ * @start:	in: first address, page aligned
+ * @end:	in: end address, page aligned, > @start, at most TASK_SIZE
+ * @vec:	in: user pointer to an array of struct ptscope_vma
+ * @vec_len:	in: records the array holds (>= 1)
+ * @rec_size:	in: sizeof(struct ptscope_vma) as the caller knows it
+ * @walk_end:	out: where the walk stopped; == @end when it finished
+ * @nr_records:	out: records written
+ * @map_count:	out: the process's number of VMAs
+ * @total_tables: out: page-table pages of the reported VMAs, each table
+ *		counted once (a table shared with a VMA below @start is left
+ *		to the call that reported that VMA)
+ * @totals:	out: the sum of the records' page counts
+ *
+ * One record for every VMA that overlaps [@start, @end), cut to that range.
+ * When the array is full the walk stops at @walk_end, the start of the
+ * first VMA not reported: call again with @start = @walk_end.
+ */
+struct ptscope_maps {
+	__u64 size;
+	__u64 flags;
+	__u64 pid;
+	__u64 start;
+	__u64 end;
+	__u64 vec;
+	__u64 vec_len;
+	__u64 rec_size;
+	__u64 walk_end;
+	__u64 nr_records;
+	__u64 map_count;
+	struct ptscope_table_counts total_tables;
+	struct ptscope_page_counts totals;
+};
+
+#define PTSCOPE_MAPS_SIZE_VER0	(11 * 8 + 4 * 8 + (39 + 64 + 1) * 8)
+#define PTSCOPE_VMA_SIZE_VER0	(7 * 8 + 4 * 8 + (39 + 64 + 1) * 8 + 256)
+
+#define PTSCOPE_IOC_MAPS	_IOWR(PTSCOPE_IOC_MAGIC, 0x02, struct ptscope_maps)
+
+/*
+ * PTSCOPE_IOC_STATS: the counters the kernel keeps for a process.
+ */
+
+/**
+ * struct ptscope_thread - one thread of the process
+ * @tid:	thread id (in the caller's pid namespace)
+ * @min_flt:	minor faults this thread took
+ * @maj_flt:	major faults this thread took
+ * @cpu:	the CPU it last ran on
+ * @node:	that CPU's NUMA node
+ * @comm:	its name, NUL-terminated
+ */
+struct ptscope_thread {
+	__u64 tid;
+	__u64 min_flt;
+	__u64 maj_flt;
+	__s32 cpu;
+	__s32 node;
+	char comm[16];
+};
+
+#define PTSCOPE_THREAD_SIZE_VER0	48
+
+/* struct ptscope_stats.flags */
+#define PTSCOPE_STATS_THREADS	(1ULL << 0)	/* fill @threads */
+#define PTSCOPE_STATS_FLAGS_ALL	PTSCOPE_STATS_THREADS
+
+/**
+ * struct ptscope_stats - argument of PTSCOPE_IOC_STATS
+ * @size:	in: sizeof(struct ptscope_stats)
+ * @flags:	in: PTSCOPE_STATS_*
+ * @pid:	in: target process
+ * @threads:	in: user pointer to an array of struct ptscope_thread
+ * @threads_len: in: records the array holds (with PTSCOPE_STATS_THREADS)
+ * @thread_size: in: sizeof(struct ptscope_thread) as the caller knows it
+ * @nr_threads:	out: live threads; the call returns how many records it
+ *		wrote: at most @threads_len, and at most 65536
+ * @min_flt:	out: minor faults of the thread group, live and exited
+ *		threads, as field 10 of /proc/PID/stat
+ * @maj_flt:	out: major faults, likewise (field 12)
+ * @cmin_flt:	out: minor faults of waited-for children (field 11)
+ * @cmaj_flt:	out: major faults of waited-for children (field 13)
+ * @rss_anon:	out: resident anonymous pages (RssAnon)
+ * @rss_file:	out: resident file pages (RssFile)
+ * @rss_shmem:	out: resident shmem pages (RssShmem)
+ * @swap_ents:	out: swap entries (VmSwap)
+ * @pgtables_bytes: out: page-table memory (VmPTE)
+ * @total_vm:	out: mapped pages (VmSize)
+ * @locked_vm:	out: mlocked pages (VmLck)
+ * @pinned_vm:	out: pinned pages (VmPin)
+ * @data_vm:	out: VmData
+ * @exec_vm:	out: VmExe + VmLib
+ * @stack_vm:	out: VmStk
+ * @hiwater_rss: out: peak RSS (VmHWM)
+ * @hiwater_vm:	out: peak size (VmPeak)
+ * @map_count:	out: VMAs
+ * @timestamp_ns: out: CLOCK_MONOTONIC when the counters were read
+ *
+ * Counts of pages are in 4 KiB pages.
+ */
+struct ptscope_stats {
+	__u64 size;
+	__u64 flags;
+	__u64 pid;
+	__u64 threads;
+	__u64 threads_len;
+	__u64 thread_size;
+	__u64 nr_threads;
+	__u64 min_flt;
+	__u64 maj_flt;
+	__u64 cmin_flt;
+	__u64 cmaj_flt;
+	__u64 rss_anon;
+	__u64 rss_file;
+	__u64 rss_shmem;
+	__u64 swap_ents;
+	__u64 pgtables_bytes;
+	__u64 total_vm;
+	__u64 locked_vm;
+	__u64 pinned_vm;
+	__u64 data_vm;
+	__u64 exec_vm;
+	__u64 stack_vm;
+	__u64 hiwater_rss;
+	__u64 hiwater_vm;
+	__u64 map_count;
+	__u64 timestamp_ns;
+};
+
+#define PTSCOPE_STATS_SIZE_VER0	(26 * 8)
+
+#define PTSCOPE_IOC_STATS	_IOWR(PTSCOPE_IOC_MAGIC, 0x03, struct ptscope_stats)
 
 #endif /* _UAPI_LINUX_PTSCOPE_H */

@@ -198,6 +198,21 @@ static inline bool pts_folio_maybe_pte_mapped(struct folio *folio)
 }
 
 /*
+ * An mm's RSS counter, exactly.  6.1 keeps atomics (each task may hold up to
+ * 64 events back, SPLIT_RSS_COUNTING); 6.2+ keep per-CPU counters, whose
+ * get_mm_counter() is approximate, and the Debian 6.12 and 7.2 kernels have
+ * get_mm_counter_sum() to add up the per-CPU parts.
+ */
+static inline unsigned long pts_mm_counter(struct mm_struct *mm, int member)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 12, 0)
+	return get_mm_counter_sum(mm, member);
+#else
+	return get_mm_counter(mm, member);
+#endif
+}
+
+/*
  * Is the target dumpable by its owner (SUID_DUMP_USER), and in which user
  * namespace would CAP_SYS_PTRACE override it?  7.2 moved both from the mm
  * to task->exec_state.  Call under rcu_read_lock().

@@ -1,0 +1,193 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ptscope: PTSCOPE_IOC_MAPS, one record per VMA with the counts of one walk
+ * of its page tables.  A VMA is walked in bounded chunks under the mmap
+ * read lock like a PAGES query; its record is copied to the caller after
+ * the lock is dropped.
+ */
+#include <linux/gfp.h>
+#include <linux/mm.h>
+#include <linux/mmap_lock.h>
+#include <linux/sched/mm.h>
+#include <linux/sched/signal.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+
+#include "ptscope.h"
+
+static_assert(sizeof(struct ptscope_vma) == PTSCOPE_VMA_SIZE_VER0);
+static_assert(sizeof(struct ptscope_maps) == PTSCOPE_MAPS_SIZE_VER0);
+
+void ptscope_counts_add(struct ptscope_page_counts *sum,
+			const struct ptscope_page_counts *c)
+{
+	const u64 *from = (const u64 *)c;
+	u64 *to = (u64 *)sum;
+	unsigned int i;
+
+	/* The structure is nothing but u64 counts. */
+	for (i = 0; i < sizeof(*c) / sizeof(u64); i++)
+		to[i] += from[i];
+}
+
+/* Lock again after a break; the VMA at @addr, or NULL if it went away. */
+static struct vm_area_struct *ptscope_maps_relock(struct mm_struct *mm,
+						  unsigned long addr, int *ret)
+{
+	struct vm_area_struct *vma;
+
+	cond_resched();
+	if (fatal_signal_pending(current) || mmap_read_lock_killable(mm)) {
+		*ret = -EINTR;
+		return NULL;
+	}
+	vma = find_vma(mm, addr);
+	if (vma && vma->vm_start <= addr)
+		return vma;
+	mmap_read_unlock(mm);
+	return NULL;
+}
+
+/**
+ * ptscope_maps_next - the record of the next VMA of a MAPS query
+ * @st: the query; @st->mm held with mmget
+ * @rec: zeroed record to fill
+ *
+ * Returns 1 with @rec filled, 0 when no VMA is left in the range, or
+ * -EINTR.  A VMA that changes between two chunks of its walk keeps the
+ * description it had at the first; it is marked PTSCOPE_VMA_CHANGED, and
+ * if its tail went away, @rec->end says how far the walk got.
+ */
+int ptscope_maps_next(struct ptscope_maps_state *st, struct ptscope_vma *rec)
+{
+	struct ptscope_walk w = { .mm = st->mm, .sum = &st->sum };
+	struct vm_area_struct *vma;
+	unsigned long addr, stop;
+	vm_flags_t vm_flags;
+	int ret = 0;
+
+	if (st->cursor >= st->end)
+		return 0;
+	if (fatal_signal_pending(current) || mmap_read_lock_killable(st->mm))
+		return -EINTR;
+	vma = find_vma(st->mm, st->cursor);
+	if (!vma || vma->vm_start >= st->end) {
+		mmap_read_unlock(st->mm);
+		st->cursor = st->end;
+		return 0;
+	}
+
+	addr = max(st->cursor, vma->vm_start);
+	stop = min(st->end, vma->vm_end);
+	ptscope_vma_describe(vma, addr, rec, st->path_buf);
+	vm_flags = vma->vm_flags;
+	st->sum.rec = rec;
+	st->sum.range_start = addr;
+	memset(st->sum.counted, 0, sizeof(st->sum.counted));
+
+	for (;;) {
+		addr = ptscope_walk_vma_chunk(&w, vma, addr, stop);
+		if (addr >= stop)
+			break;
+		mmap_read_unlock(st->mm);
+		vma = ptscope_maps_relock(st->mm, addr, &ret);
+		if (!vma) {
+			/* Killed, or the rest of the VMA was unmapped. */
+			rec->flags |= PTSCOPE_VMA_CHANGED;
+			stop = addr;
+			goto out;
+		}
+		if (vma->vm_flags != vm_flags || vma->vm_end < stop) {
+			rec->flags |= PTSCOPE_VMA_CHANGED;
+			stop = min(stop, vma->vm_end);
+		}
+	}
+	mmap_read_unlock(st->mm);
+out:
+	rec->end = stop;
+	st->sum.prev_end = stop;
+	st->cursor = stop;
+	st->total_tables.pte_entries += rec->tables.pte_entries;
+	return ret ? ret : 1;
+}
+
+static int ptscope_maps_get_args(struct ptscope_maps *args, void __user *uarg)
+{
+	int ret;
+
+	ret = ptscope_copy_args(args, sizeof(*args), PTSCOPE_MAPS_SIZE_VER0,
+				uarg);
+	if (ret)
+		return ret;
+	if (args->flags)
+		return -EINVAL;
+	if (!ptscope_pages_range_ok(args->start, args->end))
+		return -EINVAL;
+	return ptscope_check_vec(args->vec, args->vec_len, args->rec_size,
+				 PTSCOPE_VMA_SIZE_VER0);
+}
+
+long ptscope_ioctl_maps(struct file *file, void __user *uarg)
+{
+	struct ptscope_maps_state st = {};
+	struct ptscope_maps args;
+	struct ptscope_vma *rec;
+	u64 written = 0;
+	u64 usize;
+	long ret;
+
+	ret = ptscope_maps_get_args(&args, uarg);
+	if (ret)
+		return ret;
+	usize = args.size;
+
+	st.mm = ptscope_get_target_mm(args.pid);
+	if (IS_ERR(st.mm))
+		return PTR_ERR(st.mm);
+	st.sum.mm = st.mm;
+	st.sum.total_tables = &st.total_tables;
+	st.cursor = args.start;
+	st.end = args.end;
+
+	rec = kmalloc(sizeof(*rec), GFP_KERNEL);
+	if (!rec) {
+		ret = -ENOMEM;
+		goto out_put_mm;
+	}
+	st.path_buf = (char *)__get_free_page(GFP_KERNEL);
+	if (!st.path_buf) {
+		ret = -ENOMEM;
+		goto out_free_rec;
+	}
+
+	memset(&args.totals, 0, sizeof(args.totals));
+	while (written < args.vec_len) {
+		memset(rec, 0, sizeof(*rec));
+		ret = ptscope_maps_next(&st, rec);
+		if (ret < 0)
+			goto out_free_page;
+		if (!ret)
+			break;
+		ret = ptscope_copy_records(args.vec, written, args.rec_size,
+					   rec, sizeof(*rec), 1);
+		if (ret)
+			goto out_free_page;
+		ptscope_counts_add(&args.totals, &rec->pages);
+		written++;
+	}
+
+	args.walk_end = st.cursor;
+	args.nr_records = written;
+	args.map_count = READ_ONCE(st.mm->map_count);
+	args.total_tables = st.total_tables;
+	ret = ptscope_copy_out(uarg, &args, sizeof(args), usize);
+	if (!ret)
+		ret = written;
+out_free_page:
+	free_page((unsigned long)st.path_buf);
+out_free_rec:
+	kfree(rec);
+out_put_mm:
+	mmput(st.mm);
+	return ret;
+}

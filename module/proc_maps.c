@@ -1,0 +1,278 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ptscope: /proc/ptscope/maps, the per-mapping summary for shell users.
+ *
+ *	exec 3<>/proc/ptscope/maps
+ *	echo "$pid" >&3			# or "$pid START END"
+ *	cat <&3
+ *
+ * One line per VMA, counts in 4 KiB pages, then a total line.  Each open
+ * file holds its own query; the VMAs are walked as the file is read, each
+ * with a fresh permission check.
+ */
+#include <linux/mm.h>
+#include <linux/gfp.h>
+#include <linux/sched/mm.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+
+#include "ptscope.h"
+#include "procfs.h"
+
+struct ptscope_proc_maps {
+	bool have_query;
+	u64 pid;
+	u64 start;
+	u64 end;
+	struct ptscope_maps_state st;
+	struct ptscope_vma rec;		/* the record at @index */
+	struct ptscope_vma next;	/* the one being walked */
+	struct ptscope_page_counts totals;
+	loff_t index;			/* of @rec; -1: none yet */
+	bool done;			/* all VMAs read: next is the total */
+};
+
+static void ptscope_proc_maps_reset(struct ptscope_proc_maps *q)
+{
+	char *buf = q->st.path_buf;
+
+	memset(&q->st, 0, sizeof(q->st));
+	q->st.path_buf = buf;
+	q->st.sum.total_tables = &q->st.total_tables;
+	q->st.cursor = q->start;
+	q->st.end = q->end;
+	memset(&q->totals, 0, sizeof(q->totals));
+	q->index = -1;
+	q->done = false;
+}
+
+/* Read the next VMA into q->rec; 0 or -errno. */
+static int ptscope_proc_maps_advance(struct ptscope_proc_maps *q)
+{
+	int ret;
+
+	q->st.mm = ptscope_get_target_mm(q->pid);
+	if (IS_ERR(q->st.mm)) {
+		ret = PTR_ERR(q->st.mm);
+		q->st.mm = NULL;
+		return ret;
+	}
+	q->st.sum.mm = q->st.mm;
+	memset(&q->next, 0, sizeof(q->next));
+	ret = ptscope_maps_next(&q->st, &q->next);
+	mmput(q->st.mm);
+	q->st.mm = NULL;
+	if (ret < 0)
+		return ret;
+	if (!ret) {
+		q->done = true;
+		return 0;
+	}
+	q->rec = q->next;
+	ptscope_counts_add(&q->totals, &q->rec.pages);
+	q->index++;
+	return 0;
+}
+
+/* Positions: 0 the header, 1..n the VMAs, n+1 the total. */
+static void *ptscope_maps_seq_start(struct seq_file *m, loff_t *pos)
+{
+	struct ptscope_proc_maps *q = m->private;
+	int ret;
+
+	if (!*pos)
+		return SEQ_START_TOKEN;
+	if (!q->have_query)
+		return NULL;
+	if (*pos - 1 < q->index)
+		ptscope_proc_maps_reset(q);	/* backwards: walk again */
+	while (!q->done && q->index < *pos - 1) {
+		ret = ptscope_proc_maps_advance(q);
+		if (ret)
+			return ERR_PTR(ret);
+	}
+	if (*pos - 1 == q->index)
+		return &q->rec;
+	if (q->done && *pos - 1 == q->index + 1)
+		return &q->totals;
+	return NULL;
+}
+
+static void *ptscope_maps_seq_next(struct seq_file *m, void *v, loff_t *pos)
+{
+	++*pos;
+	return ptscope_maps_seq_start(m, pos);
+}
+
+static void ptscope_maps_seq_stop(struct seq_file *m, void *v)
+{
+}
+
+static void ptscope_show_perms(struct seq_file *m, u64 flags)
+{
+	seq_putc(m, flags & PTSCOPE_VMA_READ ? 'r' : '-');
+	seq_putc(m, flags & PTSCOPE_VMA_WRITE ? 'w' : '-');
+	seq_putc(m, flags & PTSCOPE_VMA_EXEC ? 'x' : '-');
+	seq_putc(m, flags & PTSCOPE_VMA_SHARED ? 's' : 'p');
+}
+
+static void ptscope_show_counts(struct seq_file *m,
+				const struct ptscope_page_counts *c)
+{
+	bool any = false;
+	unsigned int i;
+
+	seq_printf(m, " %llu %llu %llu %llu %llu %llu %llu %llu %llu %llu %llu %llu %llu ",
+		   c->present, c->swapped, c->dirty, c->anon, c->file,
+		   c->shmem, c->zero, c->ksm, c->cow_shared, c->anon_exclusive,
+		   c->thp_pmd, c->hugetlb_pmd + c->hugetlb_pud, c->soft_dirty);
+	for (i = 0; i < PTSCOPE_MAX_NODES; i++) {
+		if (!c->node[i])
+			continue;
+		seq_printf(m, "%sN%u=%llu", any ? "," : "", i, c->node[i]);
+		any = true;
+	}
+	if (c->node_other) {
+		seq_printf(m, "%sNother=%llu", any ? "," : "", c->node_other);
+		any = true;
+	}
+	if (!any)
+		seq_putc(m, '-');
+}
+
+static int ptscope_maps_seq_show(struct seq_file *m, void *v)
+{
+	struct ptscope_proc_maps *q = m->private;
+	const struct ptscope_vma *r = v;
+	const struct ptscope_table_counts *t;
+
+	if (v == SEQ_START_TOKEN) {
+		if (!q->have_query)
+			seq_puts(m, "# write \"PID [START END]\" to this open file, then read it\n");
+		else
+			seq_puts(m, "START END PERMS PRESENT SWAPPED DIRTY ANON FILE SHMEM ZERO KSM COW_SHARED ANON_EXCLUSIVE THP_PMD HUGETLB SOFT_DIRTY NODES PT_PTE PT_PMD PT_PUD NAME\n");
+		return 0;
+	}
+	if (v == &q->totals) {
+		t = &q->st.total_tables;
+		seq_puts(m, "total - ----");
+		ptscope_show_counts(m, &q->totals);
+		seq_printf(m, " %llu %llu %llu -\n", t->pte, t->pmd, t->pud);
+		return 0;
+	}
+	seq_printf(m, "%#llx %#llx ", r->start, r->end);
+	ptscope_show_perms(m, r->flags);
+	ptscope_show_counts(m, &r->pages);
+	seq_printf(m, " %llu %llu %llu ", r->tables.pte, r->tables.pmd,
+		   r->tables.pud);
+	seq_puts(m, r->name[0] ? r->name : "-");
+	seq_putc(m, '\n');
+	return 0;
+}
+
+static const struct seq_operations ptscope_maps_seq_ops = {
+	.start	= ptscope_maps_seq_start,
+	.next	= ptscope_maps_seq_next,
+	.stop	= ptscope_maps_seq_stop,
+	.show	= ptscope_maps_seq_show,
+};
+
+static int ptscope_maps_open(struct inode *inode, struct file *file)
+{
+	struct ptscope_proc_maps *q;
+	int ret;
+
+	q = kvzalloc(sizeof(*q), GFP_KERNEL);
+	if (!q)
+		return -ENOMEM;
+	q->st.path_buf = (char *)__get_free_page(GFP_KERNEL);
+	if (!q->st.path_buf) {
+		ret = -ENOMEM;
+		goto err_free_query;
+	}
+	ret = seq_open(file, &ptscope_maps_seq_ops);
+	if (ret)
+		goto err_free_page;
+	((struct seq_file *)file->private_data)->private = q;
+	return 0;
+
+err_free_page:
+	free_page((unsigned long)q->st.path_buf);
+err_free_query:
+	kvfree(q);
+	return ret;
+}
+
+static int ptscope_maps_release(struct inode *inode, struct file *file)
+{
+	struct seq_file *m = file->private_data;
+	struct ptscope_proc_maps *q = m->private;
+
+	free_page((unsigned long)q->st.path_buf);
+	kvfree(q);
+	return seq_release(inode, file);
+}
+
+/* "PID" or "PID START END": numbers in C syntax (0x for hex). */
+static int ptscope_maps_parse(char *line, u64 *pid, u64 *start, u64 *end)
+{
+	char *tok[3];
+	int n = ptscope_proc_split(line, tok, ARRAY_SIZE(tok));
+
+	*start = 0;
+	*end = TASK_SIZE_MAX;
+	if (n != 1 && n != 3)
+		return -EINVAL;
+	if (kstrtou64(tok[0], 0, pid))
+		return -EINVAL;
+	if (n == 3 && (kstrtou64(tok[1], 0, start) || kstrtou64(tok[2], 0, end)))
+		return -EINVAL;
+	if (!ptscope_pages_range_ok(*start, *end))
+		return -EINVAL;
+	return 0;
+}
+
+static ssize_t ptscope_maps_write(struct file *file, const char __user *ubuf,
+				  size_t count, loff_t *ppos)
+{
+	struct seq_file *m = file->private_data;
+	struct ptscope_proc_maps *q = m->private;
+	u64 pid, start, end;
+	struct mm_struct *mm;
+	char *line;
+	int ret;
+
+	if (!count || count > PTSCOPE_PROC_QUERY_MAX)
+		return -EINVAL;
+	line = memdup_user_nul(ubuf, count);
+	if (IS_ERR(line))
+		return PTR_ERR(line);
+	ret = ptscope_maps_parse(line, &pid, &start, &end);
+	kfree(line);
+	if (ret)
+		return ret;
+
+	/* Say at once if the process is gone or off limits. */
+	mm = ptscope_get_target_mm(pid);
+	if (IS_ERR(mm))
+		return PTR_ERR(mm);
+	mmput(mm);
+
+	mutex_lock(&m->lock);
+	q->have_query = true;
+	q->pid = pid;
+	q->start = start;
+	q->end = end;
+	ptscope_proc_maps_reset(q);
+	ptscope_proc_rewind(file);
+	mutex_unlock(&m->lock);
+	return count;
+}
+
+const struct proc_ops ptscope_maps_proc_ops = {
+	.proc_open	= ptscope_maps_open,
+	.proc_read	= seq_read,
+	.proc_write	= ptscope_maps_write,
+	.proc_lseek	= seq_lseek,
+	.proc_release	= ptscope_maps_release,
+};

@@ -1,0 +1,165 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ptscope: /proc/ptscope/stats, a process's fault and memory counters for
+ * shell users.
+ *
+ *	exec 3<>/proc/ptscope/stats
+ *	echo "$pid" >&3			# or "$pid threads"
+ *	cat <&3
+ *
+ * "key value" lines (pages are 4 KiB pages), then with "threads" one line
+ * per thread: "thread TID MINFLT MAJFLT CPU NODE COMM".  Every read takes
+ * the counters afresh, so reading again (lseek to 0) samples again.
+ */
+#include <linux/mm.h>
+#include <linux/sched.h>
+#include <linux/sched/mm.h>
+#include <linux/sched/task.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+
+#include "ptscope.h"
+#include "procfs.h"
+
+struct ptscope_proc_stats {
+	bool have_query;
+	bool threads;
+	u64 pid;
+};
+
+static void ptscope_show_field(struct seq_file *m, const char *name, u64 val)
+{
+	seq_printf(m, "%s %llu\n", name, val);
+}
+
+#define PTSCOPE_STATS_FIELD(m, st, f) ptscope_show_field(m, #f, (st)->f)
+
+static int ptscope_stats_show(struct seq_file *m, void *v)
+{
+	struct ptscope_proc_stats *q = m->private;
+	struct ptscope_thread *th = NULL;
+	struct ptscope_stats st = {};
+	struct task_struct *task;
+	struct mm_struct *mm;
+	unsigned int i, nr, cap = 0;
+	int ret = 0;
+
+	if (!q->have_query) {
+		seq_puts(m, "# write \"PID [threads]\" to this open file, then read it\n");
+		return 0;
+	}
+	mm = ptscope_get_target(q->pid, &task);
+	if (IS_ERR(mm))
+		return PTR_ERR(mm);
+	if (q->threads) {
+		cap = get_nr_threads(task) + 16;
+		th = kvmalloc_array(cap, sizeof(*th), GFP_KERNEL);
+		if (!th) {
+			ret = -ENOMEM;
+			goto out_put;
+		}
+	}
+	nr = ptscope_stats_collect(task, mm, &st, th, cap);
+
+	seq_printf(m, "pid %llu\n", q->pid);
+	PTSCOPE_STATS_FIELD(m, &st, nr_threads);
+	PTSCOPE_STATS_FIELD(m, &st, min_flt);
+	PTSCOPE_STATS_FIELD(m, &st, maj_flt);
+	PTSCOPE_STATS_FIELD(m, &st, cmin_flt);
+	PTSCOPE_STATS_FIELD(m, &st, cmaj_flt);
+	PTSCOPE_STATS_FIELD(m, &st, rss_anon);
+	PTSCOPE_STATS_FIELD(m, &st, rss_file);
+	PTSCOPE_STATS_FIELD(m, &st, rss_shmem);
+	PTSCOPE_STATS_FIELD(m, &st, swap_ents);
+	PTSCOPE_STATS_FIELD(m, &st, pgtables_bytes);
+	PTSCOPE_STATS_FIELD(m, &st, total_vm);
+	PTSCOPE_STATS_FIELD(m, &st, locked_vm);
+	PTSCOPE_STATS_FIELD(m, &st, pinned_vm);
+	PTSCOPE_STATS_FIELD(m, &st, data_vm);
+	PTSCOPE_STATS_FIELD(m, &st, exec_vm);
+	PTSCOPE_STATS_FIELD(m, &st, stack_vm);
+	PTSCOPE_STATS_FIELD(m, &st, hiwater_rss);
+	PTSCOPE_STATS_FIELD(m, &st, hiwater_vm);
+	PTSCOPE_STATS_FIELD(m, &st, map_count);
+	PTSCOPE_STATS_FIELD(m, &st, timestamp_ns);
+	for (i = 0; i < nr; i++)
+		seq_printf(m, "thread %llu %llu %llu %d %d %s\n", th[i].tid,
+			   th[i].min_flt, th[i].maj_flt, th[i].cpu, th[i].node,
+			   th[i].comm);
+	kvfree(th);
+out_put:
+	mmput(mm);
+	put_task_struct(task);
+	return ret;
+}
+
+static int ptscope_stats_open(struct inode *inode, struct file *file)
+{
+	struct ptscope_proc_stats *q;
+	int ret;
+
+	q = kzalloc(sizeof(*q), GFP_KERNEL);
+	if (!q)
+		return -ENOMEM;
+	ret = single_open(file, ptscope_stats_show, q);
+	if (ret)
+		kfree(q);
+	return ret;
+}
+
+static int ptscope_stats_release(struct inode *inode, struct file *file)
+{
+	struct seq_file *m = file->private_data;
+
+	kfree(m->private);
+	return single_release(inode, file);
+}
+
+static ssize_t ptscope_stats_write(struct file *file, const char __user *ubuf,
+				   size_t count, loff_t *ppos)
+{
+	struct seq_file *m = file->private_data;
+	struct ptscope_proc_stats *q = m->private;
+	struct mm_struct *mm;
+	bool threads = false;
+	char *line, *tok[2];
+	u64 pid;
+	int n, ret = 0;
+
+	if (!count || count > PTSCOPE_PROC_QUERY_MAX)
+		return -EINVAL;
+	line = memdup_user_nul(ubuf, count);
+	if (IS_ERR(line))
+		return PTR_ERR(line);
+	n = ptscope_proc_split(line, tok, ARRAY_SIZE(tok));
+	if (n < 1 || kstrtou64(tok[0], 0, &pid))
+		ret = -EINVAL;
+	else if (n == 2 && strcmp(tok[1], "threads"))
+		ret = -EINVAL;
+	else
+		threads = n == 2;
+	kfree(line);
+	if (ret)
+		return ret;
+
+	mm = ptscope_get_target_mm(pid);
+	if (IS_ERR(mm))
+		return PTR_ERR(mm);
+	mmput(mm);
+
+	mutex_lock(&m->lock);
+	q->have_query = true;
+	q->pid = pid;
+	q->threads = threads;
+	ptscope_proc_rewind(file);
+	mutex_unlock(&m->lock);
+	return count;
+}
+
+const struct proc_ops ptscope_stats_proc_ops = {
+	.proc_open	= ptscope_stats_open,
+	.proc_read	= seq_read,
+	.proc_write	= ptscope_stats_write,
+	.proc_lseek	= seq_lseek,
+	.proc_release	= ptscope_stats_release,
+};

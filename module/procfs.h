@@ -1,0 +1,19 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* The /proc/ptscope query files, and what they share. */
+#ifndef PTSCOPE_PROCFS_H
+#define PTSCOPE_PROCFS_H
+
+#include <linux/proc_fs.h>
+#include <linux/seq_file.h>
+
+extern const struct proc_ops ptscope_pages_proc_ops;
+extern const struct proc_ops ptscope_maps_proc_ops;
+extern const struct proc_ops ptscope_stats_proc_ops;
+
+/* Longest query line a file accepts. */
+#define PTSCOPE_PROC_QUERY_MAX	256
+
+int ptscope_proc_split(char *line, char **tok, int max);
+void ptscope_proc_rewind(struct file *file);
+
+#endif /* PTSCOPE_PROCFS_H */
