@@ -32,8 +32,6 @@ static void ptscope_show_field(struct seq_file *m, const char *name, u64 val)
 	seq_printf(m, "%s %llu\n", name, val);
 }
 
-#define PTSCOPE_STATS_FIELD(m, st, f) ptscope_show_field(m, #f, (st)->f)
-
 static int ptscope_stats_show(struct seq_file *m, void *v)
 {
 	struct ptscope_proc_stats *q = m->private;
@@ -62,26 +60,26 @@ static int ptscope_stats_show(struct seq_file *m, void *v)
 	nr = ptscope_stats_collect(task, mm, &st, th, cap);
 
 	seq_printf(m, "pid %llu\n", q->pid);
-	PTSCOPE_STATS_FIELD(m, &st, nr_threads);
-	PTSCOPE_STATS_FIELD(m, &st, min_flt);
-	PTSCOPE_STATS_FIELD(m, &st, maj_flt);
-	PTSCOPE_STATS_FIELD(m, &st, cmin_flt);
-	PTSCOPE_STATS_FIELD(m, &st, cmaj_flt);
-	PTSCOPE_STATS_FIELD(m, &st, rss_anon);
-	PTSCOPE_STATS_FIELD(m, &st, rss_file);
-	PTSCOPE_STATS_FIELD(m, &st, rss_shmem);
-	PTSCOPE_STATS_FIELD(m, &st, swap_ents);
-	PTSCOPE_STATS_FIELD(m, &st, pgtables_bytes);
-	PTSCOPE_STATS_FIELD(m, &st, total_vm);
-	PTSCOPE_STATS_FIELD(m, &st, locked_vm);
-	PTSCOPE_STATS_FIELD(m, &st, pinned_vm);
-	PTSCOPE_STATS_FIELD(m, &st, data_vm);
-	PTSCOPE_STATS_FIELD(m, &st, exec_vm);
-	PTSCOPE_STATS_FIELD(m, &st, stack_vm);
-	PTSCOPE_STATS_FIELD(m, &st, hiwater_rss);
-	PTSCOPE_STATS_FIELD(m, &st, hiwater_vm);
-	PTSCOPE_STATS_FIELD(m, &st, map_count);
-	PTSCOPE_STATS_FIELD(m, &st, timestamp_ns);
+	ptscope_show_field(m, "nr_threads", st.nr_threads);
+	ptscope_show_field(m, "min_flt", st.min_flt);
+	ptscope_show_field(m, "maj_flt", st.maj_flt);
+	ptscope_show_field(m, "cmin_flt", st.cmin_flt);
+	ptscope_show_field(m, "cmaj_flt", st.cmaj_flt);
+	ptscope_show_field(m, "rss_anon", st.rss_anon);
+	ptscope_show_field(m, "rss_file", st.rss_file);
+	ptscope_show_field(m, "rss_shmem", st.rss_shmem);
+	ptscope_show_field(m, "swap_ents", st.swap_ents);
+	ptscope_show_field(m, "pgtables_bytes", st.pgtables_bytes);
+	ptscope_show_field(m, "total_vm", st.total_vm);
+	ptscope_show_field(m, "locked_vm", st.locked_vm);
+	ptscope_show_field(m, "pinned_vm", st.pinned_vm);
+	ptscope_show_field(m, "data_vm", st.data_vm);
+	ptscope_show_field(m, "exec_vm", st.exec_vm);
+	ptscope_show_field(m, "stack_vm", st.stack_vm);
+	ptscope_show_field(m, "hiwater_rss", st.hiwater_rss);
+	ptscope_show_field(m, "hiwater_vm", st.hiwater_vm);
+	ptscope_show_field(m, "map_count", st.map_count);
+	ptscope_show_field(m, "timestamp_ns", st.timestamp_ns);
 	for (i = 0; i < nr; i++)
 		seq_printf(m, "thread %llu %llu %llu %d %d %s\n", th[i].tid,
 			   th[i].min_flt, th[i].maj_flt, th[i].cpu, th[i].node,
