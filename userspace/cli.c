@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Command lookup and error reporting shared by all subcommands. */
 #include <libsmartcols.h>
+#include <inttypes.h>
 #include <stdarg.h>
 #include <string.h>
 #include <strings.h>
 
 #include "cli.h"
+#include "format.h"
 
 const struct cli_command *cli_find(const struct cli_command *table,
 				   const char *name, bool *ambiguous)
@@ -136,3 +138,12 @@ struct libscols_table *cli_table_new(const struct cli_columns *sel,
 	return tb;
 }
 
+
+char *cli_size(char *buf, size_t len, uint64_t bytes)
+{
+	if (opts.raw) {
+		snprintf(buf, len, "%" PRIu64, bytes);
+		return buf;
+	}
+	return format_size(buf, len, bytes);
+}

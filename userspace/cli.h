@@ -4,6 +4,7 @@
 #define PTSCOPE_CLI_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "libptscope.h"
@@ -28,7 +29,7 @@ struct cli_columns {
 	size_t nr;
 };
 
-#define PTSCOPE_TOOL_VERSION "0.2.0"
+#define PTSCOPE_TOOL_VERSION "0.3.0"
 
 struct cli_options {
 	bool json;
@@ -43,11 +44,19 @@ struct cli_options {
 
 extern struct cli_options opts;
 
+#include <getopt.h>
+
+/* Long options of one command: values from CLI_OPT_BASE up. */
+#define CLI_OPT_BASE 256
+
 struct cli_command {
 	const char *name;
 	int (*run)(int argc, char **argv);
 	const char *args;	/* synopsis of arguments */
 	const char *help;	/* one line */
+	const struct option *options;	/* its own long options, or NULL */
+	/* Take one of them; 0, or an exit status after printing an error. */
+	int (*option)(int val, const char *arg);
 };
 
 /* Find a command by name or unique prefix; NULL and *ambiguous if not. */
@@ -67,7 +76,15 @@ void cli_columns_help(FILE *f, const struct cli_column *cols, size_t nr_cols);
 struct libscols_table *cli_table_new(const struct cli_columns *sel,
 				     const struct cli_column *cols);
 
+/* A size for a table cell: human units, or exact bytes with --raw. */
+char *cli_size(char *buf, size_t len, uint64_t bytes);
+
 int cmd_version(int argc, char **argv);
 int cmd_pages(int argc, char **argv);
+int cmd_maps(int argc, char **argv);
+int cmd_faults(int argc, char **argv);
+int cmd_faults_option(int val, const char *arg);
+extern const struct option cmd_faults_options[];
+int cmd_tree(int argc, char **argv);
 
 #endif /* PTSCOPE_CLI_H */

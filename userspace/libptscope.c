@@ -128,6 +128,108 @@ out:
 	return ret;
 }
 
+#define PTSCOPE_MAPS_BATCH 256
+
+int ptscope_maps(struct ptscope *ps, uint64_t pid, uint64_t start,
+		 uint64_t end, ptscope_vma_cb cb, void *arg,
+		 struct ptscope_maps_totals *totals)
+{
+	struct ptscope_maps_totals sum;
+	struct ptscope_maps args;
+	struct ptscope_vma *vec;
+	const uint64_t *from;
+	uint64_t *to, i;
+	int ret = 0;
+
+	memset(&sum, 0, sizeof(sum));
+	vec = calloc(PTSCOPE_MAPS_BATCH, sizeof(*vec));
+	if (!vec)
+		return -ENOMEM;
+	while (start < end) {
+		memset(&args, 0, sizeof(args));
+		args.size = sizeof(args);
+		args.pid = pid;
+		args.start = start;
+		args.end = end;
+		args.vec = (uintptr_t)vec;
+		args.vec_len = PTSCOPE_MAPS_BATCH;
+		args.rec_size = sizeof(*vec);
+		ret = ioctl(ps->fd, PTSCOPE_IOC_MAPS, &args);
+		if (ret < 0) {
+			ret = -errno;
+			break;
+		}
+		for (i = 0; i < args.nr_records; i++) {
+			ret = cb(&vec[i], arg);
+			if (ret)
+				goto out;
+		}
+		/* The structures are all u64 counts. */
+		from = (const uint64_t *)&args.totals;
+		to = (uint64_t *)&sum.pages;
+		for (i = 0; i < sizeof(sum.pages) / 8; i++)
+			to[i] += from[i];
+		sum.tables.pte += args.total_tables.pte;
+		sum.tables.pmd += args.total_tables.pmd;
+		sum.tables.pud += args.total_tables.pud;
+		sum.tables.pte_entries += args.total_tables.pte_entries;
+		sum.map_count = args.map_count;
+		sum.nr_vmas += args.nr_records;
+		if (args.walk_end <= start) {
+			ret = -EIO;	/* no progress: a module bug */
+			break;
+		}
+		start = args.walk_end;
+		ret = 0;
+	}
+out:
+	free(vec);
+	if (!ret && totals)
+		*totals = sum;
+	return ret;
+}
+
+int ptscope_stats(struct ptscope *ps, uint64_t pid, struct ptscope_stats *st,
+		  struct ptscope_thread **threads, size_t *nr_threads)
+{
+	struct ptscope_thread *vec = NULL, *bigger;
+	size_t len = 64;
+	int ret;
+
+	for (;;) {
+		memset(st, 0, sizeof(*st));
+		st->size = sizeof(*st);
+		st->pid = pid;
+		if (threads) {
+			bigger = realloc(vec, len * sizeof(*vec));
+			if (!bigger) {
+				free(vec);
+				return -ENOMEM;
+			}
+			vec = bigger;
+			st->flags = PTSCOPE_STATS_THREADS;
+			st->threads = (uintptr_t)vec;
+			st->threads_len = len;
+			st->thread_size = sizeof(*vec);
+		}
+		ret = ioctl(ps->fd, PTSCOPE_IOC_STATS, st);
+		if (ret < 0) {
+			free(vec);
+			return -errno;
+		}
+		/* Threads may come and go: ask again while they do not fit. */
+		if (!threads || (uint64_t)ret >= st->nr_threads ||
+		    (uint64_t)ret < len || len >= 65536)
+			break;
+		len *= 4;
+	}
+	if (threads) {
+		*threads = vec;
+		*nr_threads = ret;
+	}
+	return 0;
+}
+
 static const char *const kind_names[] = PTSCOPE_KIND_NAMES;
 static const char *const entry_names[] = PTSCOPE_ENTRY_NAMES;
 static const char *const mapcount_names[] = PTSCOPE_MAPCOUNT_NAMES;

@@ -36,6 +36,30 @@ int ptscope_pages(struct ptscope *ps, uint64_t pid, uint64_t start,
 /* One PTSCOPE_IOC_PAGES call, for callers that manage the array. */
 int ptscope_pages_ioctl(int fd, struct ptscope_pages *args);
 
+/* The totals of a MAPS walk, summed over its ioctl calls. */
+struct ptscope_maps_totals {
+	struct ptscope_table_counts tables;	/* each table once */
+	struct ptscope_page_counts pages;
+	uint64_t map_count;
+	uint64_t nr_vmas;			/* records reported */
+};
+
+/*
+ * One record per mapping overlapping [start, end) of process @pid, in
+ * address order, to @cb; @totals (may be NULL) gets the sums.
+ */
+typedef int (*ptscope_vma_cb)(const struct ptscope_vma *v, void *arg);
+int ptscope_maps(struct ptscope *ps, uint64_t pid, uint64_t start,
+		 uint64_t end, ptscope_vma_cb cb, void *arg,
+		 struct ptscope_maps_totals *totals);
+
+/*
+ * The counters of process @pid.  With @threads, *@threads gets a malloc()ed
+ * array of its threads and *@nr_threads their number (free() it).
+ */
+int ptscope_stats(struct ptscope *ps, uint64_t pid, struct ptscope_stats *st,
+		  struct ptscope_thread **threads, size_t *nr_threads);
+
 /* Names from the uapi tables; "?" when out of range. */
 const char *ptscope_kind_name(unsigned int kind);
 const char *ptscope_entry_name(unsigned int entry);

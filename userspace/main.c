@@ -12,10 +12,21 @@ struct cli_options opts = { .color = -1 };
 static int cmd_help(int argc, char **argv);
 
 static const struct cli_command commands[] = {
-	{ "help",	cmd_help,	"[COMMAND]",	"show help" },
-	{ "pages",	cmd_pages,	"PID [START[-END]]", "page-table entries of a range, page by page" },
-	{ "version",	cmd_version,	"",		"show tool and module versions" },
-	{ NULL }
+	{ .name = "faults", .run = cmd_faults,
+	  .args = "PID [--interval S] [--count N] [--threads]",
+	  .help = "fault counters, RSS and page-table size, once or per interval",
+	  .options = cmd_faults_options, .option = cmd_faults_option },
+	{ .name = "help", .run = cmd_help, .args = "[COMMAND]",
+	  .help = "show help" },
+	{ .name = "maps", .run = cmd_maps, .args = "PID [START[-END]]",
+	  .help = "each mapping, counted from its page tables" },
+	{ .name = "pages", .run = cmd_pages, .args = "PID [START[-END]]",
+	  .help = "page-table entries of a range, page by page" },
+	{ .name = "tree", .run = cmd_tree, .args = "PID",
+	  .help = "the shape of the page tables: tables per level, how full" },
+	{ .name = "version", .run = cmd_version, .args = "",
+	  .help = "show tool and module versions" },
+	{ .name = NULL }
 };
 
 static void usage(FILE *f)
@@ -26,7 +37,7 @@ static void usage(FILE *f)
 		   "Show a process's page tables, as the kernel sees them.\n\n"
 		   "Commands (any unique prefix works):\n");
 	for (c = commands; c->name; c++)
-		fprintf(f, "  %-8s %-20s %s\n", c->name, c->args, c->help);
+		fprintf(f, "  %-8s %s\n", c->name, c->help);
 	fprintf(f, "\nOptions:\n"
 		   "  -j, --json            JSON output\n"
 		   "  -p, --pretty          indented JSON (implies --json)\n"
@@ -52,9 +63,10 @@ static int cmd_help(int argc, char **argv)
  * and "ptscope pages 1 --json" are the same).  Returns -1 to go on, or an
  * exit status.
  */
-static int parse_options(int argc, char **argv, const char *optstring)
+static int parse_options(int argc, char **argv, const char *optstring,
+			 const struct cli_command *cmd)
 {
-	static const struct option longopts[] = {
+	static const struct option global[] = {
 		{ "json",	no_argument,		NULL, 'j' },
 		{ "pretty",	no_argument,		NULL, 'p' },
 		{ "output",	required_argument,	NULL, 'o' },
@@ -64,9 +76,17 @@ static int parse_options(int argc, char **argv, const char *optstring)
 		{ "color",	optional_argument,	NULL, 'C' },
 		{ "version",	no_argument,		NULL, 'V' },
 		{ "help",	no_argument,		NULL, 'h' },
-		{ NULL }
 	};
+	struct option longopts[ARRAY_SIZE(global) + 16];
+	size_t n = 0, i;
 	int c;
+
+	for (i = 0; i < ARRAY_SIZE(global); i++)
+		longopts[n++] = global[i];
+	for (i = 0; cmd && cmd->options && cmd->options[i].name &&
+		    n < ARRAY_SIZE(longopts) - 1; i++)
+		longopts[n++] = cmd->options[i];
+	memset(&longopts[n], 0, sizeof(longopts[n]));
 
 	while ((c = getopt_long(argc, argv, optstring, longopts, NULL)) != -1) {
 		switch (c) {
@@ -107,6 +127,13 @@ static int parse_options(int argc, char **argv, const char *optstring)
 			opts.help = true;
 			break;
 		default:
+			if (cmd && cmd->option && c >= CLI_OPT_BASE) {
+				int ret = cmd->option(c, optarg);
+
+				if (ret)
+					return ret;
+				break;
+			}
 			fprintf(stderr, "Try 'ptscope --help'.\n");
 			return 2;
 		}
@@ -122,7 +149,7 @@ int main(int argc, char **argv)
 	int ret, nsub;
 
 	/* "+": stop at the command name. */
-	ret = parse_options(argc, argv, "+jpo:rnVh");
+	ret = parse_options(argc, argv, "+jpo:rnVh", NULL);
 	if (ret >= 0)
 		return ret;
 	if (optind >= argc) {
@@ -140,7 +167,7 @@ int main(int argc, char **argv)
 	sub = argv + optind;
 	nsub = argc - optind;
 	optind = 0;	/* 0, not 1: glibc then resets its whole state */
-	ret = parse_options(nsub, sub, "jpo:rnVh");
+	ret = parse_options(nsub, sub, "jpo:rnVh", cmd);
 	if (ret >= 0)
 		return ret;
 	/* getopt moved the operands behind the options: pass name + operands. */

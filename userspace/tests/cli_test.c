@@ -16,10 +16,10 @@ static int nop(int argc, char **argv)
 }
 
 static const struct cli_command table[] = {
-	{ "pages", nop, "", "" },
-	{ "maps", nop, "", "" },
-	{ "map", nop, "", "" },
-	{ "faults", nop, "", "" },
+	{ .name = "pages", .run = nop },
+	{ .name = "maps", .run = nop },
+	{ .name = "map", .run = nop },
+	{ .name = "faults", .run = nop },
 	{ NULL }
 };
 

@@ -1,0 +1,534 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ptscope tree PID: the shape of a process's page tables.  Built from one
+ * region-mode PAGES walk: every record says at which level its entry (or
+ * the empty entry that ended the walk) sits, so each record proves that the
+ * tables above that level exist.  PUD tables (512 GiB each) and PMD tables
+ * (1 GiB each) are listed; PTE tables (2 MiB each) are summed per PMD
+ * table, or listed with --all.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <libsmartcols.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "format.h"
+#include "json.h"
+
+#define PAGE		4096ULL
+#define PMD_SPAN	(2ULL << 20)
+#define PUD_SPAN	(1ULL << 30)
+#define P4D_SPAN	(512ULL << 30)
+#define ENTRIES		512
+
+struct pte_table {
+	uint64_t base;
+	uint64_t used, present, swapped;
+};
+
+struct pmd_table {
+	uint64_t base;
+	uint64_t used;			/* entries: PTE tables + huge entries */
+	uint64_t huge;			/* present PMD leaves */
+	uint64_t huge_other;		/* swap/migration PMD entries */
+	uint64_t last_entry;		/* base of the last entry counted */
+	bool any_entry;
+	struct pte_table *pte;
+	size_t nr_pte, cap_pte;
+	uint64_t pte_used, pte_present, pte_swapped;
+};
+
+struct pud_table {
+	uint64_t base;
+	uint64_t used;			/* entries: PMD tables + huge entries */
+	uint64_t huge;
+	uint64_t last_entry;
+	bool any_entry;
+	size_t first_pmd, nr_pmd;	/* its PMD tables in tree.pmd[] */
+};
+
+struct tree {
+	struct pud_table *pud;
+	size_t nr_pud, cap_pud;
+	struct pmd_table *pmd;
+	size_t nr_pmd, cap_pmd;
+};
+
+static void *grow(void *arr, size_t *cap, size_t nr, size_t size)
+{
+	void *bigger;
+
+	if (nr < *cap)
+		return arr;
+	*cap = *cap ? *cap * 2 : 16;
+	bigger = realloc(arr, *cap * size);
+	if (!bigger)
+		free(arr);
+	return bigger;
+}
+
+static struct pud_table *pud_of(struct tree *t, uint64_t addr)
+{
+	uint64_t base = addr & ~(P4D_SPAN - 1);
+	struct pud_table *p;
+
+	if (t->nr_pud && t->pud[t->nr_pud - 1].base == base)
+		return &t->pud[t->nr_pud - 1];
+	t->pud = grow(t->pud, &t->cap_pud, t->nr_pud, sizeof(*t->pud));
+	if (!t->pud)
+		return NULL;
+	p = &t->pud[t->nr_pud++];
+	memset(p, 0, sizeof(*p));
+	p->base = base;
+	p->first_pmd = t->nr_pmd;
+	return p;
+}
+
+/* An entry of @p at @addr (spanning PUD_SPAN) is in use: count it once. */
+static void pud_entry(struct pud_table *p, uint64_t addr, bool huge)
+{
+	uint64_t base = addr & ~(PUD_SPAN - 1);
+
+	if (p->any_entry && p->last_entry == base)
+		return;
+	p->any_entry = true;
+	p->last_entry = base;
+	p->used++;
+	p->huge += huge;
+}
+
+static struct pmd_table *pmd_of(struct tree *t, uint64_t addr)
+{
+	uint64_t base = addr & ~(PUD_SPAN - 1);
+	struct pud_table *pud = pud_of(t, addr);
+	struct pmd_table *p;
+
+	if (!pud)
+		return NULL;
+	if (pud->nr_pmd && t->pmd[t->nr_pmd - 1].base == base)
+		return &t->pmd[t->nr_pmd - 1];
+	t->pmd = grow(t->pmd, &t->cap_pmd, t->nr_pmd, sizeof(*t->pmd));
+	if (!t->pmd)
+		return NULL;
+	p = &t->pmd[t->nr_pmd++];
+	memset(p, 0, sizeof(*p));
+	p->base = base;
+	pud->nr_pmd++;
+	pud_entry(pud, addr, false);
+	return p;
+}
+
+static bool pmd_entry(struct pmd_table *p, uint64_t addr)
+{
+	uint64_t base = addr & ~(PMD_SPAN - 1);
+
+	if (p->any_entry && p->last_entry == base)
+		return false;
+	p->any_entry = true;
+	p->last_entry = base;
+	p->used++;
+	return true;
+}
+
+/* [start, end) of @r lies inside one table of its level. */
+static int tree_piece(struct tree *t, const struct ptscope_page_region *r,
+		      uint64_t start, uint64_t end)
+{
+	uint64_t pages = (end - start) / PAGE;
+	bool used = r->entry != PTSCOPE_ENTRY_NONE;
+	bool present = r->entry == PTSCOPE_ENTRY_PRESENT;
+	struct pmd_table *pmd;
+	struct pud_table *pud;
+	struct pte_table *pte;
+
+	switch (r->level) {
+	case PTSCOPE_LEVEL_PUD:
+		pud = pud_of(t, start);
+		if (!pud)
+			return -ENOMEM;
+		if (used)
+			pud_entry(pud, start, present);
+		return 0;
+	case PTSCOPE_LEVEL_PMD:
+		pmd = pmd_of(t, start);
+		if (!pmd)
+			return -ENOMEM;
+		if (used && pmd_entry(pmd, start)) {
+			pmd->huge += present;
+			pmd->huge_other += !present;
+		}
+		return 0;
+	case PTSCOPE_LEVEL_PTE:
+		pmd = pmd_of(t, start);
+		if (!pmd)
+			return -ENOMEM;
+		if (pmd_entry(pmd, start)) {
+			pmd->pte = grow(pmd->pte, &pmd->cap_pte, pmd->nr_pte,
+					sizeof(*pmd->pte));
+			if (!pmd->pte)
+				return -ENOMEM;
+			pte = &pmd->pte[pmd->nr_pte++];
+			memset(pte, 0, sizeof(*pte));
+			pte->base = start & ~(PMD_SPAN - 1);
+		}
+		pte = &pmd->pte[pmd->nr_pte - 1];
+		if (used) {
+			pte->used += pages;
+			pmd->pte_used += pages;
+		}
+		if (present) {
+			pte->present += pages;
+			pmd->pte_present += pages;
+		}
+		if (r->entry == PTSCOPE_ENTRY_SWAP) {
+			pte->swapped += pages;
+			pmd->pte_swapped += pages;
+		}
+		return 0;
+	}
+	return 0;	/* no PGD/P4D entry: no table below */
+}
+
+static int tree_record(const struct ptscope_page_region *r, void *arg)
+{
+	uint64_t span = r->level == PTSCOPE_LEVEL_PTE ? PMD_SPAN :
+			r->level == PTSCOPE_LEVEL_PMD ? PUD_SPAN : P4D_SPAN;
+	uint64_t s, e;
+	int ret;
+
+	/* A run may cross the span of one table: split it. */
+	for (s = r->start; s < r->end; s = e) {
+		e = (s | (span - 1)) + 1;
+		if (e > r->end)
+			e = r->end;
+		ret = tree_piece(arg, r, s, e);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+struct tree_totals {
+	uint64_t pud, pmd, pte;
+	uint64_t pud_used, pmd_used, pte_used;
+	uint64_t pud_huge, pmd_huge, pte_present;
+};
+
+static void tree_sum(const struct tree *t, struct tree_totals *s)
+{
+	size_t i;
+
+	memset(s, 0, sizeof(*s));
+	s->pud = t->nr_pud;
+	s->pmd = t->nr_pmd;
+	for (i = 0; i < t->nr_pud; i++) {
+		s->pud_used += t->pud[i].used;
+		s->pud_huge += t->pud[i].huge;
+	}
+	for (i = 0; i < t->nr_pmd; i++) {
+		s->pte += t->pmd[i].nr_pte;
+		s->pmd_used += t->pmd[i].used;
+		s->pmd_huge += t->pmd[i].huge;
+		s->pte_used += t->pmd[i].pte_used;
+		s->pte_present += t->pmd[i].pte_present;
+	}
+}
+
+static void pct(char *buf, size_t len, uint64_t used, uint64_t slots)
+{
+	snprintf(buf, len, "%.0f%%", slots ? 100.0 * used / slots : 0.0);
+}
+
+enum { COL_TABLE, COL_RANGE, COL_USED, COL_FULL, COL_PTE_TABLES, COL_PTE_FULL,
+       COL_PRESENT, COL_SWAP, COL_HUGE };
+
+static const struct cli_column tree_columns[] = {
+	[COL_TABLE]	= { "TABLE", 8, SCOLS_FL_TREE, "the table: pgd, pud, pmd or pte" },
+	[COL_RANGE]	= { "RANGE", 30, 0, "the addresses it maps" },
+	[COL_USED]	= { "USED", 7, SCOLS_FL_RIGHT, "entries in use of 512" },
+	[COL_FULL]	= { "FULL", 4, SCOLS_FL_RIGHT, "entries in use, percent" },
+	[COL_PTE_TABLES] = { "PTE_TABLES", 4, SCOLS_FL_RIGHT, "PTE tables below" },
+	[COL_PTE_FULL]	= { "PTE_FULL", 4, SCOLS_FL_RIGHT, "entries in use in those PTE tables, percent" },
+	[COL_PRESENT]	= { "PRESENT", 6, SCOLS_FL_RIGHT, "4 KiB pages mapped by PTEs below" },
+	[COL_SWAP]	= { "SWAP", 6, SCOLS_FL_RIGHT, "swap entries in PTEs below" },
+	[COL_HUGE]	= { "HUGE", 4, SCOLS_FL_RIGHT, "huge leaves (2 MiB at pmd, 1 GiB at pud)" },
+};
+
+static const int tree_default_columns[] = {
+	COL_TABLE, COL_RANGE, COL_USED, COL_FULL, COL_PTE_TABLES, COL_PTE_FULL,
+	COL_PRESENT, COL_SWAP, COL_HUGE,
+};
+
+struct tree_row {
+	const char *table;
+	uint64_t start, end;
+	uint64_t used, pte_tables, pte_used, present, swapped, huge;
+	bool has_pte;
+};
+
+static struct libscols_line *tree_line(struct libscols_table *tb,
+				       struct libscols_line *parent,
+				       const struct cli_columns *cols,
+				       const struct tree_row *r)
+{
+	struct libscols_line *ln = scols_table_new_line(tb, parent);
+	char buf[96];
+	size_t i;
+
+	if (!ln)
+		return NULL;
+	for (i = 0; i < cols->nr; i++) {
+		buf[0] = 0;
+		switch (cols->ids[i]) {
+		case COL_TABLE:
+			snprintf(buf, sizeof(buf), "%s", r->table);
+			break;
+		case COL_RANGE:
+			snprintf(buf, sizeof(buf), "%#014" PRIx64 "-%#014" PRIx64,
+				 r->start, r->end);
+			break;
+		case COL_USED:
+			snprintf(buf, sizeof(buf), "%" PRIu64 "/%d", r->used, ENTRIES);
+			break;
+		case COL_FULL:
+			pct(buf, sizeof(buf), r->used, ENTRIES);
+			break;
+		case COL_PTE_TABLES:
+			if (r->has_pte)
+				snprintf(buf, sizeof(buf), "%" PRIu64, r->pte_tables);
+			break;
+		case COL_PTE_FULL:
+			if (r->has_pte)
+				pct(buf, sizeof(buf), r->pte_used, r->pte_tables * ENTRIES);
+			break;
+		case COL_PRESENT:
+			snprintf(buf, sizeof(buf), "%" PRIu64, r->present);
+			break;
+		case COL_SWAP:
+			snprintf(buf, sizeof(buf), "%" PRIu64, r->swapped);
+			break;
+		case COL_HUGE:
+			snprintf(buf, sizeof(buf), "%" PRIu64, r->huge);
+			break;
+		}
+		scols_line_set_data(ln, i, buf);
+	}
+	return ln;
+}
+
+static int tree_print_table(const struct tree *t, const struct tree_totals *s,
+			    const struct ptscope_stats *st)
+{
+	struct libscols_line *root, *pl, *ml;
+	struct libscols_table *tb;
+	struct cli_columns cols;
+	struct tree_row row;
+	char a[32], b[32];
+	size_t i, k, x;
+
+	if (cli_columns_select(&cols, tree_columns, ARRAY_SIZE(tree_columns),
+			       tree_default_columns,
+			       ARRAY_SIZE(tree_default_columns)))
+		return 2;
+	tb = cli_table_new(&cols, tree_columns);
+	if (!tb)
+		return -ENOMEM;
+	memset(&row, 0, sizeof(row));
+	row.table = "pgd";
+	row.end = 0x800000000000ULL;
+	row.used = s->pud;
+	row.pte_tables = s->pte;
+	row.pte_used = s->pte_used;
+	row.has_pte = true;
+	row.present = s->pte_present;
+	row.huge = s->pmd_huge + s->pud_huge;
+	root = tree_line(tb, NULL, &cols, &row);
+	for (i = 0; root && i < t->nr_pud; i++) {
+		const struct pud_table *pud = &t->pud[i];
+
+		memset(&row, 0, sizeof(row));
+		row.table = "pud";
+		row.start = pud->base;
+		row.end = pud->base + P4D_SPAN;
+		row.used = pud->used;
+		row.huge = pud->huge;
+		row.has_pte = true;
+		for (k = pud->first_pmd; k < pud->first_pmd + pud->nr_pmd; k++) {
+			row.pte_tables += t->pmd[k].nr_pte;
+			row.pte_used += t->pmd[k].pte_used;
+			row.present += t->pmd[k].pte_present;
+			row.swapped += t->pmd[k].pte_swapped;
+		}
+		pl = tree_line(tb, root, &cols, &row);
+		for (k = pud->first_pmd; pl && k < pud->first_pmd + pud->nr_pmd; k++) {
+			const struct pmd_table *pmd = &t->pmd[k];
+
+			memset(&row, 0, sizeof(row));
+			row.table = "pmd";
+			row.start = pmd->base;
+			row.end = pmd->base + PUD_SPAN;
+			row.used = pmd->used;
+			row.huge = pmd->huge;
+			row.has_pte = true;
+			row.pte_tables = pmd->nr_pte;
+			row.pte_used = pmd->pte_used;
+			row.present = pmd->pte_present;
+			row.swapped = pmd->pte_swapped;
+			ml = tree_line(tb, pl, &cols, &row);
+			for (x = 0; ml && opts.all && x < pmd->nr_pte; x++) {
+				memset(&row, 0, sizeof(row));
+				row.table = "pte";
+				row.start = pmd->pte[x].base;
+				row.end = row.start + PMD_SPAN;
+				row.used = pmd->pte[x].used;
+				row.present = pmd->pte[x].present;
+				row.swapped = pmd->pte[x].swapped;
+				tree_line(tb, ml, &cols, &row);
+			}
+		}
+	}
+	scols_print_table(tb);
+	scols_unref_table(tb);
+	if (!opts.raw && !opts.noheadings)
+		printf("%" PRIu64 " PUD + %" PRIu64 " PMD + %" PRIu64 " PTE tables = %s (VmPTE %s)\n",
+		       s->pud, s->pmd, s->pte,
+		       format_size(a, sizeof(a), (s->pud + s->pmd + s->pte) * PAGE),
+		       format_size(b, sizeof(b), st->pgtables_bytes));
+	return 0;
+}
+
+static void tree_print_json(const struct tree *t, const struct tree_totals *s,
+			    const struct ptscope_stats *st, uint64_t pid)
+{
+	struct json j;
+	size_t i, k, x;
+
+	json_init(&j, stdout, opts.pretty);
+	json_open(&j, NULL, '{');
+	json_u64(&j, "pid", pid);
+	json_open(&j, "tables", '{');
+	json_u64(&j, "pud", s->pud);
+	json_u64(&j, "pmd", s->pmd);
+	json_u64(&j, "pte", s->pte);
+	json_close(&j, '}');
+	json_u64(&j, "bytes", (s->pud + s->pmd + s->pte) * PAGE);
+	json_u64(&j, "vm_pte_bytes", st->pgtables_bytes);
+	json_open(&j, "entries_used", '{');
+	json_u64(&j, "pgd", s->pud);
+	json_u64(&j, "pud", s->pud_used);
+	json_u64(&j, "pmd", s->pmd_used);
+	json_u64(&j, "pte", s->pte_used);
+	json_close(&j, '}');
+	json_open(&j, "leaves", '{');
+	json_u64(&j, "pte", s->pte_present);
+	json_u64(&j, "pmd", s->pmd_huge);
+	json_u64(&j, "pud", s->pud_huge);
+	json_close(&j, '}');
+	json_open(&j, "pud_tables", '[');
+	for (i = 0; i < t->nr_pud; i++) {
+		const struct pud_table *pud = &t->pud[i];
+
+		json_open(&j, NULL, '{');
+		json_u64(&j, "start", pud->base);
+		json_u64(&j, "end", pud->base + P4D_SPAN);
+		json_u64(&j, "used", pud->used);
+		json_u64(&j, "huge", pud->huge);
+		json_open(&j, "pmd_tables", '[');
+		for (k = pud->first_pmd; k < pud->first_pmd + pud->nr_pmd; k++) {
+			const struct pmd_table *pmd = &t->pmd[k];
+
+			json_open(&j, NULL, '{');
+			json_u64(&j, "start", pmd->base);
+			json_u64(&j, "end", pmd->base + PUD_SPAN);
+			json_u64(&j, "used", pmd->used);
+			json_u64(&j, "huge", pmd->huge);
+			json_u64(&j, "huge_not_present", pmd->huge_other);
+			json_u64(&j, "pte_tables", pmd->nr_pte);
+			json_u64(&j, "pte_entries_used", pmd->pte_used);
+			json_u64(&j, "pte_present", pmd->pte_present);
+			json_u64(&j, "pte_swapped", pmd->pte_swapped);
+			if (opts.all) {
+				json_open(&j, "pte_table_list", '[');
+				for (x = 0; x < pmd->nr_pte; x++) {
+					json_open(&j, NULL, '{');
+					json_u64(&j, "start", pmd->pte[x].base);
+					json_u64(&j, "used", pmd->pte[x].used);
+					json_u64(&j, "present", pmd->pte[x].present);
+					json_u64(&j, "swapped", pmd->pte[x].swapped);
+					json_close(&j, '}');
+				}
+				json_close(&j, ']');
+			}
+			json_close(&j, '}');
+		}
+		json_close(&j, ']');
+		json_close(&j, '}');
+	}
+	json_close(&j, ']');
+	json_close(&j, '}');
+}
+
+static void tree_usage(FILE *f)
+{
+	fprintf(f, "Usage: ptscope tree PID\n\n"
+		   "Show the page tables of process PID as a tree: each PUD table\n"
+		   "(maps 512 GiB) and PMD table (maps 1 GiB), how many of its 512\n"
+		   "entries are in use, the PTE tables (2 MiB each) below and how\n"
+		   "full they are, and the huge leaves.  --all lists every PTE table.\n"
+		   "The sum of the tables is checked against the kernel's VmPTE.\n\n");
+	cli_columns_help(f, tree_columns, ARRAY_SIZE(tree_columns));
+}
+
+static void tree_free(struct tree *t)
+{
+	size_t i;
+
+	for (i = 0; i < t->nr_pmd; i++)
+		free(t->pmd[i].pte);
+	free(t->pmd);
+	free(t->pud);
+}
+
+int cmd_tree(int argc, char **argv)
+{
+	struct tree t = { 0 };
+	struct tree_totals s;
+	struct ptscope_stats st;
+	struct ptscope *ps;
+	uint64_t pid;
+	int ret;
+
+	if (opts.help) {
+		tree_usage(stdout);
+		return 0;
+	}
+	if (argc != 2) {
+		tree_usage(stderr);
+		return 2;
+	}
+	if (parse_pid(argv[1], &pid))
+		return cli_error("'%s' is not a process id", argv[1]);
+	ps = cli_open();
+	if (!ps)
+		return 1;
+	ret = ptscope_pages(ps, pid, 0, 0x7ffffffff000ULL,
+			    PTSCOPE_PAGES_REGIONS, tree_record, &t);
+	if (!ret)
+		ret = ptscope_stats(ps, pid, &st, NULL, NULL);
+	ptscope_close(ps);
+	if (ret) {
+		tree_free(&t);
+		return cli_error("tree of %" PRIu64 ": %s", pid, ptscope_strerror(ret));
+	}
+	tree_sum(&t, &s);
+	if (opts.json)
+		tree_print_json(&t, &s, &st, pid);
+	else
+		ret = tree_print_table(&t, &s, &st);
+	tree_free(&t);
+	if (ret < 0)
+		return cli_error("out of memory");
+	return ret;
+}
