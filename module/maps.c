@@ -84,6 +84,7 @@ int ptscope_maps_next(struct ptscope_maps_state *st, struct ptscope_vma *rec)
 	st->sum.rec = rec;
 	st->sum.range_start = addr;
 	memset(st->sum.counted, 0, sizeof(st->sum.counted));
+	st->sum.deposit_pages = 0;
 
 	for (;;) {
 		addr = ptscope_walk_vma_chunk(&w, vma, addr, stop);
@@ -107,7 +108,10 @@ out:
 	rec->end = stop;
 	st->sum.prev_end = stop;
 	st->cursor = stop;
+	rec->tables.pte_deposited = DIV_ROUND_UP(st->sum.deposit_pages,
+						 PMD_SIZE / PAGE_SIZE);
 	st->total_tables.pte_entries += rec->tables.pte_entries;
+	st->total_tables.pte_deposited += rec->tables.pte_deposited;
 	return ret ? ret : 1;
 }
 

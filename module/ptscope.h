@@ -81,6 +81,7 @@ struct ptscope_summary {
 	unsigned long range_start;	/* of the range being walked */
 	unsigned long prev_end;		/* end of the range before, 0: none */
 	unsigned long last_base[3];	/* last table counted, per level */
+	unsigned long deposit_pages;	/* pages of anonymous PMD leaves */
 	bool counted[3];
 };
 

@@ -63,6 +63,13 @@ void ptscope_summary_add(struct ptscope_summary *s,
 
 	if (rec->level == PTSCOPE_LEVEL_PTE && rec->entry != PTSCOPE_ENTRY_NONE)
 		s->rec->tables.pte_entries += nr;
+	/* Anonymous PMD leaves keep a deposited PTE table (mm/huge_memory.c). */
+	if (rec->level == PTSCOPE_LEVEL_PMD &&
+	    !(rec->flags & PTSCOPE_PF_HUGETLB) &&
+	    (rec->kind == PTSCOPE_KIND_ANON || rec->kind == PTSCOPE_KIND_HUGE_ZERO ||
+	     (rec->entry == PTSCOPE_ENTRY_MIGRATION &&
+	      (s->rec->flags & PTSCOPE_VMA_ANON))))
+		s->deposit_pages += nr;
 	if (rec->flags & PTSCOPE_PF_SOFT_DIRTY)
 		c->soft_dirty += nr;
 	if (rec->flags & PTSCOPE_PF_UFFD_WP)

@@ -402,12 +402,18 @@ struct ptscope_page_counts {
  * @pmd:	PMD tables (each maps 1 GiB)
  * @pud:	PUD tables (each maps 512 GiB)
  * @pte_entries: entries in use (not empty) in those PTE tables
+ * @pte_deposited: PTE tables the kernel keeps in reserve under anonymous
+ *		PMD-mapped THPs and huge zero pages (one each, to split them
+ *		without allocating); VmPTE counts them
+ *
+ * (@pte + @pte_deposited + @pmd + @pud) * 4 KiB is the process's VmPTE.
  */
 struct ptscope_table_counts {
 	__u64 pte;
 	__u64 pmd;
 	__u64 pud;
 	__u64 pte_entries;
+	__u64 pte_deposited;
 };
 
 #define PTSCOPE_VMA_NAME_LEN	256
@@ -480,8 +486,8 @@ struct ptscope_maps {
 	struct ptscope_page_counts totals;
 };
 
-#define PTSCOPE_MAPS_SIZE_VER0	(11 * 8 + 4 * 8 + (39 + 64 + 1) * 8)
-#define PTSCOPE_VMA_SIZE_VER0	(7 * 8 + 4 * 8 + (39 + 64 + 1) * 8 + 256)
+#define PTSCOPE_MAPS_SIZE_VER0	(11 * 8 + 5 * 8 + (39 + 64 + 1) * 8)
+#define PTSCOPE_VMA_SIZE_VER0	(7 * 8 + 5 * 8 + (39 + 64 + 1) * 8 + 256)
 
 #define PTSCOPE_IOC_MAPS	_IOWR(PTSCOPE_IOC_MAGIC, 0x02, struct ptscope_maps)
 

@@ -350,6 +350,7 @@ int cmd_faults(int argc, char **argv)
 			faults_cell(ln, cols.ids[i], i, &st, &prev, t0);
 		/* Stream: print each row as it comes, headings once. */
 		scols_table_print_range(tb, ln, ln);
+		fputc('\n', stdout);
 		scols_table_enable_noheadings(tb, 1);
 		fflush(stdout);
 	}

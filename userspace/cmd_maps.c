@@ -42,7 +42,7 @@ static const struct cli_column maps_columns[] = {
 	[COL_SOFTDIRTY]	= { "SOFTDIRTY", 6, SCOLS_FL_RIGHT, "soft-dirty entries" },
 	[COL_PROTNONE]	= { "PROTNONE", 6, SCOLS_FL_RIGHT, "PROT_NONE or NUMA-hinting entries" },
 	[COL_NODES]	= { "NODES", 10, 0, "present memory per NUMA node" },
-	[COL_PT]	= { "PT", 6, SCOLS_FL_RIGHT, "page-table memory (PTE+PMD+PUD tables)" },
+	[COL_PT]	= { "PT", 6, SCOLS_FL_RIGHT, "page-table memory: PTE (incl. deposited), PMD and PUD tables" },
 	[COL_PTE_TABLES] = { "PTE_TABLES", 4, SCOLS_FL_RIGHT, "PTE tables" },
 	[COL_FLAGS]	= { "FLAGS", 12, SCOLS_FL_WRAP, "mapping flags (hugepage, locked, mergeable...)" },
 	[COL_NAME]	= { "NAME", 20, SCOLS_FL_TRUNC, "file, [heap], [stack], [vdso]..., empty for anonymous" },
@@ -121,7 +121,7 @@ static uint64_t large_pte_pages(const struct ptscope_page_counts *c)
 
 static uint64_t table_bytes(const struct ptscope_table_counts *t)
 {
-	return (t->pte + t->pmd + t->pud) * PAGE;
+	return (t->pte + t->pte_deposited + t->pmd + t->pud) * PAGE;
 }
 
 static void nodes_cell(char *buf, size_t len, const struct ptscope_page_counts *c)
@@ -281,6 +281,7 @@ static void json_counts(struct json *j, const struct ptscope_page_counts *c,
 	json_u64(j, "pmd", t->pmd);
 	json_u64(j, "pud", t->pud);
 	json_u64(j, "pte_entries", t->pte_entries);
+	json_u64(j, "pte_deposited", t->pte_deposited);
 	json_close(j, '}');
 }
 

@@ -33,6 +33,7 @@ struct pmd_table {
 	uint64_t used;			/* entries: PTE tables + huge entries */
 	uint64_t huge;			/* present PMD leaves */
 	uint64_t huge_other;		/* swap/migration PMD entries */
+	uint64_t deposited;		/* PTE tables kept under anon PMD leaves */
 	uint64_t last_entry;		/* base of the last entry counted */
 	bool any_entry;
 	struct pte_table *pte;
@@ -158,6 +159,12 @@ static int tree_piece(struct tree *t, const struct ptscope_page_region *r,
 		if (used && pmd_entry(pmd, start)) {
 			pmd->huge += present;
 			pmd->huge_other += !present;
+			/* As the module's MAPS count: see docs/tree.md. */
+			if (!(r->flags & PTSCOPE_PF_HUGETLB) &&
+			    (r->kind == PTSCOPE_KIND_ANON ||
+			     r->kind == PTSCOPE_KIND_HUGE_ZERO ||
+			     r->entry == PTSCOPE_ENTRY_MIGRATION))
+				pmd->deposited++;
 		}
 		return 0;
 	case PTSCOPE_LEVEL_PTE:
@@ -211,7 +218,7 @@ static int tree_record(const struct ptscope_page_region *r, void *arg)
 }
 
 struct tree_totals {
-	uint64_t pud, pmd, pte;
+	uint64_t pud, pmd, pte, deposited;
 	uint64_t pud_used, pmd_used, pte_used;
 	uint64_t pud_huge, pmd_huge, pte_present;
 };
@@ -229,6 +236,7 @@ static void tree_sum(const struct tree *t, struct tree_totals *s)
 	}
 	for (i = 0; i < t->nr_pmd; i++) {
 		s->pte += t->pmd[i].nr_pte;
+		s->deposited += t->pmd[i].deposited;
 		s->pmd_used += t->pmd[i].used;
 		s->pmd_huge += t->pmd[i].huge;
 		s->pte_used += t->pmd[i].pte_used;
@@ -392,9 +400,10 @@ static int tree_print_table(const struct tree *t, const struct tree_totals *s,
 	scols_print_table(tb);
 	scols_unref_table(tb);
 	if (!opts.raw && !opts.noheadings)
-		printf("%" PRIu64 " PUD + %" PRIu64 " PMD + %" PRIu64 " PTE tables = %s (VmPTE %s)\n",
-		       s->pud, s->pmd, s->pte,
-		       format_size(a, sizeof(a), (s->pud + s->pmd + s->pte) * PAGE),
+		printf("%" PRIu64 " PUD + %" PRIu64 " PMD + %" PRIu64 " PTE tables + %"
+		       PRIu64 " deposited under THPs = %s (VmPTE %s)\n",
+		       s->pud, s->pmd, s->pte, s->deposited,
+		       format_size(a, sizeof(a), (s->pud + s->pmd + s->pte + s->deposited) * PAGE),
 		       format_size(b, sizeof(b), st->pgtables_bytes));
 	return 0;
 }
@@ -412,8 +421,9 @@ static void tree_print_json(const struct tree *t, const struct tree_totals *s,
 	json_u64(&j, "pud", s->pud);
 	json_u64(&j, "pmd", s->pmd);
 	json_u64(&j, "pte", s->pte);
+	json_u64(&j, "pte_deposited", s->deposited);
 	json_close(&j, '}');
-	json_u64(&j, "bytes", (s->pud + s->pmd + s->pte) * PAGE);
+	json_u64(&j, "bytes", (s->pud + s->pmd + s->pte + s->deposited) * PAGE);
 	json_u64(&j, "vm_pte_bytes", st->pgtables_bytes);
 	json_open(&j, "entries_used", '{');
 	json_u64(&j, "pgd", s->pud);
@@ -446,6 +456,7 @@ static void tree_print_json(const struct tree *t, const struct tree_totals *s,
 			json_u64(&j, "huge", pmd->huge);
 			json_u64(&j, "huge_not_present", pmd->huge_other);
 			json_u64(&j, "pte_tables", pmd->nr_pte);
+			json_u64(&j, "pte_deposited", pmd->deposited);
 			json_u64(&j, "pte_entries_used", pmd->pte_used);
 			json_u64(&j, "pte_present", pmd->pte_present);
 			json_u64(&j, "pte_swapped", pmd->pte_swapped);

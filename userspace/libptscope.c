@@ -173,6 +173,7 @@ int ptscope_maps(struct ptscope *ps, uint64_t pid, uint64_t start,
 		sum.tables.pmd += args.total_tables.pmd;
 		sum.tables.pud += args.total_tables.pud;
 		sum.tables.pte_entries += args.total_tables.pte_entries;
+		sum.tables.pte_deposited += args.total_tables.pte_deposited;
 		sum.map_count = args.map_count;
 		sum.nr_vmas += args.nr_records;
 		if (args.walk_end <= start) {
