@@ -13,12 +13,8 @@
 
 #include "kselftest_harness.h"
 #include "oracle.h"
+#include "fixtures.h"
 
-#ifndef MADV_PAGEOUT
-#define MADV_PAGEOUT 21
-#endif
-
-#define SZ_2M	(2UL << 20)
 
 struct checked {
 	size_t present, none, swapped, anon, file, shmem, zero, huge_zero,
@@ -209,25 +205,6 @@ static void check_range(struct __test_metadata *_metadata, pid_t pid,
 		free(pp);
 }
 
-static void *map_anon(size_t len, int prot, int flags)
-{
-	void *p = mmap(NULL, len, prot, MAP_PRIVATE | MAP_ANONYMOUS | flags, -1, 0);
-
-	return p == MAP_FAILED ? NULL : p;
-}
-
-/* An address aligned to @align inside a fresh anonymous mapping. */
-static char *map_aligned(size_t len, size_t align)
-{
-	char *p = map_anon(len + align, PROT_READ | PROT_WRITE, 0);
-	uintptr_t a;
-
-	if (!p)
-		return NULL;
-	a = ((uintptr_t)p + align - 1) & ~(align - 1);
-	return (char *)a;
-}
-
 #define RANGE(p, len) (uint64_t)(uintptr_t)(p), (uint64_t)(uintptr_t)(p) + (len)
 
 TEST(untouched_anon_is_not_present)
@@ -285,30 +262,6 @@ TEST(read_only_after_mprotect)
 	EXPECT_EQ(16, c.present);
 	EXPECT_EQ(0, c.writable);
 	munmap(p, len);
-}
-
-/*
- * A file on a disk file system (not tmpfs, whose pages are shmem):
- * $PTSCOPE_TEST_DIR (run_tests.sh mounts an ext4 image there) or ".".
- */
-static int make_file(size_t len)
-{
-	const char *dir = getenv("PTSCOPE_TEST_DIR");
-	char path[4096], buf[PAGE];
-	size_t i;
-	int fd;
-
-	snprintf(path, sizeof(path), "%s/.ptscope-test-XXXXXX", dir ? dir : ".");
-	fd = mkstemp(path);
-	if (fd < 0)
-		return -1;
-	unlink(path);
-	memset(buf, 'f', sizeof(buf));
-	for (i = 0; i < len; i += PAGE)
-		if (write(fd, buf, PAGE) != PAGE)
-			return -1;
-	fsync(fd);
-	return fd;
 }
 
 TEST(file_private_read_and_written)
@@ -451,18 +404,6 @@ TEST(fork_shares_until_the_child_writes)
 	munmap(p, len);
 }
 
-static bool thp_enabled(void)
-{
-	char buf[128] = "";
-	FILE *f = fopen("/sys/kernel/mm/transparent_hugepage/enabled", "r");
-
-	if (!f)
-		return false;
-	fgets(buf, sizeof(buf), f);
-	fclose(f);
-	return !strstr(buf, "[never]");
-}
-
 TEST(thp_is_one_pmd_leaf)
 {
 	struct ptscope_page_region *r;
@@ -509,25 +450,6 @@ TEST(hugetlb_page)
 	EXPECT_EQ(9, r[0].folio_order);
 	free(r);
 	munmap(p, SZ_2M);
-}
-
-/* Swap on zram if there is no swap yet; true when swap is available. */
-static bool ensure_swap(void)
-{
-	FILE *f = fopen("/proc/swaps", "r");
-	char line[256];
-	int lines = 0;
-
-	if (f) {
-		while (fgets(line, sizeof(line), f))
-			lines++;
-		fclose(f);
-	}
-	if (lines > 1)
-		return true;
-	return !system("modprobe zram num_devices=1 2>/dev/null && "
-		       "echo 256M > /sys/block/zram0/disksize && "
-		       "mkswap /dev/zram0 >/dev/null && swapon /dev/zram0");
 }
 
 TEST(swapped_out_to_zram)
@@ -598,18 +520,6 @@ TEST(soft_dirty_after_clear_refs)
 	}
 	free(r);
 	munmap(p, len);
-}
-
-static int write_str(const char *path, const char *s)
-{
-	int fd = open(path, O_WRONLY);
-	ssize_t n;
-
-	if (fd < 0)
-		return -1;
-	n = write(fd, s, strlen(s));
-	close(fd);
-	return n == (ssize_t)strlen(s) ? 0 : -1;
 }
 
 /* How many pages of [start, end) ptscope sees as KSM pages, or -errno. */

@@ -133,7 +133,7 @@ static bool pmd_entry(struct pmd_table *p, uint64_t addr)
 	return true;
 }
 
-/* [start, end) of @r lies inside one table of its level. */
+/* [start, end) of @r lies inside one PTE table, or one huge entry. */
 static int tree_piece(struct tree *t, const struct ptscope_page_region *r,
 		      uint64_t start, uint64_t end)
 {
@@ -200,12 +200,13 @@ static int tree_piece(struct tree *t, const struct ptscope_page_region *r,
 
 static int tree_record(const struct ptscope_page_region *r, void *arg)
 {
-	uint64_t span = r->level == PTSCOPE_LEVEL_PTE ? PMD_SPAN :
-			r->level == PTSCOPE_LEVEL_PMD ? PUD_SPAN : P4D_SPAN;
+	/* PTE runs: one piece per PTE table; huge levels: one per entry. */
+	uint64_t span = r->level == PTSCOPE_LEVEL_PMD ? PMD_SPAN :
+			r->level == PTSCOPE_LEVEL_PUD ? PUD_SPAN : PMD_SPAN;
 	uint64_t s, e;
 	int ret;
 
-	/* A run may cross the span of one table: split it. */
+	/* A run may cross tables or cover many huge entries: split it. */
 	for (s = r->start; s < r->end; s = e) {
 		e = (s | (span - 1)) + 1;
 		if (e > r->end)

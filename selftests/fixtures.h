@@ -1,0 +1,110 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Memory fixtures the ptscope selftests build: mappings, files, THP, swap. */
+#ifndef PTSCOPE_FIXTURES_H
+#define PTSCOPE_FIXTURES_H
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "oracle.h"
+
+#ifndef MADV_PAGEOUT
+#define MADV_PAGEOUT 21
+#endif
+
+#define SZ_2M	(2UL << 20)
+
+static inline void *map_anon(size_t len, int prot, int flags)
+{
+	void *p = mmap(NULL, len, prot, MAP_PRIVATE | MAP_ANONYMOUS | flags, -1, 0);
+
+	return p == MAP_FAILED ? NULL : p;
+}
+
+/* An address aligned to @align inside a fresh anonymous mapping. */
+static inline char *map_aligned(size_t len, size_t align)
+{
+	char *p = map_anon(len + align, PROT_READ | PROT_WRITE, 0);
+	uintptr_t a;
+
+	if (!p)
+		return NULL;
+	a = ((uintptr_t)p + align - 1) & ~(align - 1);
+	return (char *)a;
+}
+
+/*
+ * A file on a disk file system (not tmpfs, whose pages are shmem):
+ * $PTSCOPE_TEST_DIR (run_tests.sh mounts an ext4 image there) or ".".
+ */
+static inline int make_file(size_t len)
+{
+	const char *dir = getenv("PTSCOPE_TEST_DIR");
+	char path[4096], buf[PAGE];
+	size_t i;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/.ptscope-test-XXXXXX", dir ? dir : ".");
+	fd = mkstemp(path);
+	if (fd < 0)
+		return -1;
+	unlink(path);
+	memset(buf, 'f', sizeof(buf));
+	for (i = 0; i < len; i += PAGE)
+		if (write(fd, buf, PAGE) != PAGE)
+			return -1;
+	fsync(fd);
+	return fd;
+}
+
+static inline bool thp_enabled(void)
+{
+	char buf[128] = "";
+	FILE *f = fopen("/sys/kernel/mm/transparent_hugepage/enabled", "r");
+
+	if (!f)
+		return false;
+	fgets(buf, sizeof(buf), f);
+	fclose(f);
+	return !strstr(buf, "[never]");
+}
+
+/* Swap on zram if there is no swap yet; true when swap is available. */
+static inline bool ensure_swap(void)
+{
+	FILE *f = fopen("/proc/swaps", "r");
+	char line[256];
+	int lines = 0;
+
+	if (f) {
+		while (fgets(line, sizeof(line), f))
+			lines++;
+		fclose(f);
+	}
+	if (lines > 1)
+		return true;
+	return !system("modprobe zram num_devices=1 2>/dev/null && "
+		       "echo 256M > /sys/block/zram0/disksize && "
+		       "mkswap /dev/zram0 >/dev/null && swapon /dev/zram0");
+}
+
+static inline int write_str(const char *path, const char *s)
+{
+	int fd = open(path, O_WRONLY);
+	ssize_t n;
+
+	if (fd < 0)
+		return -1;
+	n = write(fd, s, strlen(s));
+	close(fd);
+	return n == (ssize_t)strlen(s) ? 0 : -1;
+}
+
+#endif /* PTSCOPE_FIXTURES_H */

@@ -1,0 +1,261 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * PTSCOPE_IOC_MAPS and PTSCOPE_IOC_STATS: every argument check,
+ * permissions, and /proc/ptscope/maps against the ioctl.
+ */
+#include <pwd.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+
+#include "kselftest_harness.h"
+#include "fixtures.h"
+#include "maps_oracle.h"
+
+#define TOP 0x7ffffffff000ULL
+
+FIXTURE(m) {
+	int fd;
+	struct ptscope_vma vec[8];
+	struct ptscope_maps a;
+	struct ptscope_stats st;
+};
+
+FIXTURE_SETUP(m)
+{
+	self->fd = ptscope_open_dev();
+	ASSERT_LE(0, self->fd);
+	maps_args(&self->a, getpid(), 0, TOP, self->vec, 8);
+	memset(&self->st, 0, sizeof(self->st));
+	self->st.size = sizeof(self->st);
+	self->st.pid = getpid();
+}
+
+FIXTURE_TEARDOWN(m)
+{
+	close(self->fd);
+}
+
+static long stats(int fd, struct ptscope_stats *st)
+{
+	return ioctl(fd, PTSCOPE_IOC_STATS, st) < 0 ? -errno : 0;
+}
+
+TEST_F(m, maps_baseline_works)
+{
+	EXPECT_EQ(8, ptscope_maps_call(self->fd, &self->a));
+	EXPECT_EQ(0, stats(self->fd, &self->st));
+}
+
+TEST_F(m, maps_unknown_flags)
+{
+	self->a.flags = 1;
+	EXPECT_EQ(-EINVAL, ptscope_maps_call(self->fd, &self->a));
+}
+
+TEST_F(m, maps_bad_ranges)
+{
+	self->a.start = 1;
+	EXPECT_EQ(-EINVAL, ptscope_maps_call(self->fd, &self->a));
+	self->a.start = TOP;
+	EXPECT_EQ(-EINVAL, ptscope_maps_call(self->fd, &self->a));
+	self->a.start = 0;
+	self->a.end = 0xffff800000000000ULL;
+	EXPECT_EQ(-EINVAL, ptscope_maps_call(self->fd, &self->a));
+}
+
+TEST_F(m, maps_bad_arrays)
+{
+	self->a.rec_size = PTSCOPE_VMA_SIZE_VER0 - 8;
+	EXPECT_EQ(-EINVAL, ptscope_maps_call(self->fd, &self->a));
+	self->a.rec_size = sizeof(struct ptscope_vma) + 4;
+	EXPECT_EQ(-EINVAL, ptscope_maps_call(self->fd, &self->a));
+	self->a.rec_size = sizeof(struct ptscope_vma);
+	self->a.vec_len = 0;
+	EXPECT_EQ(-EINVAL, ptscope_maps_call(self->fd, &self->a));
+	self->a.vec_len = 8;
+	self->a.vec = 0;
+	EXPECT_EQ(-EFAULT, ptscope_maps_call(self->fd, &self->a));
+	self->a.vec = 0xffff888000000000ULL;	/* kernel memory */
+	EXPECT_EQ(-EFAULT, ptscope_maps_call(self->fd, &self->a));
+}
+
+TEST_F(m, maps_argument_sizes)
+{
+	self->a.size = PTSCOPE_MAPS_SIZE_VER0 - 8;
+	EXPECT_EQ(-EINVAL, ptscope_maps_call(self->fd, &self->a));
+	self->a.size = 8192;
+	EXPECT_EQ(-EINVAL, ptscope_maps_call(self->fd, &self->a));
+}
+
+/* A caller with a bigger record gets its tail zeroed. */
+TEST_F(m, maps_larger_records_are_zero_filled)
+{
+	size_t big = sizeof(struct ptscope_vma) + 64;
+	char *buf = malloc(4 * big);
+	size_t i;
+
+	ASSERT_NE(NULL, buf);
+	memset(buf, 0xff, 4 * big);
+	self->a.vec = (uintptr_t)buf;
+	self->a.vec_len = 4;
+	self->a.rec_size = big;
+	ASSERT_EQ(4, ptscope_maps_call(self->fd, &self->a));
+	for (i = sizeof(struct ptscope_vma); i < big; i++)
+		EXPECT_EQ(0, buf[i]);
+	free(buf);
+}
+
+TEST_F(m, maps_pids)
+{
+	self->a.pid = 0;
+	EXPECT_EQ(-EINVAL, ptscope_maps_call(self->fd, &self->a));
+	self->a.pid = 2;	/* kthreadd */
+	EXPECT_EQ(-EINVAL, ptscope_maps_call(self->fd, &self->a));
+	self->a.pid = 4194304;
+	EXPECT_EQ(-ESRCH, ptscope_maps_call(self->fd, &self->a));
+	self->a.pid = 1ULL << 40;
+	EXPECT_EQ(-EINVAL, ptscope_maps_call(self->fd, &self->a));
+}
+
+TEST_F(m, stats_bad_arguments)
+{
+	struct ptscope_thread th[2];
+
+	self->st.flags = 2;
+	EXPECT_EQ(-EINVAL, stats(self->fd, &self->st));
+	self->st.flags = PTSCOPE_STATS_THREADS;
+	self->st.threads = 0;
+	self->st.threads_len = 2;
+	self->st.thread_size = sizeof(th[0]);
+	EXPECT_EQ(-EFAULT, stats(self->fd, &self->st));
+	self->st.threads = (uintptr_t)th;
+	self->st.thread_size = PTSCOPE_THREAD_SIZE_VER0 - 8;
+	EXPECT_EQ(-EINVAL, stats(self->fd, &self->st));
+	self->st.thread_size = sizeof(th[0]);
+	self->st.threads_len = 0;
+	EXPECT_EQ(-EINVAL, stats(self->fd, &self->st));
+	self->st.flags = 0;
+	self->st.size = 16;
+	EXPECT_EQ(-EINVAL, stats(self->fd, &self->st));
+	self->st.size = sizeof(self->st);
+	self->st.pid = 0;
+	EXPECT_EQ(-EINVAL, stats(self->fd, &self->st));
+	self->st.pid = 4194304;
+	EXPECT_EQ(-ESRCH, stats(self->fd, &self->st));
+}
+
+/* Run @fn as user nobody in a child; returns its exit status. */
+static int as_nobody(int (*fn)(void *), void *arg)
+{
+	pid_t child = fork();
+	int status;
+
+	if (!child) {
+		if (setresgid(65534, 65534, 65534) || setresuid(65534, 65534, 65534))
+			_exit(100);
+		prctl(PR_SET_DUMPABLE, 1);
+		_exit(fn(arg));
+	}
+	if (child < 0 || waitpid(child, &status, 0) < 0 || !WIFEXITED(status))
+		return -1;
+	return WEXITSTATUS(status);
+}
+
+static int query_init(void *arg)
+{
+	int fd = ptscope_open_dev(), pf;
+	struct ptscope_vma vec[2];
+	struct ptscope_maps a;
+	struct ptscope_stats st = { .size = sizeof(st), .pid = 1 };
+
+	(void)arg;
+	maps_args(&a, 1, 0, TOP, vec, 2);
+	if (ptscope_maps_call(fd, &a) != -EPERM)
+		return 1;
+	if (ioctl(fd, PTSCOPE_IOC_STATS, &st) != -1 || errno != EPERM)
+		return 2;
+	pf = open("/proc/ptscope/maps", O_RDWR);
+	if (pf < 0 || write(pf, "1\n", 2) != -1 || errno != EPERM)
+		return 3;
+	/* Its own process is fine. */
+	maps_args(&a, getpid(), 0, TOP, vec, 2);
+	if (ptscope_maps_call(fd, &a) != 2)
+		return 4;
+	return 0;
+}
+
+TEST(unprivileged_caller_cannot_see_others)
+{
+	EXPECT_EQ(0, as_nobody(query_init, NULL));
+}
+
+/* /proc/ptscope/maps: one line per VMA and a total, as the ioctl. */
+TEST_F(m, proc_maps_file_matches_the_ioctl)
+{
+	int pf = open("/proc/ptscope/maps", O_RDWR), pf2, ready[2];
+	struct ptscope_vma *v = calloc(1024, sizeof(*v));
+	unsigned long long s, e, present, tp, sum = 0;
+	char q[64], line[1024], x;
+	long n, lines = 0;
+	pid_t target;
+	FILE *f;
+
+	/* A target that holds still while both are read. */
+	ASSERT_EQ(0, pipe(ready));
+	target = fork();
+	if (!target) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		write(ready[1], "r", 1);
+		pause();
+		_exit(0);
+	}
+	ASSERT_EQ(1, read(ready[0], &x, 1));
+	ASSERT_LE(0, pf);
+	ASSERT_NE(NULL, v);
+	/* A second reader with its own query must not disturb the first. */
+	pf2 = open("/proc/ptscope/maps", O_RDWR);
+	ASSERT_LE(0, pf2);
+	ASSERT_EQ(2, write(pf2, "1\n", 2));
+
+	snprintf(q, sizeof(q), "%d\n", target);
+	ASSERT_EQ((ssize_t)strlen(q), write(pf, q, strlen(q)));
+	maps_args(&self->a, target, 0, TOP, v, 1024);
+	n = ptscope_maps_call(self->fd, &self->a);
+	ASSERT_LT(0, n);
+	f = fdopen(pf, "r");
+	ASSERT_NE(NULL, f);
+	ASSERT_NE(NULL, fgets(line, sizeof(line), f));	/* header */
+	EXPECT_EQ(0, strncmp(line, "START END PERMS PRESENT", 23));
+	ASSERT_LT(0, read(pf2, line, sizeof(line)));	/* interleaved */
+	while (fgets(line, sizeof(line), f)) {
+		if (!strncmp(line, "total ", 6)) {
+			ASSERT_EQ(1, sscanf(line, "total - ---- %llu", &tp));
+			EXPECT_EQ(self->a.totals.present, tp);
+			EXPECT_EQ(sum, tp);
+			continue;
+		}
+		ASSERT_EQ(3, sscanf(line, "%llx %llx %*s %llu", &s, &e, &present));
+		ASSERT_LT(lines, n);
+		EXPECT_EQ(v[lines].start, s);
+		EXPECT_EQ(v[lines].end, e);
+		EXPECT_EQ(v[lines].pages.present, present);
+		sum += present;
+		lines++;
+	}
+	EXPECT_EQ(n, lines);
+	/* Bad queries: clear errors. */
+	EXPECT_EQ(-1, write(pf2, "1 2\n", 4));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, write(pf2, "1 0x1001 0x2000\n", 16));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, write(pf2, "0\n", 2));
+	EXPECT_EQ(EINVAL, errno);
+	fclose(f);
+	close(pf2);
+	free(v);
+	kill(target, SIGKILL);
+	waitpid(target, NULL, 0);
+}
+
+TEST_HARNESS_MAIN
