@@ -2,7 +2,8 @@
 /*
  * Queries race with a target that changes its address space as fast as it
  * can: mmap/munmap, mprotect, faults, fork, THP collapse and split, page-out
- * and DONTNEED (which frees page tables on 7.2), then exits.  Every query
+ * and DONTNEED (which frees page tables on 7.2), then exits.  A fourth
+ * querier walks it with MAPS and reads its STATS.  Every query
  * must end in success or -ESRCH once the target is gone; the kernel log
  * must stay clean (vm-run checks it for oopses, WARNs and lockdep reports).
  */
@@ -89,8 +90,44 @@ static void churn(unsigned int seed)
 struct querier {
 	pid_t target;
 	int per_page;
+	bool maps;	/* MAPS (2 VMAs per call) and STATS instead of PAGES */
 	long queries, errors, last_error;
 };
+
+/* One MAPS walk of the whole target in small calls, then a STATS call. */
+static long maps_and_stats(int fd, struct querier *q)
+{
+	struct ptscope_thread th[4];
+	struct ptscope_stats st;
+	struct ptscope_vma vec[2];
+	struct ptscope_maps a;
+	uint64_t cur;
+	long ret;
+
+	for (cur = 0; cur < 0x7ffffffff000ULL; cur = a.walk_end) {
+		memset(&a, 0, sizeof(a));
+		a.size = sizeof(a);
+		a.pid = q->target;
+		a.start = cur;
+		a.end = 0x7ffffffff000ULL;
+		a.vec = (uintptr_t)vec;
+		a.vec_len = 2;
+		a.rec_size = sizeof(vec[0]);
+		ret = ioctl(fd, PTSCOPE_IOC_MAPS, &a);
+		q->queries++;
+		if (ret < 0)
+			return -errno;
+	}
+	memset(&st, 0, sizeof(st));
+	st.size = sizeof(st);
+	st.flags = PTSCOPE_STATS_THREADS;
+	st.pid = q->target;
+	st.threads = (uintptr_t)th;
+	st.threads_len = 4;
+	st.thread_size = sizeof(th[0]);
+	q->queries++;
+	return ioctl(fd, PTSCOPE_IOC_STATS, &st) < 0 ? -errno : 0;
+}
 
 static void *query_loop(void *arg)
 {
@@ -102,6 +139,17 @@ static void *query_loop(void *arg)
 	long ret;
 
 	for (;;) {
+		if (q->maps) {
+			ret = maps_and_stats(fd, q);
+			if (ret == -ESRCH)
+				goto out;
+			if (ret < 0) {
+				q->errors++;
+				q->last_error = ret;
+				goto out;
+			}
+			continue;
+		}
 		for (cur = 0x10000; cur < 0x7ffffffff000ULL;) {
 			pages_args(&a, q->target, cur, 0x7ffffffff000ULL,
 				   q->per_page ? 0 : PTSCOPE_PAGES_REGIONS, vec,
@@ -125,8 +173,8 @@ out:
 
 TEST(queries_race_with_a_changing_target)
 {
-	struct querier q[3] = { 0 };
-	pthread_t th[3];
+	struct querier q[4] = { 0 };
+	pthread_t th[4];
 	pid_t target;
 	int i, status;
 
@@ -137,13 +185,14 @@ TEST(queries_race_with_a_changing_target)
 	ASSERT_LE(0, target);
 	if (!target)
 		churn(getpid());
-	for (i = 0; i < 3; i++) {
+	for (i = 0; i < 4; i++) {
 		q[i].target = target;
 		q[i].per_page = i == 0;
+		q[i].maps = i == 3;
 		ASSERT_EQ(0, pthread_create(&th[i], NULL, query_loop, &q[i]));
 	}
 	ASSERT_EQ(target, waitpid(target, &status, 0));
-	for (i = 0; i < 3; i++) {
+	for (i = 0; i < 4; i++) {
 		pthread_join(th[i], NULL);
 		EXPECT_EQ(0, q[i].errors) {
 			TH_LOG("querier %d: error %ld after %ld queries", i,
@@ -151,8 +200,9 @@ TEST(queries_race_with_a_changing_target)
 		}
 		EXPECT_LT(10, q[i].queries);
 	}
-	TH_LOG("%ld + %ld + %ld queries in %d s", q[0].queries, q[1].queries,
-	       q[2].queries, STRESS_SECONDS);
+	TH_LOG("%ld + %ld + %ld pages and %ld maps/stats queries in %d s",
+	       q[0].queries, q[1].queries, q[2].queries, q[3].queries,
+	       STRESS_SECONDS);
 }
 
 TEST_HARNESS_MAIN
