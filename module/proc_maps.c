@@ -238,13 +238,10 @@ static ssize_t ptscope_maps_write(struct file *file, const char __user *ubuf,
 	struct seq_file *m = file->private_data;
 	struct ptscope_proc_maps *q = m->private;
 	u64 pid, start, end;
-	struct mm_struct *mm;
 	char *line;
 	int ret;
 
-	if (!count || count > PTSCOPE_PROC_QUERY_MAX)
-		return -EINVAL;
-	line = memdup_user_nul(ubuf, count);
+	line = ptscope_proc_get_line(ubuf, count);
 	if (IS_ERR(line))
 		return PTR_ERR(line);
 	ret = ptscope_maps_parse(line, &pid, &start, &end);
@@ -252,11 +249,9 @@ static ssize_t ptscope_maps_write(struct file *file, const char __user *ubuf,
 	if (ret)
 		return ret;
 
-	/* Say at once if the process is gone or off limits. */
-	mm = ptscope_get_target_mm(pid);
-	if (IS_ERR(mm))
-		return PTR_ERR(mm);
-	mmput(mm);
+	ret = ptscope_proc_check_target(pid);
+	if (ret)
+		return ret;
 
 	mutex_lock(&m->lock);
 	q->have_query = true;

@@ -263,13 +263,10 @@ static ssize_t ptscope_pages_write(struct file *file, const char __user *ubuf,
 	struct seq_file *m = file->private_data;
 	struct ptscope_proc_query *q = m->private;
 	struct ptscope_proc_query parsed = {};
-	struct mm_struct *mm;
 	char *line;
 	int ret;
 
-	if (!count || count > PTSCOPE_PROC_QUERY_MAX)
-		return -EINVAL;
-	line = memdup_user_nul(ubuf, count);
+	line = ptscope_proc_get_line(ubuf, count);
 	if (IS_ERR(line))
 		return PTR_ERR(line);
 	ret = ptscope_parse_query(line, &parsed);
@@ -277,11 +274,9 @@ static ssize_t ptscope_pages_write(struct file *file, const char __user *ubuf,
 	if (ret)
 		return ret;
 
-	/* Say at once if the process is gone or off limits. */
-	mm = ptscope_get_target_mm(parsed.pid);
-	if (IS_ERR(mm))
-		return PTR_ERR(mm);
-	mmput(mm);
+	ret = ptscope_proc_check_target(parsed.pid);
+	if (ret)
+		return ret;
 
 	mutex_lock(&m->lock);
 	q->have_query = true;

@@ -118,15 +118,12 @@ static ssize_t ptscope_stats_write(struct file *file, const char __user *ubuf,
 {
 	struct seq_file *m = file->private_data;
 	struct ptscope_proc_stats *q = m->private;
-	struct mm_struct *mm;
 	bool threads = false;
 	char *line, *tok[2];
 	u64 pid;
 	int n, ret = 0;
 
-	if (!count || count > PTSCOPE_PROC_QUERY_MAX)
-		return -EINVAL;
-	line = memdup_user_nul(ubuf, count);
+	line = ptscope_proc_get_line(ubuf, count);
 	if (IS_ERR(line))
 		return PTR_ERR(line);
 	n = ptscope_proc_split(line, tok, ARRAY_SIZE(tok));
@@ -140,10 +137,9 @@ static ssize_t ptscope_stats_write(struct file *file, const char __user *ubuf,
 	if (ret)
 		return ret;
 
-	mm = ptscope_get_target_mm(pid);
-	if (IS_ERR(mm))
-		return PTR_ERR(mm);
-	mmput(mm);
+	ret = ptscope_proc_check_target(pid);
+	if (ret)
+		return ret;
 
 	mutex_lock(&m->lock);
 	q->have_query = true;

@@ -3,8 +3,10 @@
  * ptscope: the /proc/ptscope directory for shell users.
  */
 #include <linux/proc_fs.h>
+#include <linux/sched/mm.h>
 #include <linux/seq_file.h>
 #include <linux/string.h>
+#include <linux/uaccess.h>
 
 #include "ptscope.h"
 #include "procfs.h"
@@ -35,6 +37,25 @@ int ptscope_proc_split(char *line, char **tok, int max)
 		tok[n++] = t;
 	}
 	return n;
+}
+
+/* A query line from user space, NUL-terminated (kfree() it), or ERR_PTR. */
+char *ptscope_proc_get_line(const char __user *ubuf, size_t count)
+{
+	if (!count || count > PTSCOPE_PROC_QUERY_MAX)
+		return ERR_PTR(-EINVAL);
+	return memdup_user_nul(ubuf, count);
+}
+
+/* Say at once, when the query is written, if the process is gone or off limits. */
+int ptscope_proc_check_target(u64 pid)
+{
+	struct mm_struct *mm = ptscope_get_target_mm(pid);
+
+	if (IS_ERR(mm))
+		return PTR_ERR(mm);
+	mmput(mm);
+	return 0;
 }
 
 /* After a new query: reading starts over from the header.  m->lock held. */

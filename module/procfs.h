@@ -13,7 +13,9 @@ extern const struct proc_ops ptscope_stats_proc_ops;
 /* Longest query line a file accepts. */
 #define PTSCOPE_PROC_QUERY_MAX	256
 
+char *ptscope_proc_get_line(const char __user *ubuf, size_t count);
 int ptscope_proc_split(char *line, char **tok, int max);
+int ptscope_proc_check_target(u64 pid);
 void ptscope_proc_rewind(struct file *file);
 
 #endif /* PTSCOPE_PROCFS_H */

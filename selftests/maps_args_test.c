@@ -3,12 +3,12 @@
  * PTSCOPE_IOC_MAPS and PTSCOPE_IOC_STATS: every argument check,
  * permissions, and /proc/ptscope/maps against the ioctl.
  */
-#include <pwd.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
 
 #include "kselftest_harness.h"
+#include "ptscope_test.h"
 #include "fixtures.h"
 #include "maps_oracle.h"
 
@@ -143,23 +143,6 @@ TEST_F(m, stats_bad_arguments)
 	EXPECT_EQ(-EINVAL, stats(self->fd, &self->st));
 	self->st.pid = 4194304;
 	EXPECT_EQ(-ESRCH, stats(self->fd, &self->st));
-}
-
-/* Run @fn as user nobody in a child; returns its exit status. */
-static int as_nobody(int (*fn)(void *), void *arg)
-{
-	pid_t child = fork();
-	int status;
-
-	if (!child) {
-		if (setresgid(65534, 65534, 65534) || setresuid(65534, 65534, 65534))
-			_exit(100);
-		prctl(PR_SET_DUMPABLE, 1);
-		_exit(fn(arg));
-	}
-	if (child < 0 || waitpid(child, &status, 0) < 0 || !WIFEXITED(status))
-		return -1;
-	return WEXITSTATUS(status);
 }
 
 static int query_init(void *arg)

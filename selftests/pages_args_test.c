@@ -3,13 +3,13 @@
  * PTSCOPE_IOC_PAGES: every argument check, the resumable walk, the page
  * budget, permissions and frame hiding, and /proc/ptscope/pages.
  */
-#include <pwd.h>
 #include <signal.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
 
 #include "kselftest_harness.h"
+#include "ptscope_test.h"
 #include "oracle.h"
 
 FIXTURE(q) {
@@ -202,27 +202,6 @@ TEST_F(q, holes_get_no_records)
 	EXPECT_EQ((uintptr_t)p, self->vec[0].start);
 	EXPECT_EQ((uintptr_t)p + 2 * PAGE, self->vec[1].start);
 	munmap(p, 3 * PAGE);
-}
-
-/* Run @fn as user nobody in a child; returns its exit status. */
-static int as_nobody(int (*fn)(void *), void *arg)
-{
-	pid_t child = fork();
-	int status;
-
-	if (!child) {
-		struct passwd *pw = getpwnam("nobody");
-		uid_t uid = pw ? pw->pw_uid : 65534;
-
-		if (setresgid(uid, uid, uid) || setresuid(uid, uid, uid))
-			_exit(100);
-		/* Changing uid made us non-dumpable; a normal process is not. */
-		prctl(PR_SET_DUMPABLE, 1);
-		_exit(fn(arg));
-	}
-	if (child < 0 || waitpid(child, &status, 0) < 0 || !WIFEXITED(status))
-		return -1;
-	return WEXITSTATUS(status);
 }
 
 static int query_other(void *arg)

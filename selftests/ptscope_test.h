@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <ptscope.h>
@@ -39,6 +41,24 @@ static inline int read_keyed_line(const char *path, const char *key,
 	}
 	fclose(f);
 	return ret;
+}
+
+/* Run @fn as user nobody in a child; returns its exit status. */
+static inline int as_nobody(int (*fn)(void *), void *arg)
+{
+	pid_t child = fork();
+	int status;
+
+	if (!child) {
+		if (setresgid(65534, 65534, 65534) || setresuid(65534, 65534, 65534))
+			_exit(100);
+		/* Changing uid made us non-dumpable; a normal process is not. */
+		prctl(PR_SET_DUMPABLE, 1);
+		_exit(fn(arg));
+	}
+	if (child < 0 || waitpid(child, &status, 0) < 0 || !WIFEXITED(status))
+		return -1;
+	return WEXITSTATUS(status);
 }
 
 #endif /* PTSCOPE_TEST_H */

@@ -82,33 +82,6 @@ static void perms(char *buf, uint64_t flags)
 	buf[4] = 0;
 }
 
-static char *format_vma_flags(char *buf, size_t len, uint64_t flags)
-{
-	static const struct {
-		uint64_t bit;
-		const char *name;
-	} names[] = {
-#define FLAG_NAME(bit, name) { bit, name },
-		PTSCOPE_VMA_FOREACH(FLAG_NAME)
-#undef FLAG_NAME
-	};
-	/* Shown in PERMS already. */
-	uint64_t skip = PTSCOPE_VMA_READ | PTSCOPE_VMA_WRITE |
-			PTSCOPE_VMA_EXEC | PTSCOPE_VMA_SHARED;
-	size_t i, used = 0;
-
-	buf[0] = 0;
-	for (i = 0; i < ARRAY_SIZE(names); i++) {
-		if (!(flags & names[i].bit) || (names[i].bit & skip))
-			continue;
-		used += snprintf(buf + used, used < len ? len - used : 0, "%s%s",
-				 used ? "," : "", names[i].name);
-	}
-	if (!used)
-		snprintf(buf, len, "-");
-	return buf;
-}
-
 static uint64_t large_pte_pages(const struct ptscope_page_counts *c)
 {
 	uint64_t n = 0;
@@ -234,8 +207,12 @@ static void maps_cell(struct libscols_line *ln, int col, int idx,
 		snprintf(buf, sizeof(buf), "%" PRIu64, (uint64_t)t->pte);
 		break;
 	case COL_FLAGS:
+		/* READ, WRITE, EXEC and SHARED are in PERMS already. */
 		if (v)
-			format_vma_flags(buf, sizeof(buf), v->flags);
+			format_flag_names(buf, sizeof(buf), v->flags &
+					  ~(uint64_t)(PTSCOPE_VMA_READ | PTSCOPE_VMA_WRITE |
+						      PTSCOPE_VMA_EXEC | PTSCOPE_VMA_SHARED),
+					  vma_flag_names, nr_vma_flag_names);
 		break;
 	case COL_NAME:
 		snprintf(buf, sizeof(buf), "%s", v ? v->name : total);
@@ -287,14 +264,6 @@ static void json_counts(struct json *j, const struct ptscope_page_counts *c,
 
 static void maps_json(struct json *j, const struct ptscope_vma *v)
 {
-	static const struct {
-		uint64_t bit;
-		const char *name;
-	} names[] = {
-#define FLAG_NAME(bit, name) { bit, name },
-		PTSCOPE_VMA_FOREACH(FLAG_NAME)
-#undef FLAG_NAME
-	};
 	char p[8];
 	size_t i;
 
@@ -310,9 +279,9 @@ static void maps_json(struct json *j, const struct ptscope_vma *v)
 	json_u64(j, "dev_minor", v->dev_minor);
 	json_u64(j, "page_size", v->page_size);
 	json_open(j, "flags", '[');
-	for (i = 0; i < ARRAY_SIZE(names); i++)
-		if (v->flags & names[i].bit)
-			json_str(j, NULL, names[i].name);
+	for (i = 0; i < nr_vma_flag_names; i++)
+		if (v->flags & vma_flag_names[i].bit)
+			json_str(j, NULL, vma_flag_names[i].name);
 	json_close(j, ']');
 	json_counts(j, &v->pages, &v->tables);
 	json_close(j, '}');

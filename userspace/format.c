@@ -28,20 +28,13 @@ char *format_size(char *buf, size_t len, uint64_t bytes)
 	return buf;
 }
 
-char *format_page_flags(char *buf, size_t len, uint64_t flags)
+char *format_flag_names(char *buf, size_t len, uint64_t flags,
+			const struct flag_name *names, size_t nr)
 {
-	static const struct {
-		uint64_t bit;
-		const char *name;
-	} names[] = {
-#define FLAG_NAME(bit, name) { bit, name },
-		PTSCOPE_PF_FOREACH(FLAG_NAME)
-#undef FLAG_NAME
-	};
 	size_t i, used = 0;
 
 	buf[0] = 0;
-	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+	for (i = 0; i < nr; i++) {
 		if (!(flags & names[i].bit))
 			continue;
 		used += snprintf(buf + used, used < len ? len - used : 0, "%s%s",
@@ -50,6 +43,19 @@ char *format_page_flags(char *buf, size_t len, uint64_t flags)
 	if (!used)
 		snprintf(buf, len, "-");
 	return buf;
+}
+
+#define FLAG_NAME(bit, name) { bit, name },
+const struct flag_name page_flag_names[] = { PTSCOPE_PF_FOREACH(FLAG_NAME) };
+const size_t nr_page_flag_names = sizeof(page_flag_names) / sizeof(page_flag_names[0]);
+const struct flag_name vma_flag_names[] = { PTSCOPE_VMA_FOREACH(FLAG_NAME) };
+const size_t nr_vma_flag_names = sizeof(vma_flag_names) / sizeof(vma_flag_names[0]);
+#undef FLAG_NAME
+
+char *format_page_flags(char *buf, size_t len, uint64_t flags)
+{
+	return format_flag_names(buf, len, flags, page_flag_names,
+				 nr_page_flag_names);
 }
 
 static int parse_u64(const char *s, char **endp, uint64_t *v, int suffix)

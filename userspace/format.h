@@ -9,7 +9,21 @@
 /* "4K", "1.5M", "2G": binary units, one decimal where it matters. */
 char *format_size(char *buf, size_t len, uint64_t bytes);
 
-/* Comma-separated names of PTSCOPE_PF_* bits set in @flags, or "-". */
+/* Flag names from the uapi's X-macro tables. */
+struct flag_name {
+	uint64_t bit;
+	const char *name;
+};
+
+extern const struct flag_name page_flag_names[];	/* PTSCOPE_PF_* */
+extern const size_t nr_page_flag_names;
+extern const struct flag_name vma_flag_names[];		/* PTSCOPE_VMA_* */
+extern const size_t nr_vma_flag_names;
+
+/* Comma-separated names of the bits of @flags in @names, or "-". */
+char *format_flag_names(char *buf, size_t len, uint64_t flags,
+			const struct flag_name *names, size_t nr);
+/* The same for PTSCOPE_PF_* bits. */
 char *format_page_flags(char *buf, size_t len, uint64_t flags);
 
 /*
