@@ -295,7 +295,7 @@ static struct libscols_line *tree_line(struct libscols_table *tb,
 			snprintf(buf, sizeof(buf), "%s", r->table);
 			break;
 		case COL_RANGE:
-			snprintf(buf, sizeof(buf), "%#014" PRIx64 "-%#014" PRIx64,
+			snprintf(buf, sizeof(buf), "0x%012" PRIx64 "-0x%012" PRIx64,
 				 r->start, r->end);
 			break;
 		case COL_USED:
