@@ -57,17 +57,20 @@ struct tree {
 	size_t nr_pmd, cap_pmd;
 };
 
-static void *grow(void *arr, size_t *cap, size_t nr, size_t size)
+/* Room for one more element in *@arr; -ENOMEM leaves it as it was. */
+static int grow(void *arr, size_t *cap, size_t nr, size_t size)
 {
-	void *bigger;
+	size_t bigger = *cap ? *cap * 2 : 16;
+	void *p;
 
 	if (nr < *cap)
-		return arr;
-	*cap = *cap ? *cap * 2 : 16;
-	bigger = realloc(arr, *cap * size);
-	if (!bigger)
-		free(arr);
-	return bigger;
+		return 0;
+	p = realloc(*(void **)arr, bigger * size);
+	if (!p)
+		return -ENOMEM;
+	*(void **)arr = p;
+	*cap = bigger;
+	return 0;
 }
 
 static struct pud_table *pud_of(struct tree *t, uint64_t addr)
@@ -77,8 +80,7 @@ static struct pud_table *pud_of(struct tree *t, uint64_t addr)
 
 	if (t->nr_pud && t->pud[t->nr_pud - 1].base == base)
 		return &t->pud[t->nr_pud - 1];
-	t->pud = grow(t->pud, &t->cap_pud, t->nr_pud, sizeof(*t->pud));
-	if (!t->pud)
+	if (grow(&t->pud, &t->cap_pud, t->nr_pud, sizeof(*t->pud)))
 		return NULL;
 	p = &t->pud[t->nr_pud++];
 	memset(p, 0, sizeof(*p));
@@ -110,8 +112,7 @@ static struct pmd_table *pmd_of(struct tree *t, uint64_t addr)
 		return NULL;
 	if (pud->nr_pmd && t->pmd[t->nr_pmd - 1].base == base)
 		return &t->pmd[t->nr_pmd - 1];
-	t->pmd = grow(t->pmd, &t->cap_pmd, t->nr_pmd, sizeof(*t->pmd));
-	if (!t->pmd)
+	if (grow(&t->pmd, &t->cap_pmd, t->nr_pmd, sizeof(*t->pmd)))
 		return NULL;
 	p = &t->pmd[t->nr_pmd++];
 	memset(p, 0, sizeof(*p));
@@ -172,9 +173,8 @@ static int tree_piece(struct tree *t, const struct ptscope_page_region *r,
 		if (!pmd)
 			return -ENOMEM;
 		if (pmd_entry(pmd, start)) {
-			pmd->pte = grow(pmd->pte, &pmd->cap_pte, pmd->nr_pte,
-					sizeof(*pmd->pte));
-			if (!pmd->pte)
+			if (grow(&pmd->pte, &pmd->cap_pte, pmd->nr_pte,
+				 sizeof(*pmd->pte)))
 				return -ENOMEM;
 			pte = &pmd->pte[pmd->nr_pte++];
 			memset(pte, 0, sizeof(*pte));
@@ -525,7 +525,7 @@ int cmd_tree(int argc, char **argv)
 	ps = cli_open();
 	if (!ps)
 		return 1;
-	ret = ptscope_pages(ps, pid, 0, 0x7ffffffff000ULL,
+	ret = ptscope_pages(ps, pid, 0, CLI_USER_TOP,
 			    PTSCOPE_PAGES_REGIONS, tree_record, &t);
 	if (!ret)
 		ret = ptscope_stats(ps, pid, &st, NULL, NULL);
