@@ -147,3 +147,24 @@ char *cli_size(char *buf, size_t len, uint64_t bytes)
 	}
 	return format_size(buf, len, bytes);
 }
+
+int cli_pid_and_range(int argc, char **argv, void (*usage)(FILE *f),
+		      uint64_t *pid, uint64_t *start, uint64_t *end)
+{
+	*start = 0;
+	*end = CLI_USER_TOP;
+	if (opts.help) {
+		usage(stdout);
+		return 0;
+	}
+	if (argc < 2 || argc > 3) {
+		usage(stderr);
+		return 2;
+	}
+	if (parse_pid(argv[1], pid))
+		return cli_error("'%s' is not a process id", argv[1]);
+	if (argc == 3 && parse_range(argv[2], start, end))
+		return cli_error("'%s' is not an address range: use START, START-END or START+LENGTH",
+				 argv[2]);
+	return -1;
+}

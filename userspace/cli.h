@@ -76,6 +76,17 @@ void cli_columns_help(FILE *f, const struct cli_column *cols, size_t nr_cols);
 struct libscols_table *cli_table_new(const struct cli_columns *sel,
 				     const struct cli_column *cols);
 
+/* The top of a 4-level user address space: "all of it" for the walks. */
+#define CLI_USER_TOP 0x7ffffffff000ULL
+
+/*
+ * The operands "PID [START[-END] | START+LENGTH]" of @argv (argv[0] is the
+ * command); without a range, [0, CLI_USER_TOP).  Returns -1 to go on, or
+ * an exit status after printing @usage or an error.
+ */
+int cli_pid_and_range(int argc, char **argv, void (*usage)(FILE *f),
+		      uint64_t *pid, uint64_t *start, uint64_t *end);
+
 /* A size for a table cell: human units, or exact bytes with --raw. */
 char *cli_size(char *buf, size_t len, uint64_t bytes);
 

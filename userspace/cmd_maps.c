@@ -361,26 +361,16 @@ static int maps_finish(struct maps_view *v, const struct ptscope_maps_totals *to
 
 int cmd_maps(int argc, char **argv)
 {
-	uint64_t pid, start = 0, end = 0x7ffffffff000ULL;
+	uint64_t pid, start, end;
 	struct ptscope_maps_totals tot;
 	struct maps_view v = { 0 };
 	struct ptscope_stats st;
 	struct ptscope *ps;
 	int ret;
 
-	if (opts.help) {
-		maps_usage(stdout);
-		return 0;
-	}
-	if (argc < 2 || argc > 3) {
-		maps_usage(stderr);
-		return 2;
-	}
-	if (parse_pid(argv[1], &pid))
-		return cli_error("'%s' is not a process id", argv[1]);
-	if (argc == 3 && parse_range(argv[2], &start, &end))
-		return cli_error("'%s' is not an address range: use START, START-END or START+LENGTH",
-				 argv[2]);
+	ret = cli_pid_and_range(argc, argv, maps_usage, &pid, &start, &end);
+	if (ret >= 0)
+		return ret;
 	if (cli_columns_select(&v.cols, maps_columns, ARRAY_SIZE(maps_columns),
 			       maps_default_columns,
 			       ARRAY_SIZE(maps_default_columns)))

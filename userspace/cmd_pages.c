@@ -219,25 +219,14 @@ static void pages_usage(FILE *f)
 
 int cmd_pages(int argc, char **argv)
 {
-	/* The top of a 4-level user address space; 5-level goes higher. */
-	uint64_t pid, start = 0, end = 0x7ffffffff000ULL, flags = 0;
+	uint64_t pid, start, end, flags = 0;
 	struct pages_view v = { 0 };
 	struct ptscope *ps;
 	int ret;
 
-	if (opts.help) {
-		pages_usage(stdout);
-		return 0;
-	}
-	if (argc < 2 || argc > 3) {
-		pages_usage(stderr);
-		return 2;
-	}
-	if (parse_pid(argv[1], &pid))
-		return cli_error("'%s' is not a process id", argv[1]);
-	if (argc == 3 && parse_range(argv[2], &start, &end))
-		return cli_error("'%s' is not an address range: use START, START-END or START+LENGTH",
-				 argv[2]);
+	ret = cli_pid_and_range(argc, argv, pages_usage, &pid, &start, &end);
+	if (ret >= 0)
+		return ret;
 	ret = cli_columns_select(&v.cols, pages_columns, ARRAY_SIZE(pages_columns),
 				 pages_default_columns,
 				 ARRAY_SIZE(pages_default_columns));
