@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Command lookup and error reporting shared by all subcommands. */
 #include <libsmartcols.h>
+#include <errno.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <string.h>
@@ -63,14 +64,33 @@ int cli_error(const char *fmt, ...)
 
 struct ptscope *cli_open(void)
 {
+	struct ptscope_open_how how = {
+		.record = opts.record,
+		.replay = opts.replay,
+	};
 	struct ptscope *ps;
-	int ret = ptscope_open(&ps);
+	int ret = ptscope_open_how(&ps, &how);
 
-	if (ret) {
+	if (ret == -EBADMSG && opts.replay)
+		cli_error("%s is not a ptscope recording (make one with --record)",
+			  opts.replay);
+	else if (ret && (opts.replay || opts.record) && ret != -ENODEV &&
+		 ret != -EACCES && ret != -EPROTO)
+		cli_error("%s: %s", opts.replay ? opts.replay : opts.record,
+			  strerror(-ret));
+	else if (ret)
 		cli_error("%s", ptscope_strerror(ret));
-		return NULL;
+	return ret ? NULL : ps;
+}
+
+int cli_close(struct ptscope *ps)
+{
+	if (ptscope_close(ps)) {
+		cli_error("could not write the recording %s", opts.record);
+		cli_failed = true;
+		return 1;
 	}
-	return ps;
+	return 0;
 }
 
 int cli_columns_select(struct cli_columns *sel, const struct cli_column *cols,
@@ -114,6 +134,23 @@ void cli_columns_help(FILE *f, const struct cli_column *cols, size_t nr_cols)
 	fprintf(f, "Columns (-o NAME,...):\n");
 	for (i = 0; i < nr_cols; i++)
 		fprintf(f, "  %-10s %s\n", cols[i].name, cols[i].help);
+}
+
+void cli_flags_help(FILE *f, const struct flag_name *names, size_t nr)
+{
+	size_t i, used = 0, len;
+
+	fprintf(f, "\nFlags (FLAGS column):\n ");
+	for (i = 0; i < nr; i++) {
+		len = strlen(names[i].name) + 1;
+		if (used + len > 72) {
+			fprintf(f, "\n ");
+			used = 0;
+		}
+		fprintf(f, " %s", names[i].name);
+		used += len;
+	}
+	fputc('\n', f);
 }
 
 struct libscols_table *cli_table_new(const struct cli_columns *sel,

@@ -40,6 +40,8 @@ struct cli_options {
 	const char *columns;
 	int color;		/* -1 auto, 0 never, 1 always */
 	bool help;		/* -h/--help given */
+	const char *record;	/* --record FILE */
+	const char *replay;	/* --replay FILE */
 };
 
 extern struct cli_options opts;
@@ -66,13 +68,23 @@ const struct cli_command *cli_find(const struct cli_command *table,
 /* Print "ptscope: <msg>" (or {"error": ...} in JSON mode) and return 1. */
 int cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-/* Open the module, printing a plain error on failure. */
+/*
+ * Open the module (or the --replay recording; recording to --record),
+ * printing a plain error on failure.
+ */
 struct ptscope *cli_open(void);
+/* Close it; a recording that could not be written is an error (1). */
+int cli_close(struct ptscope *ps);
+/* Set when an error was reported after the command's own status was set. */
+extern bool cli_failed;
 
 /* -o COLUMNS (or the defaults) into @sel; prints an error and returns -1. */
 int cli_columns_select(struct cli_columns *sel, const struct cli_column *cols,
 		       size_t nr_cols, const int *defaults, size_t nr_defaults);
 void cli_columns_help(FILE *f, const struct cli_column *cols, size_t nr_cols);
+struct flag_name;
+/* The "Flags:" section of a --help: every name the FLAGS column can show. */
+void cli_flags_help(FILE *f, const struct flag_name *names, size_t nr);
 struct libscols_table *cli_table_new(const struct cli_columns *sel,
 				     const struct cli_column *cols);
 
@@ -96,6 +108,14 @@ int cmd_maps(int argc, char **argv);
 int cmd_faults(int argc, char **argv);
 int cmd_faults_option(int val, const char *arg);
 extern const struct option cmd_faults_options[];
+int cmd_maps_option(int val, const char *arg);
+extern const struct option cmd_maps_options[];
 int cmd_tree(int argc, char **argv);
+
+/* maps --heatmap (view_heatmap.c); @by is an enum heat_by. */
+int heatmap_show(struct ptscope *ps, uint64_t pid, uint64_t start,
+		 uint64_t end, int by, unsigned int width);
+/* Cells that fit: the terminal's columns, $COLUMNS, or 80. */
+unsigned int heatmap_default_width(void);
 
 #endif /* PTSCOPE_CLI_H */

@@ -212,7 +212,11 @@ static void faults_usage(FILE *f)
 		   "RSS and page-table memory.  With --interval, sample every SECONDS\n"
 		   "and show the faults of each interval and their rate, until\n"
 		   "interrupted or N samples were shown; --json then prints one JSON\n"
-		   "object per line.  --threads adds each thread's own counts.\n\n");
+		   "object per line.  --threads adds each thread's own counts.\n\n"
+		   "Options:\n"
+		   "      --interval SECONDS  sample every SECONDS (0.01 to 86400)\n"
+		   "      --count N           stop after N samples (default: until ^C)\n"
+		   "      --threads           each thread's own faults, CPU and node\n\n");
 	cli_columns_help(f, faults_columns, ARRAY_SIZE(faults_columns));
 }
 
@@ -329,7 +333,9 @@ int cmd_faults(int argc, char **argv)
 		};
 
 		prev = st;
-		while (nanosleep(&ts, &ts) && !stop_sampling)
+		/* A replay has its own timestamps: no need to wait. */
+		while (!ptscope_is_replay(ps) && nanosleep(&ts, &ts) &&
+		       !stop_sampling)
 			;
 		if (stop_sampling)
 			break;
@@ -358,7 +364,7 @@ out:
 	free(th);
 	if (tb)
 		scols_unref_table(tb);
-	ptscope_close(ps);
+	cli_close(ps);
 	if (ret == -ESRCH && shown)
 		return 0;	/* the process exited while we watched */
 	if (ret)

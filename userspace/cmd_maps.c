@@ -3,10 +3,12 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <libsmartcols.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
 #include "format.h"
+#include "heatmap.h"
 #include "json.h"
 
 #define PAGE 4096ULL
@@ -73,15 +75,6 @@ static void maps_json_start(struct maps_view *v)
 	json_open(&v->json, "vmas", '[');
 }
 
-static void perms(char *buf, uint64_t flags)
-{
-	buf[0] = flags & PTSCOPE_VMA_READ ? 'r' : '-';
-	buf[1] = flags & PTSCOPE_VMA_WRITE ? 'w' : '-';
-	buf[2] = flags & PTSCOPE_VMA_EXEC ? 'x' : '-';
-	buf[3] = flags & PTSCOPE_VMA_SHARED ? 's' : 'p';
-	buf[4] = 0;
-}
-
 static uint64_t large_pte_pages(const struct ptscope_page_counts *c)
 {
 	uint64_t n = 0;
@@ -143,7 +136,7 @@ static void maps_cell(struct libscols_line *ln, int col, int idx,
 		break;
 	case COL_PERMS:
 		if (v)
-			perms(buf, v->flags);
+			format_perms(buf, v->flags);
 		break;
 	case COL_OFFSET:
 		if (v)
@@ -267,7 +260,7 @@ static void maps_json(struct json *j, const struct ptscope_vma *v)
 	char p[8];
 	size_t i;
 
-	perms(p, v->flags);
+	format_perms(p, v->flags);
 	json_open(j, NULL, '{');
 	json_u64(j, "start", v->start);
 	json_u64(j, "end", v->end);
@@ -308,12 +301,68 @@ static int maps_record(const struct ptscope_vma *r, void *arg)
 
 static void maps_usage(FILE *f)
 {
-	fprintf(f, "Usage: ptscope maps PID [START[-END] | START+LENGTH]\n\n"
+	fprintf(f, "Usage: ptscope maps PID [START[-END] | START+LENGTH]\n"
+		   "       ptscope maps PID [RANGE] --heatmap [--by state|node] [--width N]\n\n"
 		   "Show each mapping of process PID with what its page tables\n"
 		   "hold: resident, swapped, anonymous, file, shared after fork,\n"
 		   "huge pages, NUMA nodes and the page tables' own size, from one\n"
-		   "walk; a total row, the process's fault counts and VmPTE follow.\n\n");
+		   "walk; a total row, the process's fault counts and VmPTE follow.\n\n"
+		   "Options:\n"
+		   "      --heatmap         draw each mapping as a strip of cells, each\n"
+		   "                        the state most of its pages are in:\n"
+		   "                        . not present  p present  d dirty  s swapped\n"
+		   "                        c COW-shared  T THP  H hugetlb  x other entry\n"
+		   "      --by state|node   what a cell shows; by node: the NUMA node\n"
+		   "                        (0-9, a-z, + above 35) of its present pages\n"
+		   "      --width N         cells per strip (default: the terminal's width)\n\n");
 	cli_columns_help(f, maps_columns, ARRAY_SIZE(maps_columns));
+	cli_flags_help(f, vma_flag_names, nr_vma_flag_names);
+}
+
+static struct {
+	bool heatmap;
+	enum heat_by by;
+	unsigned int width;	/* 0: the terminal's */
+	const char *set;	/* a heatmap option given, for the error */
+} margs;
+
+enum { OPT_HEATMAP = CLI_OPT_BASE, OPT_BY, OPT_WIDTH };
+
+const struct option cmd_maps_options[] = {
+	{ "heatmap",	no_argument,		NULL, OPT_HEATMAP },
+	{ "by",		required_argument,	NULL, OPT_BY },
+	{ "width",	required_argument,	NULL, OPT_WIDTH },
+	{ NULL }
+};
+
+int cmd_maps_option(int val, const char *arg)
+{
+	char *end;
+	long n;
+
+	switch (val) {
+	case OPT_HEATMAP:
+		margs.heatmap = true;
+		return 0;
+	case OPT_BY:
+		margs.set = "--by";
+		if (!strcmp(arg, "state"))
+			margs.by = HEAT_BY_STATE;
+		else if (!strcmp(arg, "node"))
+			margs.by = HEAT_BY_NODE;
+		else
+			return cli_error("--by takes state or node, not '%s'", arg) + 1;
+		return 0;
+	case OPT_WIDTH:
+		margs.set = "--width";
+		n = strtol(arg, &end, 10);
+		if (*end || n < 8 || n > 4096)
+			return cli_error("--width takes a number of cells from 8 to 4096, not '%s'",
+					 arg) + 1;
+		margs.width = n;
+		return 0;
+	}
+	return 2;
 }
 
 static int maps_finish(struct maps_view *v, const struct ptscope_maps_totals *tot,
@@ -371,6 +420,20 @@ int cmd_maps(int argc, char **argv)
 	ret = cli_pid_and_range(argc, argv, maps_usage, &pid, &start, &end);
 	if (ret >= 0)
 		return ret;
+	if (margs.set && !margs.heatmap)
+		return cli_error("%s goes with --heatmap", margs.set) + 1;
+	if (margs.heatmap) {
+		ps = cli_open();
+		if (!ps)
+			return 1;
+		ret = heatmap_show(ps, pid, start, end, margs.by,
+				   margs.width ? margs.width : heatmap_default_width());
+		cli_close(ps);
+		if (ret)
+			return cli_error("heatmap of %" PRIu64 ": %s", pid,
+					 ptscope_strerror(ret));
+		return 0;
+	}
 	if (cli_columns_select(&v.cols, maps_columns, ARRAY_SIZE(maps_columns),
 			       maps_default_columns,
 			       ARRAY_SIZE(maps_default_columns)))
@@ -383,7 +446,7 @@ int cmd_maps(int argc, char **argv)
 	if (!opts.json) {
 		v.tb = cli_table_new(&v.cols, maps_columns);
 		if (!v.tb) {
-			ptscope_close(ps);
+			cli_close(ps);
 			return cli_error("out of memory");
 		}
 	}
@@ -398,7 +461,7 @@ int cmd_maps(int argc, char **argv)
 	}
 	if (v.tb)
 		scols_unref_table(v.tb);
-	ptscope_close(ps);
+	cli_close(ps);
 	if (ret)
 		return cli_error("maps of %" PRIu64 ": %s", pid, ptscope_strerror(ret));
 	return 0;

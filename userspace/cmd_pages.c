@@ -215,6 +215,7 @@ static void pages_usage(FILE *f)
 		   "line per run of identical pages, or per page with --all.\n"
 		   "Addresses no mapping covers are left out.\n\n");
 	cli_columns_help(f, pages_columns, ARRAY_SIZE(pages_columns));
+	cli_flags_help(f, page_flag_names, nr_page_flag_names);
 }
 
 int cmd_pages(int argc, char **argv)
@@ -243,7 +244,7 @@ int cmd_pages(int argc, char **argv)
 	if (!opts.json) {
 		v.tb = cli_table_new(&v.cols, pages_columns);
 		if (!v.tb) {
-			ptscope_close(ps);
+			cli_close(ps);
 			return cli_error("out of memory");
 		}
 	}
@@ -257,7 +258,7 @@ int cmd_pages(int argc, char **argv)
 	}
 	if (v.tb)
 		scols_unref_table(v.tb);
-	ptscope_close(ps);
+	cli_close(ps);
 	if (ret)
 		return cli_error("pages of %" PRIu64 ": %s", pid, ptscope_strerror(ret));
 	return 0;

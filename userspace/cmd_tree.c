@@ -529,7 +529,7 @@ int cmd_tree(int argc, char **argv)
 			    PTSCOPE_PAGES_REGIONS, tree_record, &t);
 	if (!ret)
 		ret = ptscope_stats(ps, pid, &st, NULL, NULL);
-	ptscope_close(ps);
+	cli_close(ps);
 	if (ret) {
 		tree_free(&t);
 		return cli_error("tree of %" PRIu64 ": %s", pid, ptscope_strerror(ret));

@@ -30,6 +30,6 @@ int cmd_version(int argc, char **argv)
 		       v->release, v->abi_major, v->abi_minor, v->kernel,
 		       (uint64_t)v->features);
 	}
-	ptscope_close(ps);
+	cli_close(ps);
 	return 0;
 }

@@ -122,3 +122,13 @@ int parse_pid(const char *s, uint64_t *pid)
 		return -EINVAL;
 	return 0;
 }
+
+char *format_perms(char *buf, uint64_t vma_flags)
+{
+	buf[0] = vma_flags & PTSCOPE_VMA_READ ? 'r' : '-';
+	buf[1] = vma_flags & PTSCOPE_VMA_WRITE ? 'w' : '-';
+	buf[2] = vma_flags & PTSCOPE_VMA_EXEC ? 'x' : '-';
+	buf[3] = vma_flags & PTSCOPE_VMA_SHARED ? 's' : 'p';
+	buf[4] = 0;
+	return buf;
+}

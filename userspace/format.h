@@ -26,6 +26,9 @@ char *format_flag_names(char *buf, size_t len, uint64_t flags,
 /* The same for PTSCOPE_PF_* bits. */
 char *format_page_flags(char *buf, size_t len, uint64_t flags);
 
+/* "rw-p": as /proc/PID/maps, from PTSCOPE_VMA_* bits; @buf holds 5. */
+char *format_perms(char *buf, uint64_t vma_flags);
+
 /*
  * Parse "START", "START-END" or "START+LENGTH" (hex with 0x, or decimal;
  * LENGTH may have a K/M/G suffix).  START alone means one page.  The

@@ -8,19 +8,24 @@
 #include <unistd.h>
 
 #include "libptscope.h"
+#include "transport.h"
 
-struct ptscope {
-	int fd;
-	struct ptscope_version version;
-};
-
-int ptscope_query_version(int fd, struct ptscope_version *v)
+static size_t no_answer(const void *args, long ret)
 {
+	(void)args;
+	(void)ret;
+	return 0;
+}
+
+static int query_version(struct ptscope *ps)
+{
+	struct ptscope_version *v = &ps->version;
+	long ret;
+
 	memset(v, 0, sizeof(*v));
 	v->size = sizeof(*v);
-	if (ioctl(fd, PTSCOPE_IOC_VERSION, v))
-		return -errno;
-	return 0;
+	ret = ps_ioctl(ps, PTSCOPE_IOC_VERSION, v, sizeof(*v), NULL, 0, no_answer);
+	return ret < 0 ? ret : 0;
 }
 
 int ptscope_abi_compatible(const struct ptscope_version *v)
@@ -28,7 +33,7 @@ int ptscope_abi_compatible(const struct ptscope_version *v)
 	return v->abi_major == PTSCOPE_ABI_MAJOR ? 0 : -EPROTO;
 }
 
-int ptscope_open(struct ptscope **out)
+int ptscope_open_how(struct ptscope **out, const struct ptscope_open_how *how)
 {
 	const char *path = getenv("PTSCOPE_DEVICE");
 	struct ptscope *ps;
@@ -37,14 +42,27 @@ int ptscope_open(struct ptscope **out)
 	ps = calloc(1, sizeof(*ps));
 	if (!ps)
 		return -ENOMEM;
-	ps->fd = open(path && *path ? path : PTSCOPE_DEVICE, O_RDONLY | O_CLOEXEC);
-	if (ps->fd < 0) {
-		/* No device node means no module: say so, not "no such file". */
-		ret = errno == ENOENT || errno == ENXIO || errno == ENODEV ?
-			-ENODEV : -errno;
-		goto err_free;
+	ps->fd = -1;
+	if (how && how->replay) {
+		ret = ps_replay_open(ps, how->replay);
+		if (ret)
+			goto err_free;
+	} else {
+		ps->fd = open(path && *path ? path : PTSCOPE_DEVICE,
+			      O_RDONLY | O_CLOEXEC);
+		if (ps->fd < 0) {
+			/* No device node means no module: not "no such file". */
+			ret = errno == ENOENT || errno == ENXIO || errno == ENODEV ?
+				-ENODEV : -errno;
+			goto err_free;
+		}
+		if (how && how->record) {
+			ret = ps_record_open(ps, how->record);
+			if (ret)
+				goto err_close;
+		}
 	}
-	ret = ptscope_query_version(ps->fd, &ps->version);
+	ret = query_version(ps);
 	if (ret)
 		goto err_close;
 	ret = ptscope_abi_compatible(&ps->version);
@@ -54,18 +72,32 @@ int ptscope_open(struct ptscope **out)
 	return 0;
 
 err_close:
-	close(ps->fd);
+	ptscope_close(ps);
+	return ret;
 err_free:
 	free(ps);
 	return ret;
 }
 
-void ptscope_close(struct ptscope *ps)
+int ptscope_open(struct ptscope **out)
 {
+	return ptscope_open_how(out, NULL);
+}
+
+int ptscope_close(struct ptscope *ps)
+{
+	int ret = 0;
+
 	if (!ps)
-		return;
-	close(ps->fd);
+		return 0;
+	if (ps->fd >= 0)
+		close(ps->fd);
+	if (ps->record && fclose(ps->record))
+		ret = -EIO;
+	if (ps->replay)
+		fclose(ps->replay);
 	free(ps);
+	return ret;
 }
 
 const struct ptscope_version *ptscope_module_version(const struct ptscope *ps)
@@ -73,16 +105,58 @@ const struct ptscope_version *ptscope_module_version(const struct ptscope *ps)
 	return &ps->version;
 }
 
-int ptscope_fd(const struct ptscope *ps)
+bool ptscope_is_replay(const struct ptscope *ps)
 {
-	return ps->fd;
+	return ps->replay;
 }
 
-int ptscope_pages_ioctl(int fd, struct ptscope_pages *args)
+static size_t pages_answer(const void *args, long ret)
 {
-	int ret = ioctl(fd, PTSCOPE_IOC_PAGES, args);
+	const struct ptscope_pages *a = args;
 
-	return ret < 0 ? -errno : ret;
+	(void)ret;
+	return a->nr_records * a->rec_size;
+}
+
+static size_t maps_answer(const void *args, long ret)
+{
+	const struct ptscope_maps *a = args;
+
+	(void)ret;
+	return a->nr_records * a->rec_size;
+}
+
+static size_t stats_answer(const void *args, long ret)
+{
+	const struct ptscope_stats *a = args;
+
+	return a->flags & PTSCOPE_STATS_THREADS ? ret * a->thread_size : 0;
+}
+
+/*
+ * Two region records that one region would have been, had the module not
+ * stopped between them (its array was full): ptscope_mergeable() in
+ * module/region.c, the same rule.
+ */
+bool ptscope_regions_mergeable(const struct ptscope_page_region *a,
+			       const struct ptscope_page_region *b)
+{
+	uint64_t pages = (a->end - a->start) / 4096;
+
+	return a->end == b->start &&
+	       a->flags == b->flags &&
+	       a->kind == b->kind &&
+	       a->entry == b->entry &&
+	       a->level == b->level &&
+	       a->folio_order == b->folio_order &&
+	       a->mapcount == b->mapcount &&
+	       a->mapcount_src == b->mapcount_src &&
+	       a->refcount == b->refcount &&
+	       a->node == b->node &&
+	       a->swap_type == b->swap_type &&
+	       (a->pfn ? b->pfn == a->pfn + pages : !b->pfn) &&
+	       (a->swap_offset ? b->swap_offset == a->swap_offset + pages :
+				 !b->swap_offset);
 }
 
 #define PTSCOPE_PAGES_BATCH 4096
@@ -90,10 +164,11 @@ int ptscope_pages_ioctl(int fd, struct ptscope_pages *args)
 int ptscope_pages(struct ptscope *ps, uint64_t pid, uint64_t start,
 		  uint64_t end, uint64_t flags, ptscope_region_cb cb, void *arg)
 {
-	struct ptscope_page_region *vec;
+	struct ptscope_page_region *vec, pending;
+	bool has_pending = false;
 	struct ptscope_pages args;
 	uint64_t i;
-	int ret = 0;
+	long ret = 0;
 
 	vec = calloc(PTSCOPE_PAGES_BATCH, sizeof(*vec));
 	if (!vec)
@@ -108,21 +183,38 @@ int ptscope_pages(struct ptscope *ps, uint64_t pid, uint64_t start,
 		args.vec = (uintptr_t)vec;
 		args.vec_len = PTSCOPE_PAGES_BATCH;
 		args.rec_size = sizeof(*vec);
-		ret = ptscope_pages_ioctl(ps->fd, &args);
+		ret = ps_ioctl(ps, PTSCOPE_IOC_PAGES, &args, sizeof(args), vec,
+			       PTSCOPE_PAGES_BATCH * sizeof(*vec), pages_answer);
 		if (ret < 0)
 			break;
-		for (i = 0; i < args.nr_records; i++) {
-			ret = cb(&vec[i], arg);
-			if (ret)
-				goto out;
-		}
-		if (args.walk_end <= start) {
-			ret = -EIO;	/* no progress: a module bug */
+		if (args.nr_records > PTSCOPE_PAGES_BATCH ||
+		    args.walk_end <= start || args.walk_end > end) {
+			ret = -EIO;	/* no progress or out of bounds: a bug */
 			break;
+		}
+		/*
+		 * A region the module cut where its array filled goes on in
+		 * the next answer: hold the last one back until it ends.
+		 */
+		for (i = 0; i < args.nr_records; i++) {
+			if (has_pending && (flags & PTSCOPE_PAGES_REGIONS) &&
+			    ptscope_regions_mergeable(&pending, &vec[i])) {
+				pending.end = vec[i].end;
+				continue;
+			}
+			if (has_pending) {
+				ret = cb(&pending, arg);
+				if (ret)
+					goto out;
+			}
+			pending = vec[i];
+			has_pending = true;
 		}
 		start = args.walk_end;
 		ret = 0;
 	}
+	if (!ret && has_pending)
+		ret = cb(&pending, arg);
 out:
 	free(vec);
 	return ret;
@@ -154,9 +246,12 @@ int ptscope_maps(struct ptscope *ps, uint64_t pid, uint64_t start,
 		args.vec = (uintptr_t)vec;
 		args.vec_len = PTSCOPE_MAPS_BATCH;
 		args.rec_size = sizeof(*vec);
-		ret = ioctl(ps->fd, PTSCOPE_IOC_MAPS, &args);
-		if (ret < 0) {
-			ret = -errno;
+		ret = ps_ioctl(ps, PTSCOPE_IOC_MAPS, &args, sizeof(args), vec,
+			       PTSCOPE_MAPS_BATCH * sizeof(*vec), maps_answer);
+		if (ret < 0)
+			break;
+		if (args.nr_records > PTSCOPE_MAPS_BATCH) {
+			ret = -EIO;
 			break;
 		}
 		for (i = 0; i < args.nr_records; i++) {
@@ -213,10 +308,11 @@ int ptscope_stats(struct ptscope *ps, uint64_t pid, struct ptscope_stats *st,
 			st->threads_len = len;
 			st->thread_size = sizeof(*vec);
 		}
-		ret = ioctl(ps->fd, PTSCOPE_IOC_STATS, st);
+		ret = ps_ioctl(ps, PTSCOPE_IOC_STATS, st, sizeof(*st), vec,
+			       threads ? len * sizeof(*vec) : 0, stats_answer);
 		if (ret < 0) {
 			free(vec);
-			return -errno;
+			return ret;
 		}
 		/* Threads may come and go: ask again while they do not fit. */
 		if (!threads || (uint64_t)ret >= st->nr_threads ||
@@ -285,6 +381,9 @@ const char *ptscope_strerror(int err)
 	case EINVAL:
 		return "invalid request (range not page aligned, beyond user space, "
 		       "or the pid is a kernel thread)";
+	case EBADMSG:
+		return "the recording does not hold this command's answers "
+		       "(replay it with the same command, pid and range)";
 	case ENOTTY:
 		return "the module does not know this request (is it older than the tool?)";
 	default:

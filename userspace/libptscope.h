@@ -6,6 +6,7 @@
 #ifndef LIBPTSCOPE_H
 #define LIBPTSCOPE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <ptscope.h>
@@ -14,27 +15,43 @@ struct ptscope;
 
 /* Open /dev/ptscope (or $PTSCOPE_DEVICE) and check the ABI major. */
 int ptscope_open(struct ptscope **out);
-void ptscope_close(struct ptscope *ps);
-const struct ptscope_version *ptscope_module_version(const struct ptscope *ps);
-int ptscope_fd(const struct ptscope *ps);
 
-/* Ask the module for its version; used by ptscope_open. */
-int ptscope_query_version(int fd, struct ptscope_version *v);
+/*
+ * The same, with every answer of the module also appended to the file
+ * @record; or, with @replay, with no module at all: the answers come from
+ * such a file, in order, and a question that is not the recorded one gets
+ * -EBADMSG.  The format is described in transport.c.
+ */
+struct ptscope_open_how {
+	const char *record;
+	const char *replay;
+};
+int ptscope_open_how(struct ptscope **out, const struct ptscope_open_how *how);
+
+/* Close; -EIO if a recording could not be written out completely. */
+int ptscope_close(struct ptscope *ps);
+const struct ptscope_version *ptscope_module_version(const struct ptscope *ps);
+bool ptscope_is_replay(const struct ptscope *ps);
 
 /* 0 when a module reporting @v can serve this library, -EPROTO if not. */
 int ptscope_abi_compatible(const struct ptscope_version *v);
 
 /*
  * Walk [start, end) of process @pid, calling @cb for each record in address
- * order; resumes the ioctl at walk_end until the range is done.  @flags are
+ * order; resumes the ioctl at walk_end until the range is done, joining
+ * regions cut where one call ended and the next began.  @flags are
  * PTSCOPE_PAGES_*.  A nonzero return from @cb stops the walk and is returned.
  */
 typedef int (*ptscope_region_cb)(const struct ptscope_page_region *r, void *arg);
 int ptscope_pages(struct ptscope *ps, uint64_t pid, uint64_t start,
 		  uint64_t end, uint64_t flags, ptscope_region_cb cb, void *arg);
 
-/* One PTSCOPE_IOC_PAGES call, for callers that manage the array. */
-int ptscope_pages_ioctl(int fd, struct ptscope_pages *args);
+/*
+ * Whether region @b continues region @a (the module's own merge rule);
+ * ptscope_pages() joins regions the module had to cut between two calls.
+ */
+bool ptscope_regions_mergeable(const struct ptscope_page_region *a,
+			       const struct ptscope_page_region *b);
 
 /* The totals of a MAPS walk, summed over its ioctl calls. */
 struct ptscope_maps_totals {

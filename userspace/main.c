@@ -8,6 +8,9 @@
 #include "cli.h"
 
 struct cli_options opts = { .color = -1 };
+bool cli_failed;
+
+enum { OPT_RECORD = 200, OPT_REPLAY };
 
 static int cmd_help(int argc, char **argv);
 
@@ -18,8 +21,10 @@ static const struct cli_command commands[] = {
 	  .options = cmd_faults_options, .option = cmd_faults_option },
 	{ .name = "help", .run = cmd_help, .args = "[COMMAND]",
 	  .help = "show help" },
-	{ .name = "maps", .run = cmd_maps, .args = "PID [START[-END]]",
-	  .help = "each mapping, counted from its page tables" },
+	{ .name = "maps", .run = cmd_maps,
+	  .args = "PID [START[-END]] [--heatmap [--by state|node] [--width N]]",
+	  .help = "each mapping, counted from its page tables; --heatmap draws them",
+	  .options = cmd_maps_options, .option = cmd_maps_option },
 	{ .name = "pages", .run = cmd_pages, .args = "PID [START[-END]]",
 	  .help = "page-table entries of a range, page by page" },
 	{ .name = "tree", .run = cmd_tree, .args = "PID",
@@ -46,16 +51,32 @@ static void usage(FILE *f)
 		   "  -n, --noheadings      no table headings\n"
 		   "      --all             one row per page, no region merging\n"
 		   "      --color[=WHEN]    auto, always or never\n"
+		   "      --record FILE     also save the module's answers to FILE\n"
+		   "      --replay FILE     show answers saved with --record; no module needed\n"
 		   "  -V, --version         tool version\n"
 		   "  -h, --help            this help\n");
 }
 
+/* "ptscope help" is --help; "ptscope help COMMAND" is COMMAND --help. */
 static int cmd_help(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
-	usage(stdout);
-	return 0;
+	const struct cli_command *cmd;
+	char *args[] = { argv[argc - 1], NULL };
+	bool ambiguous;
+
+	if (argc < 2) {
+		usage(stdout);
+		return 0;
+	}
+	cmd = cli_find(commands, argv[1], &ambiguous);
+	if (!cmd || cmd->run == cmd_help) {
+		usage(stdout);
+		return cmd ? 0 : cli_error("%s command '%s': see 'ptscope --help'",
+					   ambiguous ? "ambiguous" : "unknown",
+					   argv[1]) + 1;
+	}
+	opts.help = true;
+	return cmd->run(1, args);
 }
 
 /*
@@ -76,6 +97,8 @@ static int parse_options(int argc, char **argv, const char *optstring,
 		{ "color",	optional_argument,	NULL, 'C' },
 		{ "version",	no_argument,		NULL, 'V' },
 		{ "help",	no_argument,		NULL, 'h' },
+		{ "record",	required_argument,	NULL, OPT_RECORD },
+		{ "replay",	required_argument,	NULL, OPT_REPLAY },
 	};
 	struct option longopts[ARRAY_SIZE(global) + 16];
 	size_t n = 0, i;
@@ -126,6 +149,12 @@ static int parse_options(int argc, char **argv, const char *optstring,
 		case 'h':
 			opts.help = true;
 			break;
+		case OPT_RECORD:
+			opts.record = optarg;
+			break;
+		case OPT_REPLAY:
+			opts.replay = optarg;
+			break;
 		default:
 			if (cmd && cmd->option && c >= CLI_OPT_BASE) {
 				int ret = cmd->option(c, optarg);
@@ -174,5 +203,10 @@ int main(int argc, char **argv)
 	sub[optind - 1] = sub[0];
 	if (opts.color < 0)
 		opts.color = isatty(STDOUT_FILENO) && !getenv("NO_COLOR");
-	return cmd->run(nsub - optind + 1, sub + optind - 1);
+	if (opts.record && opts.replay) {
+		cli_error("--record and --replay cannot be used together");
+		return 2;
+	}
+	ret = cmd->run(nsub - optind + 1, sub + optind - 1);
+	return ret ? ret : cli_failed;
 }

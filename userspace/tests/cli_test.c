@@ -7,6 +7,7 @@
 #include "cli.h"
 
 struct cli_options opts;
+bool cli_failed;
 
 static int nop(int argc, char **argv)
 {

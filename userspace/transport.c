@@ -1,0 +1,121 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * libptscope's transport: ioctls to /dev/ptscope, optionally recorded, or
+ * answered from a recording.
+ *
+ * A recording is "ptscope-replay1\n" followed by one record per ioctl, in
+ * the order they were made, in the host's byte order:
+ *
+ *	struct replay_call, then @args_size bytes of the argument structure
+ *	as the ioctl left it, then @out_size bytes of the array it filled.
+ *
+ * Replaying hands the same answers back in the same order; a question that
+ * differs from the recorded one (another ioctl, pid, range or flags) is
+ * refused with -EBADMSG rather than answered with someone else's data.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+
+#include "transport.h"
+
+#define REPLAY_MAX_BYTES (64ULL << 20)	/* no answer is bigger */
+
+static int record_call(struct ptscope *ps, unsigned long req, size_t key_end,
+		       long ret, const void *args, size_t size,
+		       const void *vec, size_t out)
+{
+	struct replay_call c = {
+		.nr = _IOC_NR(req),
+		.key_end = key_end,
+		.ret = ret,
+		.args_size = size,
+		.out_size = out,
+	};
+
+	if (fwrite(&c, sizeof(c), 1, ps->record) != 1 ||
+	    fwrite(args, size, 1, ps->record) != 1 ||
+	    (out && fwrite(vec, out, 1, ps->record) != 1))
+		return -EIO;
+	return 0;
+}
+
+static long replay_call(struct ptscope *ps, unsigned long req, size_t key_end,
+			void *args, size_t size, void *vec, size_t vec_cap)
+{
+	struct replay_call c;
+	unsigned char *recorded;
+
+	if (fread(&c, sizeof(c), 1, ps->replay) != 1)
+		return -EBADMSG;	/* no more answers: another command */
+	if (c.nr != _IOC_NR(req) || c.args_size != size || c.key_end != key_end ||
+	    c.out_size > vec_cap || c.out_size > REPLAY_MAX_BYTES)
+		return -EBADMSG;
+	recorded = malloc(size);
+	if (!recorded)
+		return -ENOMEM;
+	if (fread(recorded, size, 1, ps->replay) != 1 ||
+	    memcmp(recorded + 8, (unsigned char *)args + 8, key_end - 8)) {
+		free(recorded);
+		return -EBADMSG;
+	}
+	memcpy(args, recorded, size);
+	free(recorded);
+	if (c.out_size && fread(vec, c.out_size, 1, ps->replay) != 1)
+		return -EBADMSG;
+	return c.ret;
+}
+
+long ps_ioctl(struct ptscope *ps, unsigned long req, void *args, size_t size,
+	      void *vec, size_t vec_cap, ps_answer_bytes answer_bytes)
+{
+	size_t key_end = replay_key_end(req);
+	size_t out = 0;
+	long ret;
+
+	if (ps->replay)
+		return replay_call(ps, req, key_end, args, size, vec, vec_cap);
+
+	ret = ioctl(ps->fd, req, args);
+	if (ret < 0)
+		ret = -errno;
+	if (!ps->record)
+		return ret;
+	if (ret >= 0 && answer_bytes)
+		out = answer_bytes(args, ret);
+	if (out > vec_cap)
+		return -EIO;
+	if (record_call(ps, req, key_end, ret, args, size, vec, out))
+		return -EIO;
+	return ret;
+}
+
+int ps_record_open(struct ptscope *ps, const char *path)
+{
+	ps->record = fopen(path, "we");
+	if (!ps->record)
+		return -errno;
+	if (fwrite(REPLAY_MAGIC, REPLAY_MAGIC_LEN, 1, ps->record) != 1) {
+		fclose(ps->record);
+		ps->record = NULL;
+		return -EIO;
+	}
+	return 0;
+}
+
+int ps_replay_open(struct ptscope *ps, const char *path)
+{
+	char magic[REPLAY_MAGIC_LEN];
+
+	ps->replay = fopen(path, "re");
+	if (!ps->replay)
+		return -errno;
+	if (fread(magic, sizeof(magic), 1, ps->replay) != 1 ||
+	    memcmp(magic, REPLAY_MAGIC, sizeof(magic))) {
+		fclose(ps->replay);
+		ps->replay = NULL;
+		return -EBADMSG;
+	}
+	return 0;
+}

@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * libptscope's one way to the module: each ioctl goes to /dev/ptscope, and
+ * may be recorded to a file; or it is answered from such a recording, so
+ * the tool can be tested and its output reproduced without the module.
+ */
+#ifndef PTSCOPE_TRANSPORT_H
+#define PTSCOPE_TRANSPORT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "libptscope.h"
+
+struct ptscope {
+	int fd;			/* -1 when replaying */
+	FILE *record;		/* answers are appended here, or NULL */
+	FILE *replay;		/* answers come from here, or NULL */
+	struct ptscope_version version;
+};
+
+/*
+ * Issue ioctl @req with @args (@size bytes; its pid, if any, at byte 16).
+ * @vec is the array the module fills, @vec_cap its size in bytes;
+ * @answer_bytes says how much of it an answer filled.  Returns the
+ * ioctl's value or a negative errno.
+ */
+typedef size_t (*ps_answer_bytes)(const void *args, long ret);
+long ps_ioctl(struct ptscope *ps, unsigned long req, void *args, size_t size,
+	      void *vec, size_t vec_cap, ps_answer_bytes answer_bytes);
+
+/* The recording's format (see transport.c). */
+#define REPLAY_MAGIC "ptscope-replay1\n"
+#define REPLAY_MAGIC_LEN 16
+
+struct replay_call {
+	uint32_t nr;		/* _IOC_NR of the request */
+	uint32_t key_end;	/* args bytes [8, key_end) are the question */
+	int64_t ret;		/* the ioctl's value, or -errno */
+	uint64_t args_size;
+	uint64_t out_size;
+};
+
+/* The question of each request: flags, pid and range follow .size. */
+static inline uint32_t replay_key_end(unsigned long req)
+{
+	return req == PTSCOPE_IOC_VERSION ? 8 :
+	       req == PTSCOPE_IOC_STATS ? 24 : 40;
+}
+
+/* Start a recording at @path (truncated); 0 or a negative errno. */
+int ps_record_open(struct ptscope *ps, const char *path);
+/* Open a recording for replay; 0, -errno, or -EBADMSG if not one. */
+int ps_replay_open(struct ptscope *ps, const char *path);
+
+#endif /* PTSCOPE_TRANSPORT_H */
