@@ -1,0 +1,442 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Host unit tests of the renderer, without the module: unit formatting,
+ * argument parsing, heatmap classification, and whole commands run on
+ * answers this test writes into a --replay recording itself, so every
+ * expected line follows from values set up here.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "kselftest_harness.h"
+#include "format.h"
+#include "heatmap.h"
+#include "libptscope.h"
+#include "transport.h"
+
+#define PAGE 4096ULL
+#define PID 4242ULL
+#define BASE 0x40000000ULL
+
+/* A recording under construction. */
+struct recording {
+	char path[64];
+	FILE *f;
+};
+
+static void rec_call(struct recording *r, unsigned long req, long ret,
+		     const void *args, size_t size, const void *out, size_t out_size)
+{
+	struct replay_call c = {
+		.nr = _IOC_NR(req),
+		.key_end = replay_key_end(req),
+		.ret = ret,
+		.args_size = size,
+		.out_size = out_size,
+	};
+
+	fwrite(&c, sizeof(c), 1, r->f);
+	fwrite(args, size, 1, r->f);
+	if (out_size)
+		fwrite(out, out_size, 1, r->f);
+}
+
+/* A new recording that starts with the module's version answer. */
+static void rec_start(struct recording *r)
+{
+	struct ptscope_version v = {
+		.size = sizeof(v),
+		.abi_major = PTSCOPE_ABI_MAJOR,
+		.abi_minor = PTSCOPE_ABI_MINOR,
+		.release = "recorded",
+		.kernel = "none",
+	};
+	int fd;
+
+	snprintf(r->path, sizeof(r->path), "/tmp/ptscope-replay.XXXXXX");
+	fd = mkstemp(r->path);
+	r->f = fdopen(fd, "w");
+	fwrite(REPLAY_MAGIC, REPLAY_MAGIC_LEN, 1, r->f);
+	rec_call(r, PTSCOPE_IOC_VERSION, 0, &v, sizeof(v), NULL, 0);
+}
+
+/* One PAGES answer for the question [start, end) with @flags. */
+static void rec_pages(struct recording *r, uint64_t flags, uint64_t start,
+		      uint64_t end, uint64_t walk_end,
+		      const struct ptscope_page_region *recs, size_t nr)
+{
+	struct ptscope_pages a = {
+		.size = sizeof(a), .flags = flags, .pid = PID,
+		.start = start, .end = end, .rec_size = sizeof(*recs),
+		.walk_end = walk_end, .nr_records = nr,
+	};
+
+	rec_call(r, PTSCOPE_IOC_PAGES, nr, &a, sizeof(a), recs, nr * sizeof(*recs));
+}
+
+/* One MAPS answer: the single mapping @v for the question [start, end). */
+static void rec_maps(struct recording *r, uint64_t start, uint64_t end,
+		     const struct ptscope_vma *v)
+{
+	struct ptscope_maps a = {
+		.size = sizeof(a), .pid = PID, .start = start, .end = end,
+		.rec_size = sizeof(*v), .walk_end = end, .nr_records = 1,
+		.map_count = 1, .total_tables = v->tables, .totals = v->pages,
+	};
+
+	rec_call(r, PTSCOPE_IOC_MAPS, 1, &a, sizeof(a), v, sizeof(*v));
+}
+
+static void rec_stats(struct recording *r, uint64_t min_flt, uint64_t pte_bytes)
+{
+	struct ptscope_stats s = {
+		.size = sizeof(s), .pid = PID, .min_flt = min_flt,
+		.pgtables_bytes = pte_bytes, .timestamp_ns = 1,
+	};
+
+	rec_call(r, PTSCOPE_IOC_STATS, 0, &s, sizeof(s), NULL, 0);
+}
+
+static void rec_done(struct recording *r)
+{
+	fclose(r->f);
+}
+
+/* Run the tool: its stdout into @out, its exit status returned. */
+static int run(char *out, size_t len, const char *fmt, ...)
+{
+	char cmd[1024];
+	va_list ap;
+	size_t n = 0;
+	FILE *p;
+	int st;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	p = popen(cmd, "r");
+	if (!p)
+		return -1;
+	while (n + 1 < len && fgets(out + n, len - n, p))
+		n += strlen(out + n);
+	out[n] = 0;
+	st = pclose(p);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static struct ptscope_page_region region(uint64_t start, uint64_t pages,
+					 unsigned int entry, uint64_t flags)
+{
+	struct ptscope_page_region r = {
+		.start = start, .end = start + pages * PAGE, .flags = flags,
+		.entry = entry, .node = -1,
+	};
+
+	if (entry == PTSCOPE_ENTRY_PRESENT) {
+		r.kind = PTSCOPE_KIND_ANON;
+		r.level = PTSCOPE_LEVEL_PTE;
+		r.mapcount = 1;
+		r.refcount = 1;
+		r.node = 0;
+		r.flags |= PTSCOPE_PF_PRESENT;
+	}
+	return r;
+}
+
+TEST(sizes_use_binary_units)
+{
+	char buf[32];
+
+	EXPECT_STREQ("0B", format_size(buf, sizeof(buf), 0));
+	EXPECT_STREQ("1023B", format_size(buf, sizeof(buf), 1023));
+	EXPECT_STREQ("4K", format_size(buf, sizeof(buf), 4096));
+	EXPECT_STREQ("1.5K", format_size(buf, sizeof(buf), 1536));
+	EXPECT_STREQ("3M", format_size(buf, sizeof(buf), 3 << 20));
+	EXPECT_STREQ("1.5G", format_size(buf, sizeof(buf), 3ULL << 29));
+	EXPECT_STREQ("16T", format_size(buf, sizeof(buf), 16ULL << 40));
+}
+
+TEST(ranges_parse_and_align_outward)
+{
+	uint64_t s, e;
+
+	ASSERT_EQ(0, parse_range("0x1000-0x3000", &s, &e));
+	EXPECT_EQ(0x1000, s);
+	EXPECT_EQ(0x3000, e);
+	ASSERT_EQ(0, parse_range("0x1234", &s, &e));	/* one page */
+	EXPECT_EQ(0x1000, s);
+	EXPECT_EQ(0x2000, e);
+	ASSERT_EQ(0, parse_range("0x1001-0x2001", &s, &e));
+	EXPECT_EQ(0x1000, s);
+	EXPECT_EQ(0x3000, e);
+	ASSERT_EQ(0, parse_range("0x10000+8K", &s, &e));
+	EXPECT_EQ(0x12000, e);
+	ASSERT_EQ(0, parse_range("4096+1M", &s, &e));
+	EXPECT_EQ(4096 + (1 << 20), e);
+	EXPECT_EQ(-EINVAL, parse_range("0x3000-0x1000", &s, &e));
+	EXPECT_EQ(-EINVAL, parse_range("zz", &s, &e));
+	EXPECT_EQ(-EINVAL, parse_range("0x1000-", &s, &e));
+	EXPECT_EQ(-EINVAL, parse_range("0xffffffffffffffff+1G", &s, &e));
+}
+
+TEST(pids_are_positive_decimals)
+{
+	uint64_t pid;
+
+	ASSERT_EQ(0, parse_pid("1", &pid));
+	EXPECT_EQ(1, pid);
+	EXPECT_EQ(-EINVAL, parse_pid("0", &pid));
+	EXPECT_EQ(-EINVAL, parse_pid("-3", &pid));
+	EXPECT_EQ(-EINVAL, parse_pid("12a", &pid));
+	EXPECT_EQ(-EINVAL, parse_pid("", &pid));
+	EXPECT_EQ(-EINVAL, parse_pid("99999999999999999999", &pid));
+}
+
+TEST(command_line_errors_exit_2_with_a_sentence)
+{
+	char out[4096];
+
+	EXPECT_EQ(2, run(out, sizeof(out), "./ptscope pages 2>&1"));
+	EXPECT_NE(NULL, strstr(out, "Usage: ptscope pages"));
+	EXPECT_EQ(1, run(out, sizeof(out), "./ptscope pages abc 2>&1"));
+	EXPECT_NE(NULL, strstr(out, "'abc' is not a process id"));
+	EXPECT_EQ(2, run(out, sizeof(out), "./ptscope --color=sometimes pages 1 2>&1"));
+	EXPECT_NE(NULL, strstr(out, "--color takes auto, always or never"));
+	EXPECT_EQ(2, run(out, sizeof(out), "./ptscope zz 1 2>&1"));
+	EXPECT_NE(NULL, strstr(out, "unknown command 'zz'"));
+	EXPECT_EQ(2, run(out, sizeof(out), "./ptscope maps 1 --by node 2>&1"));
+	EXPECT_NE(NULL, strstr(out, "--by goes with --heatmap"));
+	EXPECT_EQ(2, run(out, sizeof(out), "./ptscope maps 1 --heatmap --width 2 2>&1"));
+	EXPECT_EQ(2, run(out, sizeof(out), "./ptscope --no-such-option 2>&1"));
+	/* A prefix and options after the operands. */
+	EXPECT_EQ(0, run(out, sizeof(out), "./ptscope ma --help"));
+	EXPECT_NE(NULL, strstr(out, "Usage: ptscope maps"));
+	EXPECT_EQ(0, run(out, sizeof(out), "./ptscope help fa"));
+	EXPECT_NE(NULL, strstr(out, "Usage: ptscope faults"));
+}
+
+TEST(regions_merge_by_the_modules_rule)
+{
+	struct ptscope_page_region a = region(BASE, 4, PTSCOPE_ENTRY_PRESENT, 0);
+	struct ptscope_page_region b = region(BASE + 4 * PAGE, 2,
+					      PTSCOPE_ENTRY_PRESENT, 0);
+
+	EXPECT_TRUE(ptscope_regions_mergeable(&a, &b));
+	b.start += PAGE;				/* a gap */
+	EXPECT_FALSE(ptscope_regions_mergeable(&a, &b));
+	b.start -= PAGE;
+	b.mapcount = 2;
+	EXPECT_FALSE(ptscope_regions_mergeable(&a, &b));
+	b.mapcount = 1;
+	a.pfn = 100;
+	b.pfn = 104;					/* frames go on */
+	EXPECT_TRUE(ptscope_regions_mergeable(&a, &b));
+	b.pfn = 200;
+	EXPECT_FALSE(ptscope_regions_mergeable(&a, &b));
+	b.pfn = 104;
+	b.flags |= PTSCOPE_PF_DIRTY;
+	EXPECT_FALSE(ptscope_regions_mergeable(&a, &b));
+}
+
+/* The module stopped mid-region (its array was full): one line, not two. */
+TEST(regions_cut_between_calls_are_joined)
+{
+	const uint64_t end = BASE + 16 * PAGE, flags = PTSCOPE_PAGES_REGIONS;
+	struct ptscope_page_region first[1], second[2];
+	struct recording r;
+	char out[4096];
+
+	first[0] = region(BASE, 4, PTSCOPE_ENTRY_PRESENT, PTSCOPE_PF_DIRTY);
+	second[0] = region(BASE + 4 * PAGE, 4, PTSCOPE_ENTRY_PRESENT, PTSCOPE_PF_DIRTY);
+	second[1] = region(BASE + 8 * PAGE, 8, PTSCOPE_ENTRY_NONE, 0);
+	rec_start(&r);
+	rec_pages(&r, flags, BASE, end, BASE + 4 * PAGE, first, 1);
+	rec_pages(&r, flags, BASE + 4 * PAGE, end, end, second, 2);
+	rec_done(&r);
+
+	ASSERT_EQ(0, run(out, sizeof(out),
+			 "./ptscope --replay %s pages %llu %#llx-%#llx -r -n -o START,END,ENTRY",
+			 r.path, PID, BASE, end));
+	EXPECT_STREQ("0x40000000 0x40008000 present\n0x40008000 0x40010000 none\n", out);
+
+	/* Asked about another process, the recording refuses to answer. */
+	EXPECT_EQ(1, run(out, sizeof(out),
+			 "./ptscope --replay %s pages %llu %#llx-%#llx 2>&1",
+			 r.path, PID + 1, BASE, end));
+	EXPECT_NE(NULL, strstr(out, "recording does not hold"));
+	unlink(r.path);
+}
+
+TEST(pages_are_classified_by_state_and_node)
+{
+	struct ptscope_page_region r = region(BASE, 1, PTSCOPE_ENTRY_PRESENT, 0);
+	struct ptscope_page_region s = region(BASE, 1, PTSCOPE_ENTRY_SWAP, 0);
+	struct ptscope_page_region n = region(BASE, 1, PTSCOPE_ENTRY_NONE, 0);
+	struct ptscope_page_region m = region(BASE, 1, PTSCOPE_ENTRY_MIGRATION, 0);
+
+	EXPECT_EQ(HEAT_PRESENT, heat_classify(&r, HEAT_BY_STATE));
+	r.flags |= PTSCOPE_PF_DIRTY;
+	EXPECT_EQ(HEAT_DIRTY, heat_classify(&r, HEAT_BY_STATE));
+	r.mapcount = 2;			/* anonymous, another process maps it */
+	EXPECT_EQ(HEAT_COW, heat_classify(&r, HEAT_BY_STATE));
+	r.kind = PTSCOPE_KIND_FILE;	/* shared page cache is not COW */
+	EXPECT_EQ(HEAT_DIRTY, heat_classify(&r, HEAT_BY_STATE));
+	r.level = PTSCOPE_LEVEL_PMD;
+	EXPECT_EQ(HEAT_THP, heat_classify(&r, HEAT_BY_STATE));
+	r.flags |= PTSCOPE_PF_HUGETLB;
+	EXPECT_EQ(HEAT_HUGETLB, heat_classify(&r, HEAT_BY_STATE));
+	EXPECT_EQ(HEAT_SWAPPED, heat_classify(&s, HEAT_BY_STATE));
+	EXPECT_EQ(HEAT_NONE, heat_classify(&n, HEAT_BY_STATE));
+	EXPECT_EQ(HEAT_OTHER, heat_classify(&m, HEAT_BY_STATE));
+
+	r.node = 1;
+	EXPECT_EQ(HEAT_NODE0 + 1, heat_classify(&r, HEAT_BY_NODE));
+	r.node = -1;
+	EXPECT_EQ(HEAT_OTHER, heat_classify(&r, HEAT_BY_NODE));
+	EXPECT_EQ(HEAT_SWAPPED, heat_classify(&s, HEAT_BY_NODE));
+	EXPECT_EQ(HEAT_NONE, heat_classify(&n, HEAT_BY_NODE));
+	EXPECT_EQ('1', heat_glyph(HEAT_NODE0 + 1));
+	EXPECT_EQ('a', heat_glyph(HEAT_NODE0 + 10));
+	EXPECT_EQ('+', heat_glyph(HEAT_NODE0 + 40));
+}
+
+TEST(cells_count_pages_and_show_the_dominant_class)
+{
+	struct ptscope_page_region r;
+	struct heat_strip s;
+
+	/* 1000 pages in at most 64 cells: 16 pages a cell, 63 cells. */
+	ASSERT_EQ(0, heat_strip_init(&s, BASE, BASE + 1000 * PAGE, 64));
+	EXPECT_EQ(16, s.pages_per_cell);
+	EXPECT_EQ(63, s.nr_cells);
+	/* 10 dirty pages from page 12: 4 in cell 0, 6 in cell 1. */
+	r = region(BASE + 12 * PAGE, 10, PTSCOPE_ENTRY_PRESENT, PTSCOPE_PF_DIRTY);
+	heat_strip_add(&s, &r, HEAT_BY_STATE);
+	r = region(BASE, 12, PTSCOPE_ENTRY_NONE, 0);
+	heat_strip_add(&s, &r, HEAT_BY_STATE);
+	EXPECT_EQ(4, s.counts[0][HEAT_DIRTY]);
+	EXPECT_EQ(6, s.counts[1][HEAT_DIRTY]);
+	EXPECT_EQ(10, s.totals[HEAT_DIRTY]);
+	EXPECT_EQ(HEAT_NONE, heat_cell_class(&s, 0));	/* 12 of 16 */
+	EXPECT_EQ(HEAT_DIRTY, heat_cell_class(&s, 1));
+	/* A region past the strip's end is clipped. */
+	r = region(BASE + 992 * PAGE, 100, PTSCOPE_ENTRY_SWAP, 0);
+	heat_strip_add(&s, &r, HEAT_BY_STATE);
+	EXPECT_EQ(8, s.totals[HEAT_SWAPPED]);
+	EXPECT_EQ(HEAT_SWAPPED, heat_cell_class(&s, 62));
+	heat_strip_free(&s);
+
+	/* Ties go to the more telling state. */
+	ASSERT_EQ(0, heat_strip_init(&s, BASE, BASE + 8 * PAGE, 2));
+	r = region(BASE, 2, PTSCOPE_ENTRY_PRESENT, PTSCOPE_PF_DIRTY);
+	heat_strip_add(&s, &r, HEAT_BY_STATE);
+	r = region(BASE + 2 * PAGE, 2, PTSCOPE_ENTRY_NONE, 0);
+	heat_strip_add(&s, &r, HEAT_BY_STATE);
+	EXPECT_EQ(HEAT_DIRTY, heat_cell_class(&s, 0));
+	r = region(BASE + 4 * PAGE, 1, PTSCOPE_ENTRY_SWAP, 0);
+	heat_strip_add(&s, &r, HEAT_BY_STATE);
+	r = region(BASE + 5 * PAGE, 3, PTSCOPE_ENTRY_PRESENT, 0);
+	heat_strip_add(&s, &r, HEAT_BY_STATE);
+	EXPECT_EQ(HEAT_PRESENT, heat_cell_class(&s, 1));
+	heat_strip_free(&s);
+}
+
+/* A mapping whose first half is dirty and second half never touched. */
+static void rec_halves(struct recording *r, struct ptscope_vma *v)
+{
+	struct ptscope_page_region halves[2];
+	uint64_t end = BASE + 512 * PAGE;
+
+	memset(v, 0, sizeof(*v));
+	v->start = BASE;
+	v->end = end;
+	v->flags = PTSCOPE_VMA_READ | PTSCOPE_VMA_WRITE | PTSCOPE_VMA_ANON;
+	v->page_size = PAGE;
+	v->pages.present = 256;
+	v->pages.dirty = 256;
+	v->pages.anon = 256;
+	v->pages.not_present = 256;
+	v->tables.pte = 1;
+	halves[0] = region(BASE, 256, PTSCOPE_ENTRY_PRESENT, PTSCOPE_PF_DIRTY);
+	halves[1] = region(BASE + 256 * PAGE, 256, PTSCOPE_ENTRY_NONE, 0);
+	rec_start(r);
+	rec_maps(r, BASE, end, v);
+	rec_pages(r, PTSCOPE_PAGES_REGIONS, BASE, end, end, halves, 2);
+	rec_done(r);
+}
+
+TEST(heatmap_shows_the_halves)
+{
+	struct recording r;
+	struct ptscope_vma v;
+	char out[8192], want[128];
+	const char *strip;
+
+	rec_halves(&r, &v);
+	ASSERT_EQ(0, run(out, sizeof(out),
+			 "./ptscope --replay %s --color=never maps %llu %#llx+2M --heatmap --width 64",
+			 r.path, PID, BASE));
+	memset(want, 'd', 32);
+	memset(want + 32, '.', 32);
+	want[64] = 0;
+	strip = strchr(out, '\n');
+	ASSERT_NE(NULL, strip);
+	EXPECT_EQ(0, strncmp(strip + 1, want, 64)) {
+		TH_LOG("got:\n%s", out);
+	}
+	EXPECT_EQ('\n', strip[65]);
+	EXPECT_NE(NULL, strstr(out, "cell=32K"));	/* 8 pages a cell */
+	EXPECT_NE(NULL, strstr(out, ". not present"));
+	EXPECT_NE(NULL, strstr(out, "d dirty"));
+	EXPECT_EQ(NULL, strstr(out, "\033["));		/* no colour */
+
+	ASSERT_EQ(0, run(out, sizeof(out),
+			 "./ptscope --replay %s --color=always maps %llu %#llx+2M --heatmap --width 64",
+			 r.path, PID, BASE));
+	EXPECT_NE(NULL, strstr(out, "\033[30;43md\033[0m"));
+
+	ASSERT_EQ(0, run(out, sizeof(out),
+			 "./ptscope --replay %s -j maps %llu %#llx+2M --heatmap --width 64 | "
+			 "jq -r '.mappings[0] | \"\\(.cells) \\(.pages.dirty) \\(.pages.not_present) \\(.pages_per_cell)\"'",
+			 r.path, PID, BASE));
+	snprintf(want + 64, sizeof(want) - 64, " 256 256 8\n");
+	EXPECT_STREQ(want, out);
+	unlink(r.path);
+}
+
+/* Tables in human units, --raw and JSON exact. */
+TEST(tables_use_units_json_exact_numbers)
+{
+	struct recording r;
+	struct ptscope_vma v;
+	char out[8192];
+
+	rec_halves(&r, &v);
+	unlink(r.path);
+	/* The table view asks for the counters after the mappings. */
+	rec_start(&r);
+	rec_maps(&r, 0, 0x7ffffffff000ULL, &v);
+	rec_stats(&r, 300, 8192);
+	rec_done(&r);
+
+	ASSERT_EQ(0, run(out, sizeof(out),
+			 "./ptscope --replay %s maps %llu -o START,SIZE,RSS,DIRTY,PT | tr -s ' '",
+			 r.path, PID));
+	EXPECT_STREQ(" START SIZE RSS DIRTY PT\n 0x40000000 2M 1M 1M 4K\n total 1M 1M 4K\n"
+		     "faults: 300 minor, 0 major; page tables (VmPTE): 8K\n", out);
+	ASSERT_EQ(0, run(out, sizeof(out),
+			 "./ptscope --replay %s maps %llu -r -n -o START,SIZE,RSS",
+			 r.path, PID));
+	EXPECT_STREQ("0x40000000 2097152 1048576\ntotal  1048576\n", out);
+	ASSERT_EQ(0, run(out, sizeof(out),
+			 "./ptscope --replay %s -j maps %llu | "
+			 "jq -r '\"\\(.vmas[0].start) \\(.vmas[0].pages.present) \\(.totals.pages.dirty) \\(.faults.minor) \\(.vm_pte_bytes)\"'",
+			 r.path, PID));
+	EXPECT_STREQ("1073741824 256 256 300 8192\n", out);
+	unlink(r.path);
+}
+
+TEST_HARNESS_MAIN
