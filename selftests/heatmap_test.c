@@ -1,0 +1,229 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * `ptscope maps --heatmap` on a fixture whose state the test set up: a
+ * quarter written, a quarter read (the zero page), half never touched, and
+ * with two NUMA nodes half of the written quarter moved to node 1.  The
+ * strip must show exactly that, as pagemap and move_pages() see it; and a
+ * --record'ed run must replay to the same output.
+ */
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+
+#include "kselftest_harness.h"
+#include "fixtures.h"
+
+#define NR_PAGES	512
+#define WIDTH		64	/* 8 pages a cell */
+#define MPOL_MF_MOVE	(1 << 1)
+
+static const char *cli(void)
+{
+	const char *c = getenv("PTSCOPE_CLI");
+
+	return c ? c : "../userspace/ptscope";
+}
+
+/* The CLI's stdout into @out; its exit status, or -1. */
+static int run_cli(char *out, size_t len, const char *fmt, ...)
+{
+	char cmd[1024];
+	va_list ap;
+	size_t n = 0;
+	FILE *p;
+	int st;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	p = popen(cmd, "r");
+	if (!p)
+		return -1;
+	while (n + 1 < len && fgets(out + n, len - n, p))
+		n += strlen(out + n);
+	out[n] = 0;
+	while (fgets(cmd, sizeof(cmd), p))	/* drain: the tool must not block */
+		;
+	st = pclose(p);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+FIXTURE(halves) {
+	pid_t pid;
+	int go;			/* closing it ends the target */
+	uint64_t addr;
+};
+
+FIXTURE_SETUP(halves)
+{
+	int up[2], down[2];
+	char c = 0, *p;
+	size_t i;
+
+	ASSERT_EQ(0, pipe(up));
+	ASSERT_EQ(0, pipe(down));
+	self->pid = fork();
+	ASSERT_LE(0, self->pid);
+	if (!self->pid) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		close(up[0]);
+		close(down[1]);
+		p = map_anon(NR_PAGES * PAGE, PROT_READ | PROT_WRITE, 0);
+		if (!p)
+			_exit(1);
+		madvise(p, NR_PAGES * PAGE, MADV_NOHUGEPAGE);
+		for (i = 0; i < NR_PAGES / 4; i++)
+			p[i * PAGE] = 1;
+		for (; i < NR_PAGES / 2; i++)
+			c += *(volatile char *)(p + i * PAGE);
+		if (write(up[1], &p, sizeof(p)) != sizeof(p))
+			_exit(1);
+		read(down[0], &c, 1);
+		_exit(0);
+	}
+	close(up[1]);
+	close(down[0]);
+	ASSERT_EQ(sizeof(p), read(up[0], &p, sizeof(p)));
+	close(up[0]);
+	self->go = down[1];
+	self->addr = (uintptr_t)p;
+}
+
+FIXTURE_TEARDOWN(halves)
+{
+	close(self->go);
+	kill(self->pid, SIGKILL);
+	waitpid(self->pid, NULL, 0);
+}
+
+/* What each page is according to pagemap: present or not, in halves. */
+static void check_pagemap_halves(struct __test_metadata *_metadata,
+				 pid_t pid, uint64_t addr)
+{
+	uint64_t pm[NR_PAGES];
+	size_t i;
+
+	ASSERT_EQ(0, pagemap_read(pid, addr, NR_PAGES, pm));
+	for (i = 0; i < NR_PAGES; i++)
+		ASSERT_EQ(i < NR_PAGES / 2, !!(pm[i] & PM_PRESENT)) {
+			TH_LOG("page %zu", i);
+		}
+}
+
+TEST_F(halves, strip_shows_written_read_and_untouched_quarters)
+{
+	char out[16384], want[WIDTH + 2];
+	char *strip;
+
+	check_pagemap_halves(_metadata, self->pid, self->addr);
+	ASSERT_EQ(0, run_cli(out, sizeof(out),
+			     "%s --color=never maps %d %#llx+2M --heatmap --width %d",
+			     cli(), self->pid, (unsigned long long)self->addr, WIDTH));
+	/* 128 written pages: 16 dirty cells; 128 read: the zero page,
+	 * present and clean; 256 untouched.
+	 */
+	memset(want, 'd', 16);
+	memset(want + 16, 'p', 16);
+	memset(want + 32, '.', 32);
+	want[WIDTH] = '\n';
+	want[WIDTH + 1] = 0;
+	strip = strchr(out, '\n');
+	ASSERT_NE(NULL, strip);
+	EXPECT_EQ(0, strncmp(strip + 1, want, WIDTH + 1)) {
+		TH_LOG("got:\n%s", out);
+	}
+	EXPECT_NE(NULL, strstr(out, "cell=32K"));
+	EXPECT_NE(NULL, strstr(out, "d dirty"));
+
+	/* The JSON counts each class's pages exactly. */
+	ASSERT_EQ(0, run_cli(out, sizeof(out),
+			     "%s -j maps %d %#llx+2M --heatmap --width %d | jq -r "
+			     "'.mappings[0] | \"\\(.pages.dirty) \\(.pages.present) \\(.pages.not_present) \\(.cells)\"'",
+			     cli(), self->pid, (unsigned long long)self->addr, WIDTH));
+	want[WIDTH] = 0;
+	EXPECT_EQ(0, strncmp(out, "128 128 256 ", 12)) {
+		TH_LOG("got: %s", out);
+	}
+	EXPECT_EQ(0, strncmp(out + 12, want, WIDTH));
+}
+
+/* With two nodes: move the first 64 pages to node 1, the strip by node. */
+TEST_F(halves, strip_by_node_follows_move_pages)
+{
+	void *pages[NR_PAGES / 4];
+	int nodes[NR_PAGES / 4], status[NR_PAGES / 4];
+	char out[16384], want[32 + 2];
+	unsigned int i, cell, n1;
+	char *strip;
+
+	if (access("/sys/devices/system/node/node1", F_OK))
+		SKIP(return, "one NUMA node: run under scripts/vm-run --numa");
+	for (i = 0; i < NR_PAGES / 4; i++) {
+		pages[i] = (void *)(uintptr_t)(self->addr + i * PAGE);
+		nodes[i] = i < NR_PAGES / 8 ? 1 : 0;
+	}
+	ASSERT_EQ(0, syscall(SYS_move_pages, self->pid, NR_PAGES / 4, pages,
+			     nodes, status, MPOL_MF_MOVE));
+	/* The oracle: where move_pages() says each page now is. */
+	ASSERT_EQ(0, syscall(SYS_move_pages, self->pid, NR_PAGES / 4, pages,
+			     NULL, status, 0));
+	/* The written quarter, 128 pages in 16 cells of 8. */
+	for (cell = 0; cell < 16; cell++) {
+		for (n1 = 0, i = cell * 8; i < cell * 8 + 8; i++) {
+			ASSERT_LE(0, status[i]);
+			n1 += status[i] == 1;
+		}
+		want[cell] = n1 > 4 ? '1' : '0';	/* a tie goes to node 0 */
+	}
+	want[16] = '\n';
+	want[17] = 0;
+	EXPECT_EQ(0, memcmp(want, "11111111", 8)) {
+		TH_LOG("move_pages did not move the pages: %.16s", want);
+	}
+	ASSERT_EQ(0, run_cli(out, sizeof(out),
+			     "%s --color=never maps %d %#llx+512K --heatmap --by node --width 16",
+			     cli(), self->pid, (unsigned long long)self->addr));
+	strip = strchr(out, '\n');
+	ASSERT_NE(NULL, strip);
+	EXPECT_EQ(0, strncmp(strip + 1, want, 17)) {
+		TH_LOG("want %s got:\n%s", want, out);
+	}
+	EXPECT_NE(NULL, strstr(out, "1 node 1"));
+	EXPECT_NE(NULL, strstr(out, "0 node 0"));
+}
+
+/* --record saves the answers; --replay renders them the same, module or not. */
+TEST_F(halves, recording_replays_to_the_same_output)
+{
+	static char live[65536], replayed[65536];
+	char path[] = "/tmp/ptscope-rec.XXXXXX";
+	static const char *const views[] = {
+		"maps %d", "maps %d %#llx+2M --heatmap --width 80", "pages %d",
+		"tree %d", "-j maps %d %#llx+1M", "-j pages %d %#llx+1M --all",
+		"faults %d",
+	};
+	char args[128], cmd[512];
+	unsigned int i;
+	int fd;
+
+	fd = mkstemp(path);
+	ASSERT_LE(0, fd);
+	close(fd);
+	for (i = 0; i < ARRAY_SIZE(views); i++) {
+		snprintf(args, sizeof(args), views[i], self->pid,
+			 (unsigned long long)self->addr);
+		snprintf(cmd, sizeof(cmd), "%s --record %s %s", cli(), path, args);
+		ASSERT_EQ(0, run_cli(live, sizeof(live), "%s", cmd));
+		snprintf(cmd, sizeof(cmd), "PTSCOPE_DEVICE=/nonexistent %s --replay %s %s",
+			 cli(), path, args);
+		ASSERT_EQ(0, run_cli(replayed, sizeof(replayed), "%s", cmd));
+		EXPECT_STREQ(live, replayed) {
+			TH_LOG("%s", args);
+		}
+		EXPECT_LT(100, strlen(live));
+	}
+	unlink(path);
+}
+
+TEST_HARNESS_MAIN
