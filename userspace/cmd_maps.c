@@ -18,7 +18,7 @@ enum {
 	COL_SWAP, COL_DIRTY, COL_ANON, COL_FILE, COL_SHMEM, COL_ZERO, COL_KSM,
 	COL_SHARED, COL_COW, COL_EXCL, COL_THP, COL_LARGE, COL_HUGETLB,
 	COL_SOFTDIRTY, COL_PROTNONE, COL_NODES, COL_PT, COL_PTE_TABLES,
-	COL_FLAGS, COL_NAME,
+	COL_FLAGS, COL_NAME, COL_PATH,
 };
 
 static const struct cli_column maps_columns[] = {
@@ -47,13 +47,14 @@ static const struct cli_column maps_columns[] = {
 	[COL_PT]	= { "PT", 6, SCOLS_FL_RIGHT, "page-table memory: PTE (incl. deposited), PMD and PUD tables" },
 	[COL_PTE_TABLES] = { "PTE_TABLES", 4, SCOLS_FL_RIGHT, "PTE tables" },
 	[COL_FLAGS]	= { "FLAGS", 12, SCOLS_FL_WRAP, "mapping flags (hugepage, locked, mergeable...)" },
-	[COL_NAME]	= { "NAME", 20, SCOLS_FL_TRUNC, "file, [heap], [stack], [vdso]..., empty for anonymous" },
+	[COL_NAME]	= { "NAME", 20, SCOLS_FL_TRUNC, "file name (as pmap), [heap], [stack], [vdso]..., empty for anonymous" },
+	[COL_PATH]	= { "PATH", 30, SCOLS_FL_TRUNC, "NAME with the file's whole path" },
 };
 
+/* What fits in 80 columns; -o adds the rest. */
 static const int maps_default_columns[] = {
-	COL_START, COL_END, COL_SIZE, COL_PERMS, COL_RSS, COL_SWAP, COL_ANON,
-	COL_FILE, COL_SHMEM, COL_COW, COL_THP, COL_HUGETLB, COL_NODES, COL_PT,
-	COL_NAME,
+	COL_START, COL_SIZE, COL_PERMS, COL_RSS, COL_SWAP, COL_ANON, COL_COW,
+	COL_THP, COL_NAME,
 };
 
 struct maps_view {
@@ -208,6 +209,12 @@ static void maps_cell(struct libscols_line *ln, int col, int idx,
 					  vma_flag_names, nr_vma_flag_names);
 		break;
 	case COL_NAME:
+		if (v && v->name[0] == '/' && strrchr(v->name, '/')[1])
+			snprintf(buf, sizeof(buf), "%s", strrchr(v->name, '/') + 1);
+		else
+			snprintf(buf, sizeof(buf), "%s", v ? v->name : total);
+		break;
+	case COL_PATH:
 		snprintf(buf, sizeof(buf), "%s", v ? v->name : total);
 		break;
 	}

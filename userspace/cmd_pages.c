@@ -14,7 +14,7 @@
 enum {
 	COL_START, COL_END, COL_SIZE, COL_PAGES, COL_ENTRY, COL_KIND,
 	COL_PGSIZE, COL_ORDER, COL_MAPCOUNT, COL_REFCOUNT, COL_NODE, COL_PFN,
-	COL_SWAP, COL_FLAGS,
+	COL_SWAP, COL_BITS, COL_FLAGS,
 };
 
 static const struct cli_column pages_columns[] = {
@@ -31,13 +31,48 @@ static const struct cli_column pages_columns[] = {
 	[COL_NODE]	= { "NODE", 2, SCOLS_FL_RIGHT, "NUMA node of the frame" },
 	[COL_PFN]	= { "PFN", 8, SCOLS_FL_RIGHT, "frame number (root only)" },
 	[COL_SWAP]	= { "SWAP", 8, 0, "swap type:offset (root only)" },
-	[COL_FLAGS]	= { "FLAGS", 30, SCOLS_FL_WRAP, "hardware and software bits" },
+	[COL_BITS]	= { "BITS", 10, 0, "wuadxgseWn: writable user accessed dirty executable global soft-dirty anon-exclusive uffd-WP protnone" },
+	[COL_FLAGS]	= { "FLAGS", 30, SCOLS_FL_WRAP, "hardware and software bits, by name" },
 };
 
 static const int pages_default_columns[] = {
-	COL_START, COL_END, COL_SIZE, COL_ENTRY, COL_KIND, COL_PGSIZE,
-	COL_ORDER, COL_MAPCOUNT, COL_NODE, COL_FLAGS,
+	COL_START, COL_SIZE, COL_ENTRY, COL_KIND, COL_PGSIZE, COL_ORDER,
+	COL_MAPCOUNT, COL_NODE, COL_BITS,
 };
+
+/* BITS: one letter per bit, '-' when clear, as ls -l does for modes. */
+static const struct {
+	uint64_t bit;
+	char letter;
+	bool when_clear;	/* the letter shows when the bit is clear */
+} bits_letters[] = {
+	{ PTSCOPE_PF_WRITE, 'w', false },
+	{ PTSCOPE_PF_USER, 'u', false },
+	{ PTSCOPE_PF_ACCESSED, 'a', false },
+	{ PTSCOPE_PF_DIRTY, 'd', false },
+	{ PTSCOPE_PF_NX, 'x', true },
+	{ PTSCOPE_PF_GLOBAL, 'g', false },
+	{ PTSCOPE_PF_SOFT_DIRTY, 's', false },
+	{ PTSCOPE_PF_ANON_EXCLUSIVE, 'e', false },
+	{ PTSCOPE_PF_UFFD_WP, 'W', false },
+	{ PTSCOPE_PF_PROTNONE, 'n', false },
+};
+
+static void bits_cell(char *buf, const struct ptscope_page_region *r)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(bits_letters); i++) {
+		bool set = r->flags & bits_letters[i].bit;
+
+		/* Only a present entry has hardware bits to show. */
+		if (!(r->flags & PTSCOPE_PF_PRESENT) && i < 6)
+			set = bits_letters[i].when_clear;
+		buf[i] = set != bits_letters[i].when_clear ?
+			 bits_letters[i].letter : '-';
+	}
+	buf[i] = 0;
+}
 
 struct pages_view {
 	struct libscols_table *tb;
@@ -119,6 +154,9 @@ static void pages_cell(struct libscols_line *ln, int col, int idx,
 				 (uint64_t)r->swap_offset);
 		else
 			snprintf(buf, sizeof(buf), "-");
+		break;
+	case COL_BITS:
+		bits_cell(buf, r);
 		break;
 	case COL_FLAGS:
 		format_page_flags(buf, sizeof(buf), r->flags &

@@ -3,15 +3,37 @@
 #include <inttypes.h>
 
 #include "cli.h"
+#include "format.h"
+
+static const struct flag_name feature_names[] = {
+	{ PTSCOPE_FEAT_VERSION, "version" },
+	{ PTSCOPE_FEAT_PAGES, "pages" },
+	{ PTSCOPE_FEAT_MAPS, "maps" },
+	{ PTSCOPE_FEAT_STATS, "stats" },
+};
+
+static void version_usage(FILE *f)
+{
+	fprintf(f, "Usage: ptscope version\n\n"
+		   "Show the tool's version and ABI, and the loaded module's release,\n"
+		   "ABI, kernel and the requests it answers (features).\n");
+}
 
 int cmd_version(int argc, char **argv)
 {
 	const struct ptscope_version *v;
 	struct ptscope *ps;
+	char feats[128];
 
 	(void)argv;
-	if (argc > 1)
-		return cli_error("version takes no arguments");
+	if (opts.help) {
+		version_usage(stdout);
+		return 0;
+	}
+	if (argc > 1) {
+		version_usage(stderr);
+		return 2;
+	}
 	ps = cli_open();
 	if (!ps)
 		return 1;
@@ -26,9 +48,10 @@ int cmd_version(int argc, char **argv)
 	} else {
 		printf("ptscope %s (ABI %u.%u)\n", PTSCOPE_TOOL_VERSION,
 		       PTSCOPE_ABI_MAJOR, PTSCOPE_ABI_MINOR);
-		printf("module  %s (ABI %u.%u) on Linux %s, features 0x%" PRIx64 "\n",
+		printf("module  %s (ABI %u.%u) on Linux %s, features: %s\n",
 		       v->release, v->abi_major, v->abi_minor, v->kernel,
-		       (uint64_t)v->features);
+		       format_flag_names(feats, sizeof(feats), v->features,
+					 feature_names, ARRAY_SIZE(feature_names)));
 	}
 	cli_close(ps);
 	return 0;
