@@ -105,7 +105,11 @@ int cli_columns_select(struct cli_columns *sel, const struct cli_column *cols,
 			sel->ids[sel->nr++] = defaults[i];
 		return 0;
 	}
-	snprintf(list, sizeof(list), "%s", opts.columns);
+	/* "+COLS" adds to the defaults, as lsblk's -o +COLS does. */
+	if (opts.columns[0] == '+')
+		for (i = 0; i < nr_defaults && i < CLI_MAX_COLUMNS; i++)
+			sel->ids[sel->nr++] = defaults[i];
+	snprintf(list, sizeof(list), "%s", opts.columns + (opts.columns[0] == '+'));
 	for (tok = strtok_r(list, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
 		for (i = 0; i < nr_cols; i++)
 			if (!strcasecmp(tok, cols[i].name))

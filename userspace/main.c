@@ -46,7 +46,7 @@ static void usage(FILE *f)
 	fprintf(f, "\nOptions:\n"
 		   "  -j, --json            JSON output\n"
 		   "  -p, --pretty          indented JSON (implies --json)\n"
-		   "  -o, --output COLUMNS  columns to show (see COMMAND --help)\n"
+		   "  -o, --output COLUMNS  columns to show, +COLUMNS to add (see COMMAND --help)\n"
 		   "  -r, --raw             raw output, no alignment or units\n"
 		   "  -n, --noheadings      no table headings\n"
 		   "      --all             one row per page, no region merging\n"

@@ -431,6 +431,10 @@ TEST(tables_use_units_json_exact_numbers)
 			 "./ptscope --replay %s maps %llu -r -n -o START,SIZE,RSS",
 			 r.path, PID));
 	EXPECT_STREQ("0x40000000 2097152 1048576\ntotal  1048576\n", out);
+	/* -o +COLS adds to the default columns. */
+	ASSERT_EQ(0, run(out, sizeof(out),
+			 "./ptscope --replay %s maps %llu -r -o +PT | head -n 1", r.path, PID));
+	EXPECT_STREQ("START SIZE PERMS RSS SWAP ANON COW THP NAME PT\n", out);
 	ASSERT_EQ(0, run(out, sizeof(out),
 			 "./ptscope --replay %s -j maps %llu | "
 			 "jq -r '\"\\(.vmas[0].start) \\(.vmas[0].pages.present) \\(.totals.pages.dirty) \\(.faults.minor) \\(.vm_pte_bytes)\"'",
