@@ -144,7 +144,7 @@ void cli_flags_help(FILE *f, const struct flag_name *names, size_t nr)
 {
 	size_t i, used = 0, len;
 
-	fprintf(f, "\nFlags (FLAGS column):\n ");
+	fprintf(f, "\nFlags (the names FLAGS, JSON and /proc/ptscope use):\n ");
 	for (i = 0; i < nr; i++) {
 		len = strlen(names[i].name) + 1;
 		if (used + len > 72) {
@@ -202,10 +202,11 @@ int cli_pid_and_range(int argc, char **argv, void (*usage)(FILE *f),
 		usage(stderr);
 		return 2;
 	}
+	/* Operands that do not parse are usage errors: exit status 2. */
 	if (parse_pid(argv[1], pid))
-		return cli_error("'%s' is not a process id", argv[1]);
+		return cli_error("'%s' is not a process id", argv[1]) + 1;
 	if (argc == 3 && parse_range(argv[2], start, end))
 		return cli_error("'%s' is not an address range: use START, START-END or START+LENGTH",
-				 argv[2]);
+				 argv[2]) + 1;
 	return -1;
 }

@@ -54,7 +54,6 @@ extern struct cli_options opts;
 struct cli_command {
 	const char *name;
 	int (*run)(int argc, char **argv);
-	const char *args;	/* synopsis of arguments */
 	const char *help;	/* one line */
 	const struct option *options;	/* its own long options, or NULL */
 	/* Take one of them; 0, or an exit status after printing an error. */

@@ -286,7 +286,9 @@ int cmd_faults(int argc, char **argv)
 		return 2;
 	}
 	if (parse_pid(argv[1], &a.pid))
-		return cli_error("'%s' is not a process id", argv[1]);
+		return cli_error("'%s' is not a process id", argv[1]) + 1;
+	if (a.count && !a.interval)
+		return cli_error("--count goes with --interval") + 1;
 	if (cli_columns_select(&cols, faults_columns, ARRAY_SIZE(faults_columns),
 			       faults_default_columns,
 			       ARRAY_SIZE(faults_default_columns)))

@@ -320,8 +320,10 @@ static void maps_usage(FILE *f)
 		   "                        . not present  p present  d dirty  s swapped\n"
 		   "                        c COW-shared  T THP  H hugetlb  x other entry\n"
 		   "      --by state|node   what a cell shows; by node: the NUMA node\n"
-		   "                        (0-9, a-z, + above 35) of its present pages\n"
-		   "      --width N         cells per strip (default: the terminal's width)\n\n");
+		   "                        (0-9, a-z, + above 35) of its present pages,\n"
+		   "                        . not present, s swapped, x other or no node\n"
+		   "      --width N         cells per strip (default: the terminal's\n"
+		   "                        width, else $COLUMNS, else 80)\n\n");
 	cli_columns_help(f, maps_columns, ARRAY_SIZE(maps_columns));
 	cli_flags_help(f, vma_flag_names, nr_vma_flag_names);
 }

@@ -109,7 +109,7 @@ static void pages_cell(struct libscols_line *ln, int col, int idx,
 		snprintf(buf, sizeof(buf), "%#" PRIx64, (uint64_t)r->end);
 		break;
 	case COL_SIZE:
-		format_size(buf, sizeof(buf), r->end - r->start);
+		cli_size(buf, sizeof(buf), r->end - r->start);
 		break;
 	case COL_PAGES:
 		snprintf(buf, sizeof(buf), "%" PRIu64, (uint64_t)(r->end - r->start) / 4096);
@@ -123,7 +123,7 @@ static void pages_cell(struct libscols_line *ln, int col, int idx,
 		break;
 	case COL_PGSIZE:
 		if (ptscope_level_size(r->level))
-			format_size(buf, sizeof(buf), ptscope_level_size(r->level));
+			cli_size(buf, sizeof(buf), ptscope_level_size(r->level));
 		else
 			snprintf(buf, sizeof(buf), "-");
 		break;

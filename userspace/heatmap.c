@@ -26,6 +26,9 @@ enum heat_class heat_classify(const struct ptscope_page_region *r,
 			HEAT_NODE0 + r->node : HEAT_OTHER;
 	if (r->flags & PTSCOPE_PF_HUGETLB)
 		return HEAT_HUGETLB;
+	/* The huge zero page is PMD-mapped but no THP: present, clean. */
+	if (r->kind == PTSCOPE_KIND_HUGE_ZERO)
+		return HEAT_PRESENT;
 	if (r->level == PTSCOPE_LEVEL_PMD || r->level == PTSCOPE_LEVEL_PUD)
 		return HEAT_THP;
 	if (r->kind == PTSCOPE_KIND_ANON && r->mapcount >= 2)

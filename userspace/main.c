@@ -16,20 +16,18 @@ static int cmd_help(int argc, char **argv);
 
 static const struct cli_command commands[] = {
 	{ .name = "faults", .run = cmd_faults,
-	  .args = "PID [--interval S] [--count N] [--threads]",
 	  .help = "fault counters, RSS and page-table size, once or per interval",
 	  .options = cmd_faults_options, .option = cmd_faults_option },
-	{ .name = "help", .run = cmd_help, .args = "[COMMAND]",
+	{ .name = "help", .run = cmd_help,
 	  .help = "show help" },
 	{ .name = "maps", .run = cmd_maps,
-	  .args = "PID [START[-END]] [--heatmap [--by state|node] [--width N]]",
 	  .help = "each mapping, counted from its page tables; --heatmap draws them",
 	  .options = cmd_maps_options, .option = cmd_maps_option },
-	{ .name = "pages", .run = cmd_pages, .args = "PID [START[-END]]",
+	{ .name = "pages", .run = cmd_pages,
 	  .help = "page-table entries of a range, page by page" },
-	{ .name = "tree", .run = cmd_tree, .args = "PID",
+	{ .name = "tree", .run = cmd_tree,
 	  .help = "the shape of the page tables: tables per level, how full" },
-	{ .name = "version", .run = cmd_version, .args = "",
+	{ .name = "version", .run = cmd_version,
 	  .help = "show tool and module versions" },
 	{ .name = NULL }
 };
@@ -49,7 +47,8 @@ static void usage(FILE *f)
 		   "  -o, --output COLUMNS  columns to show, +COLUMNS to add (see COMMAND --help)\n"
 		   "  -r, --raw             raw output, no alignment or units\n"
 		   "  -n, --noheadings      no table headings\n"
-		   "      --all             one row per page, no region merging\n"
+		   "      --all             pages: one row per page, no region merging;\n"
+		   "                        tree: every PTE table\n"
 		   "      --color[=WHEN]    auto, always or never\n"
 		   "      --record FILE     also save the module's answers to FILE\n"
 		   "      --replay FILE     show answers saved with --record; no module needed\n"

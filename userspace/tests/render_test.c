@@ -201,7 +201,7 @@ TEST(command_line_errors_exit_2_with_a_sentence)
 
 	EXPECT_EQ(2, run(out, sizeof(out), "./ptscope pages 2>&1"));
 	EXPECT_NE(NULL, strstr(out, "Usage: ptscope pages"));
-	EXPECT_EQ(1, run(out, sizeof(out), "./ptscope pages abc 2>&1"));
+	EXPECT_EQ(2, run(out, sizeof(out), "./ptscope pages abc 2>&1"));
 	EXPECT_NE(NULL, strstr(out, "'abc' is not a process id"));
 	EXPECT_EQ(2, run(out, sizeof(out), "./ptscope --color=sometimes pages 1 2>&1"));
 	EXPECT_NE(NULL, strstr(out, "--color takes auto, always or never"));
@@ -286,6 +286,9 @@ TEST(pages_are_classified_by_state_and_node)
 	EXPECT_EQ(HEAT_DIRTY, heat_classify(&r, HEAT_BY_STATE));
 	r.level = PTSCOPE_LEVEL_PMD;
 	EXPECT_EQ(HEAT_THP, heat_classify(&r, HEAT_BY_STATE));
+	r.kind = PTSCOPE_KIND_HUGE_ZERO;
+	EXPECT_EQ(HEAT_PRESENT, heat_classify(&r, HEAT_BY_STATE));
+	r.kind = PTSCOPE_KIND_ANON;
 	r.flags |= PTSCOPE_PF_HUGETLB;
 	EXPECT_EQ(HEAT_HUGETLB, heat_classify(&r, HEAT_BY_STATE));
 	EXPECT_EQ(HEAT_SWAPPED, heat_classify(&s, HEAT_BY_STATE));
