@@ -73,7 +73,9 @@ int ptscope_out_add(struct ptscope_out *out,
 		if (i && one.swap_offset)
 			one.swap_offset += i;
 
-		if (out->has_pending && ptscope_mergeable(&out->pending, &one)) {
+		/* Without PTSCOPE_PAGES_REGIONS every page is its own record. */
+		if (out->has_pending && out->regions &&
+		    ptscope_mergeable(&out->pending, &one)) {
 			out->pending.end = one.end;
 		} else if (out->has_pending) {
 			if (out->room < 2) {

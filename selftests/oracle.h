@@ -161,8 +161,11 @@ static inline long query_pages(int fd, pid_t pid, uint64_t start, uint64_t end,
 		if (ret < 0)
 			break;
 		for (i = 0; i < args.nr_records; i++) {
+			/* Without PTSCOPE_PAGES_REGIONS a record is one page. */
 			if (vec[i].start < cur || vec[i].end > args.walk_end ||
-			    vec[i].start >= vec[i].end) {
+			    vec[i].start >= vec[i].end ||
+			    (!(flags & PTSCOPE_PAGES_REGIONS) &&
+			     vec[i].end - vec[i].start != PAGE)) {
 				ret = -EPROTO;
 				goto out;
 			}

@@ -195,7 +195,8 @@ enum {
  * @reserved:	zero
  *
  * In region mode a record covers consecutive pages of one VMA whose fields
- * are equal, with @pfn and @swap_offset advancing by one per page.
+ * are equal, with @pfn and @swap_offset advancing by one per page; without
+ * it, each record is exactly one page.
  */
 struct ptscope_page_region {
 	__u64 start;
