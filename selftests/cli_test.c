@@ -944,6 +944,51 @@ TEST_F_TIMEOUT(cli, json_error_for_a_missing_pid, 120)
 }
 
 /*
+ * `ptscope ARGS` in the 80-column pane: its lines, trailing blank ones
+ * dropped, in *@lines (free both it and *@screen); lines wider than the
+ * pane are counted into *@bad.
+ */
+static int pane_lines(struct __test_metadata *_metadata,
+		      FIXTURE_DATA(cli) *self, const char *args,
+		      char **screen, char ***lines, int *bad)
+{
+	int n = 0, i, rc;
+
+	*lines = NULL;
+	*screen = tmux_capture(_metadata, self, args, &rc);
+	if (!*screen)
+		return -1;
+	EXPECT_EQ(0, rc);
+	*lines = split_lines(*screen, &n);
+	if (!*lines)
+		return -1;
+	while (n && !*(*lines)[n - 1])
+		n--;
+	for (i = 0; i < n; i++)
+		EXPECT_GE(TERM_COLS, columns((*lines)[i])) (*bad)++;
+	return n;
+}
+
+/* Each address of @starts (decimal, from --json) begins exactly one line. */
+static void expect_a_line_each(struct __test_metadata *_metadata,
+			       char **lines, int nlines, char **starts,
+			       int nstarts, const char *what, int *bad)
+{
+	unsigned long long a;
+	char word[32];
+	int i;
+
+	for (i = 0; i < nstarts; i++) {
+		ASSERT_EQ(1, sscanf(starts[i], "%llu", &a));
+		snprintf(word, sizeof(word), "%#llx", a);
+		EXPECT_EQ(1, lines_starting_with(lines, nlines, word)) {
+			TH_LOG("%s %s", what, word);
+			(*bad)++;
+		}
+	}
+}
+
+/*
  * `ptscope maps PID` in an 80-column terminal: one heading, one row per
  * mapping (as many as --json reports for the same idle target), the total
  * row and the footer, each on one line: a row that does not fit wraps
@@ -954,8 +999,7 @@ TEST_F_TIMEOUT(cli, maps_table_fits_80_columns, 120)
 {
 	const char *missing;
 	char **starts = NULL, **lines = NULL, *json, *screen, args[64], word[32];
-	unsigned long long a;
-	int nstarts = 0, nlines = 0, i, rc, bad = 0, name = 0;
+	int nstarts = 0, nlines = 0, i, bad = 0, name = 0;
 
 	missing = missing_tool(true);
 	if (missing)
@@ -967,16 +1011,8 @@ TEST_F_TIMEOUT(cli, maps_table_fits_80_columns, 120)
 	ASSERT_LT(3, nstarts);
 
 	snprintf(args, sizeof(args), "maps %d", self->pid);
-	screen = tmux_capture(_metadata, self, args, &rc);
-	ASSERT_NE(NULL, screen);
-	EXPECT_EQ(0, rc);
-	lines = split_lines(screen, &nlines);
-	ASSERT_NE(NULL, lines);
-	while (nlines && !*lines[nlines - 1])
-		nlines--;
-
-	for (i = 0; i < nlines; i++)
-		EXPECT_GE(TERM_COLS, columns(lines[i])) bad++;
+	nlines = pane_lines(_metadata, self, args, &screen, &lines, &bad);
+	ASSERT_LE(0, nlines);
 	/* heading + a row per mapping + total + footer */
 	EXPECT_EQ(nstarts + 3, nlines) {
 		TH_LOG("%d mappings: expected %d lines", nstarts, nstarts + 3);
@@ -987,14 +1023,7 @@ TEST_F_TIMEOUT(cli, maps_table_fits_80_columns, 120)
 		EXPECT_EQ(1, lines_starting_with(lines + nlines - 2, 1, "total")) bad++;
 		EXPECT_EQ(1, lines_starting_with(lines + nlines - 1, 1, "faults:")) bad++;
 	}
-	for (i = 0; i < nstarts; i++) {
-		ASSERT_EQ(1, sscanf(starts[i], "%llu", &a));
-		snprintf(word, sizeof(word), "%#llx", a);
-		EXPECT_EQ(1, lines_starting_with(lines, nlines, word)) {
-			TH_LOG("mapping %s", word);
-			bad++;
-		}
-	}
+	expect_a_line_each(_metadata, lines, nlines, starts, nstarts, "mapping", &bad);
 	/* The file's row ends with its name, whole: path or file name. */
 	snprintf(word, sizeof(word), "%#llx", (unsigned long long)self->l.file);
 	for (i = 0; i < nlines; i++) {
@@ -1022,10 +1051,9 @@ TEST_F_TIMEOUT(cli, maps_table_fits_80_columns, 120)
 TEST_F_TIMEOUT(cli, pages_table_fits_80_columns, 120)
 {
 	const char *missing;
-	char **starts = NULL, **lines = NULL, *json, *screen, args[128], word[32];
+	char **starts = NULL, **lines = NULL, *json, *screen, args[128];
 	uint64_t start = self->l.anon, end = start + NPAGES * PAGE;
-	unsigned long long a;
-	int nstarts = 0, nlines = 0, i, rc, bad = 0;
+	int nstarts = 0, nlines = 0, bad = 0;
 
 	missing = missing_tool(true);
 	if (missing)
@@ -1038,30 +1066,15 @@ TEST_F_TIMEOUT(cli, pages_table_fits_80_columns, 120)
 	ASSERT_NE(NULL, starts);
 	ASSERT_EQ(NPAGES, nstarts);
 
-	screen = tmux_capture(_metadata, self, args, &rc);
-	ASSERT_NE(NULL, screen);
-	EXPECT_EQ(0, rc);
-	lines = split_lines(screen, &nlines);
-	ASSERT_NE(NULL, lines);
-	while (nlines && !*lines[nlines - 1])
-		nlines--;
-
-	for (i = 0; i < nlines; i++)
-		EXPECT_GE(TERM_COLS, columns(lines[i])) bad++;
+	nlines = pane_lines(_metadata, self, args, &screen, &lines, &bad);
+	ASSERT_LE(0, nlines);
 	/* heading + a row per region */
 	EXPECT_EQ(nstarts + 1, nlines) {
 		TH_LOG("%d regions: expected %d lines", nstarts, nstarts + 1);
 		bad++;
 	}
 	EXPECT_EQ(1, lines_starting_with(lines, nlines > 0 ? 1 : 0, "START")) bad++;
-	for (i = 0; i < nstarts; i++) {
-		ASSERT_EQ(1, sscanf(starts[i], "%llu", &a));
-		snprintf(word, sizeof(word), "%#llx", a);
-		EXPECT_EQ(1, lines_starting_with(lines, nlines, word)) {
-			TH_LOG("region %s", word);
-			bad++;
-		}
-	}
+	expect_a_line_each(_metadata, lines, nlines, starts, nstarts, "region", &bad);
 	if (bad)
 		log_screen(_metadata, lines, nlines);
 	free(lines);

@@ -107,13 +107,28 @@ enum heat_class heat_cell_class(const struct heat_strip *s, size_t i)
 	return best;
 }
 
+/* Per state class: glyph, JSON name and legend text. */
+static const struct {
+	char glyph;
+	const char *name;
+	const char *label;
+} state_classes[HEAT_NODE0] = {
+	[HEAT_NONE]	= { '.', "not_present", "not present" },
+	[HEAT_PRESENT]	= { 'p', "present", "present" },
+	[HEAT_DIRTY]	= { 'd', "dirty", "dirty" },
+	[HEAT_SWAPPED]	= { 's', "swapped", "swapped" },
+	[HEAT_COW]	= { 'c', "cow_shared", "COW-shared" },
+	[HEAT_THP]	= { 'T', "thp", "THP" },
+	[HEAT_HUGETLB]	= { 'H', "hugetlb", "hugetlb" },
+	[HEAT_OTHER]	= { 'x', "other", "other entry" },
+};
+
 char heat_glyph(enum heat_class c)
 {
-	static const char state[] = ".pdscTHx";
 	int node = c - HEAT_NODE0;
 
 	if (c < HEAT_NODE0)
-		return state[c];
+		return state_classes[c].glyph;
 	if (node < 10)
 		return '0' + node;
 	if (node < 36)
@@ -123,20 +138,18 @@ char heat_glyph(enum heat_class c)
 
 const char *heat_class_name(enum heat_class c, char *buf, size_t len)
 {
-	static const char *const names[] = {
-		[HEAT_NONE] = "not_present",
-		[HEAT_PRESENT] = "present",
-		[HEAT_DIRTY] = "dirty",
-		[HEAT_SWAPPED] = "swapped",
-		[HEAT_COW] = "cow_shared",
-		[HEAT_THP] = "thp",
-		[HEAT_HUGETLB] = "hugetlb",
-		[HEAT_OTHER] = "other",
-	};
-
 	if (c < HEAT_NODE0)
-		snprintf(buf, len, "%s", names[c]);
+		snprintf(buf, len, "%s", state_classes[c].name);
 	else
 		snprintf(buf, len, "node%d", c - HEAT_NODE0);
+	return buf;
+}
+
+const char *heat_class_label(enum heat_class c, char *buf, size_t len)
+{
+	if (c < HEAT_NODE0)
+		snprintf(buf, len, "%s", state_classes[c].label);
+	else
+		snprintf(buf, len, "node %d", c - HEAT_NODE0);
 	return buf;
 }

@@ -66,8 +66,9 @@ void heat_strip_add(struct heat_strip *s, const struct ptscope_page_region *r,
  */
 enum heat_class heat_cell_class(const struct heat_strip *s, size_t i);
 
-/* The cell's character and its legend name ("not_present", "node1"...). */
+/* A class's character, JSON name ("not_present", "node1") and legend text. */
 char heat_glyph(enum heat_class c);
 const char *heat_class_name(enum heat_class c, char *buf, size_t len);
+const char *heat_class_label(enum heat_class c, char *buf, size_t len);
 
 #endif /* PTSCOPE_HEATMAP_H */

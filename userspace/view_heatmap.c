@@ -94,17 +94,6 @@ static void put_glyph(enum heat_class c)
 		putchar(heat_glyph(c));
 }
 
-static const char *const legend_text[] = {
-	[HEAT_NONE] = "not present",
-	[HEAT_PRESENT] = "present",
-	[HEAT_DIRTY] = "dirty",
-	[HEAT_SWAPPED] = "swapped",
-	[HEAT_COW] = "COW-shared",
-	[HEAT_THP] = "THP",
-	[HEAT_HUGETLB] = "hugetlb",
-	[HEAT_OTHER] = "other entry",
-};
-
 /* Whether class @c has a legend entry: every state, or what was seen. */
 static bool in_legend(enum heat_by by, int c, const uint64_t *seen)
 {
@@ -126,10 +115,7 @@ static void print_legend(enum heat_by by, const uint64_t *seen,
 	for (c = 0; c < HEAT_NR_CLASSES; c++) {
 		if (!in_legend(by, c, seen))
 			continue;
-		if (c < HEAT_NODE0)
-			snprintf(text, sizeof(text), "%s", legend_text[c]);
-		else
-			snprintf(text, sizeof(text), "node %d", c - HEAT_NODE0);
+		heat_class_label(c, text, sizeof(text));
 		len = strlen(text) + 2;
 		if (used && used + 2 + len > width) {
 			putchar('\n');
