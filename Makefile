@@ -6,6 +6,7 @@
 #   make load         insmod the module built for the running kernel
 #   make demo         boot the default kernel in a VM and show ptscope at work
 #   make check        every test: host units, then selftests in 6.1/6.12/7.2
+#   make bench        time ptscope against pagemap/smaps in each kernel (not a test)
 #   make style        checkpatch on the module
 #   make deps         install build and test dependencies (root)
 #   make kernels      fetch the kernel matrix into the cache
@@ -49,10 +50,14 @@ check:
 demo:
 	scripts/demo
 
+bench:
+	scripts/bench
+
 clean:
 	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean 2>/dev/null
 	$(MAKE) -C userspace clean
+	$(MAKE) -C bench clean
 	-$(MAKE) -C selftests clean
 	rm -rf build
 
-.PHONY: all module userspace selftests load deps kernels modules-all style check demo clean
+.PHONY: all module userspace selftests load deps kernels modules-all style check demo bench clean

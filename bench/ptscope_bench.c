@@ -1,0 +1,458 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ptscope_bench: time ptscope's queries against the kernel's own interfaces
+ * on the same target, in the same boot, alternating, several repetitions.
+ * A benchmark, not a test: it prints a table and writes JSON, and asserts
+ * nothing.
+ *
+ *	ptscope_bench [-r REPS] [-o FILE.json] SIZE_MIB...
+ *
+ * For each size it builds targets (4 KiB pages, THP-backed) in a child
+ * that then sleeps, and times, per target:
+ *	per page:    PTSCOPE_IOC_PAGES (regions, and per page), pagemap alone,
+ *	             pagemap + kpageflags + kpagecount for each present page
+ *	per mapping: PTSCOPE_IOC_MAPS, smaps, smaps_rollup,
+ *	             smaps + numa_maps + pagemap
+ * and the target's own worst mmap()+munmap() latency while a PAGES walk of
+ * it runs, against the same with no walk.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <ptscope.h>
+
+#define PAGE		4096ULL
+#define SZ_2M		(2ULL << 20)
+#define MAX_REPS	64
+#define PM_PRESENT	(1ULL << 63)
+#define PM_PFN_MASK	((1ULL << 55) - 1)
+#define BATCH		65536	/* pagemap entries per read, records per ioctl */
+
+enum target_kind { TARGET_4K, TARGET_THP, NR_TARGETS };
+static const char *const target_names[] = { "4k", "thp" };
+
+enum method {
+	M_PAGES_REGIONS, M_PAGES_ALL, M_PAGEMAP, M_PAGEMAP_KPAGE,
+	M_MAPS, M_SMAPS, M_SMAPS_ROLLUP, M_SMAPS_NUMA_PAGEMAP, NR_METHODS,
+};
+static const char *const method_names[] = {
+	"ioc_pages_regions", "ioc_pages_per_page", "pagemap",
+	"pagemap+kpageflags+kpagecount", "ioc_maps", "smaps", "smaps_rollup",
+	"smaps+numa_maps+pagemap",
+};
+
+struct target {
+	pid_t pid;
+	int cmd;		/* write 'p' to probe, close to end */
+	int reply;
+	uint64_t start, len;
+};
+
+static int dev_fd;
+static void *buf;	/* records and pagemap entries */
+static uint64_t sink;	/* results are summed here, so nothing is optimised out */
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+/* --- the target ------------------------------------------------------ */
+
+/* Worst mmap()+munmap() of one page over @ms milliseconds, in ns. */
+static uint64_t probe_mmap_latency(unsigned int ms)
+{
+	uint64_t end = now_ns() + ms * 1000000ULL, worst = 0, t, d;
+	void *p;
+
+	while ((t = now_ns()) < end) {
+		p = mmap(NULL, PAGE, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (p != MAP_FAILED)
+			munmap(p, PAGE);
+		d = now_ns() - t;
+		if (d > worst)
+			worst = d;
+	}
+	return worst;
+}
+
+static void target_main(enum target_kind kind, uint64_t len, int cmd, int reply)
+{
+	uint64_t addr, i;
+	char *p, c;
+
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	p = mmap(NULL, len + SZ_2M, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (p == MAP_FAILED)
+		_exit(1);
+	p = (char *)(((uintptr_t)p + SZ_2M - 1) & ~(SZ_2M - 1));
+	madvise(p, len, kind == TARGET_THP ? MADV_HUGEPAGE : MADV_NOHUGEPAGE);
+	for (i = 0; i < len; i += PAGE)
+		p[i] = 1;
+	addr = (uintptr_t)p;
+	if (write(reply, &addr, sizeof(addr)) != sizeof(addr))
+		_exit(1);
+	while (read(cmd, &c, 1) == 1) {
+		uint64_t worst = probe_mmap_latency(c == 'p' ? 2000 : 500);
+
+		if (write(reply, &worst, sizeof(worst)) != sizeof(worst))
+			_exit(1);
+	}
+	_exit(0);
+}
+
+static int target_start(struct target *t, enum target_kind kind, uint64_t len)
+{
+	int cmd[2], reply[2];
+
+	if (pipe(cmd) || pipe(reply))
+		return -errno;
+	t->pid = fork();
+	if (t->pid < 0)
+		return -errno;
+	if (!t->pid) {
+		close(cmd[1]);
+		close(reply[0]);
+		target_main(kind, len, cmd[0], reply[1]);
+	}
+	close(cmd[0]);
+	close(reply[1]);
+	t->cmd = cmd[1];
+	t->reply = reply[0];
+	t->len = len;
+	if (read(t->reply, &t->start, sizeof(t->start)) != sizeof(t->start))
+		return -EIO;
+	return 0;
+}
+
+static void target_stop(struct target *t)
+{
+	close(t->cmd);
+	close(t->reply);
+	kill(t->pid, SIGKILL);
+	waitpid(t->pid, NULL, 0);
+}
+
+/* --- the methods ----------------------------------------------------- */
+
+static int ioc_pages(const struct target *t, uint64_t flags)
+{
+	struct ptscope_pages a;
+	uint64_t cur = t->start, end = t->start + t->len;
+
+	while (cur < end) {
+		memset(&a, 0, sizeof(a));
+		a.size = sizeof(a);
+		a.flags = flags;
+		a.pid = t->pid;
+		a.start = cur;
+		a.end = end;
+		a.vec = (uintptr_t)buf;
+		a.vec_len = BATCH;
+		a.rec_size = sizeof(struct ptscope_page_region);
+		if (ioctl(dev_fd, PTSCOPE_IOC_PAGES, &a) < 0)
+			return -errno;
+		sink += a.nr_records;
+		cur = a.walk_end;
+	}
+	return 0;
+}
+
+static int ioc_maps(const struct target *t)
+{
+	struct ptscope_maps a;
+	uint64_t cur = 0, end = 0x7ffffffff000ULL;
+
+	while (cur < end) {
+		memset(&a, 0, sizeof(a));
+		a.size = sizeof(a);
+		a.pid = t->pid;
+		a.start = cur;
+		a.end = end;
+		a.vec = (uintptr_t)buf;
+		a.vec_len = 256;
+		a.rec_size = sizeof(struct ptscope_vma);
+		if (ioctl(dev_fd, PTSCOPE_IOC_MAPS, &a) < 0)
+			return -errno;
+		sink += a.totals.present;
+		cur = a.walk_end;
+	}
+	return 0;
+}
+
+static int read_all(const char *fmt, pid_t pid)
+{
+	char path[64];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), fmt, pid);
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return -errno;
+	while ((n = read(fd, buf, 1 << 20)) > 0)
+		sink += n;
+	close(fd);
+	return n < 0 ? -errno : 0;
+}
+
+/*
+ * pagemap over the target; with @kpage, for each run of present pages
+ * whose frames are consecutive, one pread of kpageflags and one of
+ * kpagecount for the whole run (the best batching those files allow).
+ */
+static int pagemap(const struct target *t, bool kpage)
+{
+	uint64_t *pm = buf, *kbuf = (uint64_t *)buf + BATCH;
+	uint64_t n = t->len / PAGE, done, i, j, k;
+	int fd, ff = -1, fc = -1, ret = 0;
+	char path[64];
+	ssize_t got;
+
+	snprintf(path, sizeof(path), "/proc/%d/pagemap", t->pid);
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return -errno;
+	if (kpage) {
+		ff = open("/proc/kpageflags", O_RDONLY);
+		fc = open("/proc/kpagecount", O_RDONLY);
+		if (ff < 0 || fc < 0) {
+			ret = -errno;
+			goto out;
+		}
+	}
+	for (done = 0; done < n; done += k) {
+		k = n - done < BATCH ? n - done : BATCH;
+		got = pread(fd, pm, k * 8, (t->start / PAGE + done) * 8);
+		if (got != (ssize_t)(k * 8)) {
+			ret = -EIO;
+			goto out;
+		}
+		for (i = 0; i < k; i = j) {
+			uint64_t pfn = pm[i] & PM_PFN_MASK, run;
+
+			sink += pm[i];
+			for (j = i + 1; j < k && (pm[j] & PM_PRESENT) &&
+			     (pm[j] & PM_PFN_MASK) == pfn + (j - i); j++)
+				;
+			if (!kpage || !(pm[i] & PM_PRESENT))
+				continue;
+			run = j - i;
+			while (run) {
+				uint64_t r = run < BATCH ? run : BATCH;
+
+				if (pread(ff, kbuf, r * 8, pfn * 8) != (ssize_t)(r * 8) ||
+				    pread(fc, kbuf, r * 8, pfn * 8) != (ssize_t)(r * 8)) {
+					ret = -EIO;
+					goto out;
+				}
+				sink += kbuf[0];
+				pfn += r;
+				run -= r;
+			}
+		}
+	}
+out:
+	if (ff >= 0)
+		close(ff);
+	if (fc >= 0)
+		close(fc);
+	close(fd);
+	return ret;
+}
+
+static int run_method(enum method m, const struct target *t)
+{
+	int ret;
+
+	switch (m) {
+	case M_PAGES_REGIONS:
+		return ioc_pages(t, PTSCOPE_PAGES_REGIONS);
+	case M_PAGES_ALL:
+		return ioc_pages(t, 0);
+	case M_PAGEMAP:
+		return pagemap(t, false);
+	case M_PAGEMAP_KPAGE:
+		return pagemap(t, true);
+	case M_MAPS:
+		return ioc_maps(t);
+	case M_SMAPS:
+		return read_all("/proc/%d/smaps", t->pid);
+	case M_SMAPS_ROLLUP:
+		return read_all("/proc/%d/smaps_rollup", t->pid);
+	case M_SMAPS_NUMA_PAGEMAP:
+		ret = read_all("/proc/%d/smaps", t->pid);
+		if (!ret)
+			ret = read_all("/proc/%d/numa_maps", t->pid);
+		if (!ret)
+			ret = pagemap(t, false);
+		return ret;
+	default:
+		return -EINVAL;
+	}
+}
+
+/* --- timing and reporting -------------------------------------------- */
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+struct result {
+	uint64_t median, min, max;	/* ns */
+};
+
+static struct result summarize(uint64_t *ns, int reps)
+{
+	struct result r;
+
+	qsort(ns, reps, sizeof(*ns), cmp_u64);
+	r.median = ns[reps / 2];
+	r.min = ns[0];
+	r.max = ns[reps - 1];
+	return r;
+}
+
+static uint64_t probe(const struct target *t, bool with_walk)
+{
+	uint64_t worst = 0;
+	char c = 'p';
+
+	if (write(t->cmd, &c, 1) != 1)
+		return 0;
+	if (with_walk) {
+		uint64_t end = now_ns() + 1500000000ULL;
+
+		while (now_ns() < end)
+			ioc_pages(t, PTSCOPE_PAGES_REGIONS);
+	}
+	if (read(t->reply, &worst, sizeof(worst)) != sizeof(worst))
+		return 0;
+	return worst;
+}
+
+int main(int argc, char **argv)
+{
+	static uint64_t ns[NR_METHODS][MAX_REPS];
+	const char *json_path = NULL;
+	struct ptscope_version v = { .size = sizeof(v) };
+	FILE *json = NULL;
+	bool first = true;
+	int reps = 5, opt, a, k, r, m;
+
+	while ((opt = getopt(argc, argv, "r:o:")) != -1) {
+		if (opt == 'r')
+			reps = atoi(optarg);
+		else if (opt == 'o')
+			json_path = optarg;
+		else
+			return 2;
+	}
+	if (optind >= argc || reps < 1 || reps > MAX_REPS) {
+		fprintf(stderr, "usage: ptscope_bench [-r REPS] [-o FILE.json] SIZE_MIB...\n");
+		return 2;
+	}
+	dev_fd = open(PTSCOPE_DEVICE, O_RDONLY);
+	if (dev_fd < 0 || ioctl(dev_fd, PTSCOPE_IOC_VERSION, &v)) {
+		perror(PTSCOPE_DEVICE);
+		return 1;
+	}
+	buf = malloc(8 << 20);	/* records, pagemap entries, file reads */
+	if (!buf)
+		return 1;
+	if (json_path) {
+		json = fopen(json_path, "w");
+		if (!json) {
+			perror(json_path);
+			return 1;
+		}
+		fprintf(json, "{\"kernel\":\"%s\",\"module\":\"%s\",\"reps\":%d,\"runs\":[",
+			v.kernel, v.release, reps);
+	}
+	printf("kernel %s, module %s, %d repetitions, median (min-max) in ms; ns/page\n",
+	       v.kernel, v.release, reps);
+
+	for (a = optind; a < argc; a++) {
+		uint64_t len = strtoull(argv[a], NULL, 0) << 20;
+
+		for (k = 0; k < NR_TARGETS; k++) {
+			struct target t;
+			uint64_t idle, busy, pages = len / PAGE;
+
+			if (target_start(&t, k, len)) {
+				fprintf(stderr, "could not build the %s target of %s MiB\n",
+					target_names[k], argv[a]);
+				return 1;
+			}
+			/* Alternate: each repetition runs every method once. */
+			for (r = 0; r < reps; r++) {
+				for (m = 0; m < NR_METHODS; m++) {
+					int mm = (m + r) % NR_METHODS;
+					uint64_t t0 = now_ns();
+
+					if (run_method(mm, &t)) {
+						fprintf(stderr, "%s failed\n", method_names[mm]);
+						return 1;
+					}
+					ns[mm][r] = now_ns() - t0;
+				}
+			}
+			idle = probe(&t, false);
+			busy = probe(&t, true);
+			printf("\n%s MiB, %s target (%llu pages):\n", argv[a],
+			       target_names[k], (unsigned long long)pages);
+			for (m = 0; m < NR_METHODS; m++) {
+				struct result res = summarize(ns[m], reps);
+
+				printf("  %-31s %9.2f (%.2f-%.2f) ms %8.1f ns/page\n",
+				       method_names[m], res.median / 1e6,
+				       res.min / 1e6, res.max / 1e6,
+				       (double)res.median / pages);
+				if (json)
+					fprintf(json, "%s{\"size_mib\":%s,\"target\":\"%s\",\"method\":\"%s\","
+						"\"median_ns\":%llu,\"min_ns\":%llu,\"max_ns\":%llu,\"pages\":%llu}",
+						first ? "" : ",", argv[a], target_names[k],
+						method_names[m],
+						(unsigned long long)res.median,
+						(unsigned long long)res.min,
+						(unsigned long long)res.max,
+						(unsigned long long)pages);
+				first = false;
+			}
+			printf("  target's worst mmap+munmap: %.1f us idle, %.1f us during PAGES walks\n",
+			       idle / 1e3, busy / 1e3);
+			if (json)
+				fprintf(json, ",{\"size_mib\":%s,\"target\":\"%s\",\"method\":\"mmap_latency\","
+					"\"idle_worst_ns\":%llu,\"walk_worst_ns\":%llu}",
+					argv[a], target_names[k],
+					(unsigned long long)idle,
+					(unsigned long long)busy);
+			target_stop(&t);
+		}
+	}
+	if (json) {
+		fprintf(json, "]}\n");
+		fclose(json);
+	}
+	return 0;
+}
