@@ -203,6 +203,8 @@ static void pages_json(struct json *j, const struct ptscope_page_region *r)
 	json_bool(j, "anon_exclusive", r->flags & PTSCOPE_PF_ANON_EXCLUSIVE);
 	json_bool(j, "thp", r->flags & PTSCOPE_PF_THP);
 	json_bool(j, "hugetlb", r->flags & PTSCOPE_PF_HUGETLB);
+	json_bool(j, "lru", r->flags & PTSCOPE_PF_LRU);
+	json_bool(j, "swapbacked", r->flags & PTSCOPE_PF_SWAPBACKED);
 	if (r->node >= 0)
 		json_i64(j, "node", r->node);
 	else
