@@ -9,6 +9,7 @@
 
 #include "cli.h"
 #include "format.h"
+#include "json.h"
 
 const struct cli_command *cli_find(const struct cli_command *table,
 				   const char *name, bool *ambiguous)
@@ -179,6 +180,17 @@ struct libscols_table *cli_table_new(const struct cli_columns *sel,
 	return tb;
 }
 
+void cli_json_records(struct json *j, bool *started, uint64_t pid,
+		      const char *key)
+{
+	if (*started)
+		return;
+	*started = true;
+	json_init(j, stdout, opts.pretty);
+	json_open(j, NULL, '{');
+	json_u64(j, "pid", pid);
+	json_open(j, key, '[');
+}
 
 char *cli_size(char *buf, size_t len, uint64_t bytes)
 {

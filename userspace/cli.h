@@ -98,6 +98,15 @@ struct libscols_table *cli_table_new(const struct cli_columns *sel,
 int cli_pid_and_range(int argc, char **argv, void (*usage)(FILE *f),
 		      uint64_t *pid, uint64_t *start, uint64_t *end);
 
+struct json;
+/*
+ * Start a view's JSON document, {"pid": PID, KEY: [, on its first record
+ * (*@started tells); later calls do nothing.  Starting late keeps an early
+ * error one {"error": ...} object.
+ */
+void cli_json_records(struct json *j, bool *started, uint64_t pid,
+		      const char *key);
+
 /* A size for a table cell: human units, or exact bytes with --raw. */
 char *cli_size(char *buf, size_t len, uint64_t bytes);
 

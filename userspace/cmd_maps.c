@@ -67,13 +67,7 @@ struct maps_view {
 
 static void maps_json_start(struct maps_view *v)
 {
-	if (v->started)
-		return;
-	v->started = true;
-	json_init(&v->json, stdout, opts.pretty);
-	json_open(&v->json, NULL, '{');
-	json_u64(&v->json, "pid", v->pid);
-	json_open(&v->json, "vmas", '[');
+	cli_json_records(&v->json, &v->started, v->pid, "vmas");
 }
 
 static uint64_t large_pte_pages(const struct ptscope_page_counts *c)

@@ -83,16 +83,10 @@ struct pages_view {
 	bool started;
 };
 
-/* JSON starts with the first record, so an early error stays one object. */
 static void pages_json_start(struct pages_view *v)
 {
-	if (v->started)
-		return;
-	v->started = true;
-	json_init(&v->json, stdout, opts.pretty);
-	json_open(&v->json, NULL, '{');
-	json_u64(&v->json, "pid", v->pid);
-	json_open(&v->json, opts.all ? "pages" : "regions", '[');
+	cli_json_records(&v->json, &v->started, v->pid,
+			 opts.all ? "pages" : "regions");
 }
 
 static void pages_cell(struct libscols_line *ln, int col, int idx,
