@@ -4,8 +4,14 @@
  */
 #include <linux/miscdevice.h>
 #include <linux/module.h>
+#include <linux/moduleparam.h>
 
 #include "ptscope.h"
+
+bool ptscope_root_only;
+module_param_named(root_only, ptscope_root_only, bool, 0644);
+MODULE_PARM_DESC(root_only,
+		 "only CAP_SYS_ADMIN may query any process (default: ptrace rules)");
 
 static const struct file_operations ptscope_fops = {
 	.owner		= THIS_MODULE,

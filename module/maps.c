@@ -32,19 +32,20 @@ void ptscope_counts_add(struct ptscope_page_counts *sum,
 
 /* Lock again after a break; the VMA at @addr, or NULL if it went away. */
 static struct vm_area_struct *ptscope_maps_relock(struct mm_struct *mm,
-						  unsigned long addr, int *ret)
+						  unsigned long addr,
+						  u64 *locked_at, int *ret)
 {
 	struct vm_area_struct *vma;
 
 	cond_resched();
-	if (fatal_signal_pending(current) || mmap_read_lock_killable(mm)) {
+	if (ptscope_mmap_lock(mm, locked_at)) {
 		*ret = -EINTR;
 		return NULL;
 	}
 	vma = find_vma(mm, addr);
 	if (vma && vma->vm_start <= addr)
 		return vma;
-	mmap_read_unlock(mm);
+	ptscope_mmap_unlock(mm, *locked_at);
 	return NULL;
 }
 
@@ -64,15 +65,16 @@ int ptscope_maps_next(struct ptscope_maps_state *st, struct ptscope_vma *rec)
 	struct vm_area_struct *vma;
 	unsigned long addr, stop;
 	vm_flags_t vm_flags;
+	u64 locked_at;
 	int ret = 0;
 
 	if (st->cursor >= st->end)
 		return 0;
-	if (fatal_signal_pending(current) || mmap_read_lock_killable(st->mm))
+	if (ptscope_mmap_lock(st->mm, &locked_at))
 		return -EINTR;
 	vma = find_vma(st->mm, st->cursor);
 	if (!vma || vma->vm_start >= st->end) {
-		mmap_read_unlock(st->mm);
+		ptscope_mmap_unlock(st->mm, locked_at);
 		st->cursor = st->end;
 		return 0;
 	}
@@ -90,8 +92,8 @@ int ptscope_maps_next(struct ptscope_maps_state *st, struct ptscope_vma *rec)
 		addr = ptscope_walk_vma_chunk(&w, vma, addr, stop);
 		if (addr >= stop)
 			break;
-		mmap_read_unlock(st->mm);
-		vma = ptscope_maps_relock(st->mm, addr, &ret);
+		ptscope_mmap_unlock(st->mm, locked_at);
+		vma = ptscope_maps_relock(st->mm, addr, &locked_at, &ret);
 		if (!vma) {
 			/* Killed, or the rest of the VMA was unmapped. */
 			rec->flags |= PTSCOPE_VMA_CHANGED;
@@ -103,7 +105,7 @@ int ptscope_maps_next(struct ptscope_maps_state *st, struct ptscope_vma *rec)
 			stop = min(stop, vma->vm_end);
 		}
 	}
-	mmap_read_unlock(st->mm);
+	ptscope_mmap_unlock(st->mm, locked_at);
 out:
 	rec->end = stop;
 	st->sum.prev_end = stop;
@@ -148,17 +150,18 @@ long ptscope_ioctl_maps(struct file *file, void __user *uarg)
 	st.mm = ptscope_get_target_mm(args.pid);
 	if (IS_ERR(st.mm))
 		return PTR_ERR(st.mm);
+	ptscope_count_query(PTSCOPE_QUERY_MAPS);
 	st.sum.mm = st.mm;
 	st.sum.total_tables = &st.total_tables;
 	st.cursor = args.start;
 	st.end = args.end;
 
-	rec = kmalloc(sizeof(*rec), GFP_KERNEL);
+	rec = ptscope_alloc(1, sizeof(*rec));
 	if (!rec) {
 		ret = -ENOMEM;
 		goto out_put_mm;
 	}
-	st.path_buf = (char *)__get_free_page(GFP_KERNEL);
+	st.path_buf = ptscope_alloc(1, PAGE_SIZE);
 	if (!st.path_buf) {
 		ret = -ENOMEM;
 		goto out_free_rec;
@@ -169,13 +172,13 @@ long ptscope_ioctl_maps(struct file *file, void __user *uarg)
 		memset(rec, 0, sizeof(*rec));
 		ret = ptscope_maps_next(&st, rec);
 		if (ret < 0)
-			goto out_free_page;
+			goto out_free_path_buf;
 		if (!ret)
 			break;
 		ret = ptscope_copy_records(args.vec, written, args.rec_size,
 					   rec, sizeof(*rec), 1);
 		if (ret)
-			goto out_free_page;
+			goto out_free_path_buf;
 		ptscope_counts_add(&args.totals, &rec->pages);
 		written++;
 	}
@@ -187,10 +190,10 @@ long ptscope_ioctl_maps(struct file *file, void __user *uarg)
 	ret = ptscope_copy_out(uarg, &args, sizeof(args), usize);
 	if (!ret)
 		ret = written;
-out_free_page:
-	free_page((unsigned long)st.path_buf);
+out_free_path_buf:
+	ptscope_free(st.path_buf);
 out_free_rec:
-	kfree(rec);
+	ptscope_free(rec);
 out_put_mm:
 	mmput(st.mm);
 	return ret;

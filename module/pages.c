@@ -34,13 +34,12 @@ int ptscope_pages_step(struct mm_struct *mm, struct ptscope_pages_state *st)
 		.out = &st->out,
 		.show_pfn = st->show_pfn,
 	};
+	u64 locked_at;
 
-	if (fatal_signal_pending(current))
-		return -EINTR;
-	if (mmap_read_lock_killable(mm))
+	if (ptscope_mmap_lock(mm, &locked_at))
 		return -EINTR;
 	st->cursor = ptscope_walk_chunk(&w, st->cursor, st->end);
-	mmap_read_unlock(mm);
+	ptscope_mmap_unlock(mm, locked_at);
 
 	if (w.status == PTSCOPE_OUT_DONE || st->cursor >= st->end)
 		st->done = true;
@@ -85,6 +84,7 @@ long ptscope_ioctl_pages(struct file *file, void __user *uarg)
 	mm = ptscope_get_target_mm(args.pid);
 	if (IS_ERR(mm))
 		return PTR_ERR(mm);
+	ptscope_count_query(PTSCOPE_QUERY_PAGES);
 
 	st.cursor = args.start;
 	st.end = args.end;
@@ -95,7 +95,7 @@ long ptscope_ioctl_pages(struct file *file, void __user *uarg)
 	st.out.room = args.vec_len;
 	st.out.pages_left = args.max_pages;
 	st.out.cap = min_t(u64, args.vec_len, PTSCOPE_CHUNK_RECORDS);
-	st.out.buf = kvmalloc_array(st.out.cap, sizeof(*st.out.buf), GFP_KERNEL);
+	st.out.buf = ptscope_alloc(st.out.cap, sizeof(*st.out.buf));
 	if (!st.out.buf) {
 		ret = -ENOMEM;
 		goto out_put_mm;
@@ -128,7 +128,7 @@ long ptscope_ioctl_pages(struct file *file, void __user *uarg)
 	else
 		ret = written;
 out_free:
-	kvfree(st.out.buf);
+	ptscope_free(st.out.buf);
 out_put_mm:
 	mmput(mm);
 	return ret;

@@ -182,24 +182,24 @@ static int ptscope_maps_open(struct inode *inode, struct file *file)
 	struct ptscope_proc_maps *q;
 	int ret;
 
-	q = kvzalloc(sizeof(*q), GFP_KERNEL);
+	q = ptscope_alloc(1, sizeof(*q));
 	if (!q)
 		return -ENOMEM;
-	q->st.path_buf = (char *)__get_free_page(GFP_KERNEL);
+	q->st.path_buf = ptscope_alloc(1, PAGE_SIZE);
 	if (!q->st.path_buf) {
 		ret = -ENOMEM;
 		goto err_free_query;
 	}
 	ret = seq_open(file, &ptscope_maps_seq_ops);
 	if (ret)
-		goto err_free_page;
+		goto err_free_path_buf;
 	((struct seq_file *)file->private_data)->private = q;
 	return 0;
 
-err_free_page:
-	free_page((unsigned long)q->st.path_buf);
+err_free_path_buf:
+	ptscope_free(q->st.path_buf);
 err_free_query:
-	kvfree(q);
+	ptscope_free(q);
 	return ret;
 }
 
@@ -208,8 +208,8 @@ static int ptscope_maps_release(struct inode *inode, struct file *file)
 	struct seq_file *m = file->private_data;
 	struct ptscope_proc_maps *q = m->private;
 
-	free_page((unsigned long)q->st.path_buf);
-	kvfree(q);
+	ptscope_free(q->st.path_buf);
+	ptscope_free(q);
 	return seq_release(inode, file);
 }
 
@@ -245,7 +245,7 @@ static ssize_t ptscope_maps_write(struct file *file, const char __user *ubuf,
 	if (IS_ERR(line))
 		return PTR_ERR(line);
 	ret = ptscope_maps_parse(line, &pid, &start, &end);
-	kfree(line);
+	ptscope_free(line);
 	if (ret)
 		return ret;
 

@@ -201,11 +201,11 @@ static int ptscope_pages_open(struct inode *inode, struct file *file)
 	struct seq_file *m;
 	int ret;
 
-	q = kzalloc(sizeof(*q), GFP_KERNEL);
+	q = ptscope_alloc(1, sizeof(*q));
 	if (!q)
 		return -ENOMEM;
-	q->st.out.buf = kvmalloc_array(PTSCOPE_CHUNK_RECORDS,
-				       sizeof(*q->st.out.buf), GFP_KERNEL);
+	q->st.out.buf = ptscope_alloc(PTSCOPE_CHUNK_RECORDS,
+				      sizeof(*q->st.out.buf));
 	if (!q->st.out.buf) {
 		ret = -ENOMEM;
 		goto err_free_query;
@@ -219,9 +219,9 @@ static int ptscope_pages_open(struct inode *inode, struct file *file)
 	return 0;
 
 err_free_buf:
-	kvfree(q->st.out.buf);
+	ptscope_free(q->st.out.buf);
 err_free_query:
-	kfree(q);
+	ptscope_free(q);
 	return ret;
 }
 
@@ -230,8 +230,8 @@ static int ptscope_pages_release(struct inode *inode, struct file *file)
 	struct seq_file *m = file->private_data;
 	struct ptscope_proc_query *q = m->private;
 
-	kvfree(q->st.out.buf);
-	kfree(q);
+	ptscope_free(q->st.out.buf);
+	ptscope_free(q);
 	return seq_release(inode, file);
 }
 
@@ -270,7 +270,7 @@ static ssize_t ptscope_pages_write(struct file *file, const char __user *ubuf,
 	if (IS_ERR(line))
 		return PTR_ERR(line);
 	ret = ptscope_parse_query(line, &parsed);
-	kfree(line);
+	ptscope_free(line);
 	if (ret)
 		return ret;
 

@@ -51,7 +51,7 @@ static int ptscope_stats_show(struct seq_file *m, void *v)
 		return PTR_ERR(mm);
 	if (q->threads) {
 		cap = get_nr_threads(task) + 16;
-		th = kvmalloc_array(cap, sizeof(*th), GFP_KERNEL);
+		th = ptscope_alloc(cap, sizeof(*th));
 		if (!th) {
 			ret = -ENOMEM;
 			goto out_put;
@@ -84,7 +84,7 @@ static int ptscope_stats_show(struct seq_file *m, void *v)
 		seq_printf(m, "thread %llu %llu %llu %d %d %s\n", th[i].tid,
 			   th[i].min_flt, th[i].maj_flt, th[i].cpu, th[i].node,
 			   th[i].comm);
-	kvfree(th);
+	ptscope_free(th);
 out_put:
 	mmput(mm);
 	put_task_struct(task);
@@ -96,12 +96,12 @@ static int ptscope_stats_open(struct inode *inode, struct file *file)
 	struct ptscope_proc_stats *q;
 	int ret;
 
-	q = kzalloc(sizeof(*q), GFP_KERNEL);
+	q = ptscope_alloc(1, sizeof(*q));
 	if (!q)
 		return -ENOMEM;
 	ret = single_open(file, ptscope_stats_show, q);
 	if (ret)
-		kfree(q);
+		ptscope_free(q);
 	return ret;
 }
 
@@ -109,7 +109,7 @@ static int ptscope_stats_release(struct inode *inode, struct file *file)
 {
 	struct seq_file *m = file->private_data;
 
-	kfree(m->private);
+	ptscope_free(m->private);
 	return single_release(inode, file);
 }
 
@@ -133,7 +133,7 @@ static ssize_t ptscope_stats_write(struct file *file, const char __user *ubuf,
 		ret = -EINVAL;
 	else
 		threads = n == 2;
-	kfree(line);
+	ptscope_free(line);
 	if (ret)
 		return ret;
 

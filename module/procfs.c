@@ -39,12 +39,12 @@ int ptscope_proc_split(char *line, char **tok, int max)
 	return n;
 }
 
-/* A query line from user space, NUL-terminated (kfree() it), or ERR_PTR. */
+/* A query line from user space, NUL-terminated (ptscope_free() it), or ERR_PTR. */
 char *ptscope_proc_get_line(const char __user *ubuf, size_t count)
 {
 	if (!count || count > PTSCOPE_PROC_QUERY_MAX)
 		return ERR_PTR(-EINVAL);
-	return memdup_user_nul(ubuf, count);
+	return ptscope_memdup_user_nul(ubuf, count);
 }
 
 /* Say at once, when the query is written, if the process is gone or off limits. */
@@ -95,6 +95,9 @@ int ptscope_procfs_init(void)
 		goto err_remove_dir;
 	if (!proc_create("stats", ptscope_query_file_mode, ptscope_proc_dir,
 			 &ptscope_stats_proc_ops))
+		goto err_remove_dir;
+	if (!proc_create("status", 0644, ptscope_proc_dir,
+			 &ptscope_status_proc_ops))
 		goto err_remove_dir;
 	return 0;
 

@@ -9,6 +9,7 @@
 extern const struct proc_ops ptscope_pages_proc_ops;
 extern const struct proc_ops ptscope_maps_proc_ops;
 extern const struct proc_ops ptscope_stats_proc_ops;
+extern const struct proc_ops ptscope_status_proc_ops;
 
 /* Longest query line a file accepts. */
 #define PTSCOPE_PROC_QUERY_MAX	256

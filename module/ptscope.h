@@ -17,10 +17,31 @@
 /*
  * How much one chunk of a walk may do before the mmap lock is dropped:
  * page-table entries visited (a PTE, or one empty or huge upper entry),
- * and records produced.  See docs/performance.md for the measured hold time.
+ * and records produced.  A chunk also ends early, after any whole PTE table
+ * or huge entry, when a writer waits for the lock or the CPU is wanted.
+ * See docs/performance.md and docs/reliability.md for the measured holds.
  */
 #define PTSCOPE_CHUNK_STEPS	65536
 #define PTSCOPE_CHUNK_RECORDS	1024
+
+/* main.c: module parameters */
+extern bool ptscope_root_only;
+
+/* accounting.c: what the module holds, and its mmap lock holds */
+enum ptscope_query_kind {
+	PTSCOPE_QUERY_PAGES,
+	PTSCOPE_QUERY_MAPS,
+	PTSCOPE_QUERY_STATS,
+	PTSCOPE_NR_QUERY_KINDS
+};
+
+void *ptscope_alloc(size_t n, size_t size);
+void ptscope_free(const void *p);
+char *ptscope_memdup_user_nul(const char __user *ubuf, size_t count);
+void ptscope_count_query(enum ptscope_query_kind kind);
+void ptscope_count_yield(void);
+int ptscope_mmap_lock(struct mm_struct *mm, u64 *since);
+void ptscope_mmap_unlock(struct mm_struct *mm, u64 since);
 
 /* ioctl.c */
 long ptscope_ioctl(struct file *file, unsigned int cmd, unsigned long arg);

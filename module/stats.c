@@ -128,10 +128,11 @@ long ptscope_ioctl_stats(struct file *file, void __user *uarg)
 	mm = ptscope_get_target(args.pid, &task);
 	if (IS_ERR(mm))
 		return PTR_ERR(mm);
+	ptscope_count_query(PTSCOPE_QUERY_STATS);
 
 	if (args.flags & PTSCOPE_STATS_THREADS) {
 		cap = min_t(u64, args.threads_len, PTSCOPE_MAX_THREADS);
-		threads = kvmalloc_array(cap, sizeof(*threads), GFP_KERNEL);
+		threads = ptscope_alloc(cap, sizeof(*threads));
 		if (!threads) {
 			ret = -ENOMEM;
 			goto out_put;
@@ -149,7 +150,7 @@ long ptscope_ioctl_stats(struct file *file, void __user *uarg)
 	if (!ret)
 		ret = written;
 out_free:
-	kvfree(threads);
+	ptscope_free(threads);
 out_put:
 	mmput(mm);
 	put_task_struct(task);

@@ -60,7 +60,8 @@ static int ptscope_may_inspect(struct task_struct *task, struct mm_struct *mm)
  * Returns the mm with a reference (mmput() it), or ERR_PTR: -EINVAL for a
  * pid out of range or a kernel thread, -ESRCH for no such process or one
  * without an address space (zombie, exiting), -EPERM when the caller may
- * not inspect it.
+ * not inspect it, or when the root_only parameter is set and the caller
+ * lacks CAP_SYS_ADMIN.
  */
 struct mm_struct *ptscope_get_target(u64 pid_nr, struct task_struct **taskp)
 {
@@ -69,6 +70,8 @@ struct mm_struct *ptscope_get_target(u64 pid_nr, struct task_struct **taskp)
 	struct pid *pid;
 	int ret;
 
+	if (READ_ONCE(ptscope_root_only) && !capable(CAP_SYS_ADMIN))
+		return ERR_PTR(-EPERM);
 	if (!pid_nr || pid_nr > PID_MAX_LIMIT)
 		return ERR_PTR(-EINVAL);
 	pid = find_get_pid((pid_t)pid_nr);

@@ -28,6 +28,7 @@
 #include <linux/mm.h>
 #include <linux/mmap_lock.h>
 #include <linux/pgtable.h>
+#include <linux/sched.h>
 
 #include "ptscope.h"
 
@@ -71,11 +72,21 @@ static void ptscope_walk_table(struct ptscope_walk *w, int level,
 		ptscope_summary_table(w->sum, level, base);
 }
 
-/* Out of steps for this chunk: stop at @addr, which the next chunk resumes. */
+/*
+ * Stop at @addr, which the next chunk resumes, when this chunk is out of
+ * steps, or, once it has done anything, when a writer waits for the mmap
+ * lock (the target's own mmap, munmap or mprotect, which every new fault
+ * of the target then queues behind) or the scheduler wants the CPU.
+ */
 static bool ptscope_chunk_over(struct ptscope_walk *w, unsigned long addr)
 {
-	if (w->steps)
-		return false;
+	if (w->steps) {
+		if (w->steps == PTSCOPE_CHUNK_STEPS)
+			return false;
+		if (!mmap_lock_is_contended(w->mm) && !need_resched())
+			return false;
+		ptscope_count_yield();
+	}
 	w->stop = addr;
 	w->status = PTSCOPE_OUT_CHUNK_FULL;
 	return true;
