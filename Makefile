@@ -6,6 +6,9 @@
 #   make load         insmod the module built for the running kernel
 #   make demo         boot the default kernel in a VM and show ptscope at work
 #   make check        every test: host units, then selftests in 6.1/6.12/7.2
+#   make check-debug  the same selftests in a lockdep/KASAN/kmemleak 6.1 kernel
+#                     built once from Debian's linux-source (slow, not in check)
+#   make fuzz         the ioctl and /proc fuzzer, a million iterations a kernel
 #   make bench        time ptscope against pagemap/smaps in each kernel (not a test)
 #   make style        checkpatch on the module
 #   make deps         install build and test dependencies (root)
@@ -47,6 +50,12 @@ style:
 check:
 	scripts/check
 
+check-debug:
+	PTSCOPE_KERNELS=debug scripts/check
+
+fuzz:
+	scripts/fuzz
+
 demo:
 	scripts/demo
 
@@ -60,4 +69,5 @@ clean:
 	-$(MAKE) -C selftests clean
 	rm -rf build
 
-.PHONY: all module userspace selftests load deps kernels modules-all style check demo bench clean
+.PHONY: all module userspace selftests load deps kernels modules-all style check \
+	check-debug fuzz demo bench clean

@@ -14,7 +14,8 @@
  *	per mapping: PTSCOPE_IOC_MAPS, smaps, smaps_rollup,
  *	             smaps + numa_maps + pagemap
  * and the target's own worst mmap()+munmap() latency while a PAGES walk of
- * it runs, against the same with no walk.
+ * it runs, against the same with no walk, with the longest time the module
+ * held the target's mmap lock (from /proc/ptscope/status) meanwhile.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -333,6 +334,34 @@ static struct result summarize(uint64_t *ns, int reps)
 	return r;
 }
 
+/* Zero the module's lock-hold counters; then read "KEY N" back. */
+static void status_reset(void)
+{
+	int fd = open("/proc/ptscope/status", O_WRONLY);
+
+	if (fd >= 0) {
+		if (write(fd, "reset", 5) != 5)
+			perror("/proc/ptscope/status");
+		close(fd);
+	}
+}
+
+static uint64_t status_value(const char *key)
+{
+	char line[128];
+	size_t klen = strlen(key);
+	uint64_t val = 0;
+	FILE *f = fopen("/proc/ptscope/status", "r");
+
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, key, klen) && line[klen] == ' ')
+			val = strtoull(line + klen + 1, NULL, 10);
+	fclose(f);
+	return val;
+}
+
 static uint64_t probe(const struct target *t, bool with_walk)
 {
 	uint64_t worst = 0;
@@ -398,6 +427,7 @@ int main(int argc, char **argv)
 		for (k = 0; k < NR_TARGETS; k++) {
 			struct target t;
 			uint64_t idle, busy, pages = len / PAGE;
+			uint64_t runs_hold, busy_hold, busy_yields;
 
 			if (target_start(&t, k, len)) {
 				fprintf(stderr, "could not build the %s target of %s MiB\n",
@@ -405,6 +435,7 @@ int main(int argc, char **argv)
 				return 1;
 			}
 			/* Alternate: each repetition runs every method once. */
+			status_reset();
 			for (r = 0; r < reps; r++) {
 				for (m = 0; m < NR_METHODS; m++) {
 					int mm = (m + r) % NR_METHODS;
@@ -417,8 +448,12 @@ int main(int argc, char **argv)
 					ns[mm][r] = now_ns() - t0;
 				}
 			}
+			runs_hold = status_value("lock_hold_max_ns");
 			idle = probe(&t, false);
+			status_reset();
 			busy = probe(&t, true);
+			busy_hold = status_value("lock_hold_max_ns");
+			busy_yields = status_value("yields");
 			printf("\n%s MiB, %s target (%llu pages):\n", argv[a],
 			       target_names[k], (unsigned long long)pages);
 			for (m = 0; m < NR_METHODS; m++) {
@@ -441,12 +476,20 @@ int main(int argc, char **argv)
 			}
 			printf("  target's worst mmap+munmap: %.1f us idle, %.1f us during PAGES walks\n",
 			       idle / 1e3, busy / 1e3);
+			printf("  longest mmap lock hold: %.1f us in the timed runs, %.1f us during those walks (%llu yields to the target)\n",
+			       runs_hold / 1e3, busy_hold / 1e3,
+			       (unsigned long long)busy_yields);
 			if (json)
 				fprintf(json, ",{\"size_mib\":%s,\"target\":\"%s\",\"method\":\"mmap_latency\","
-					"\"idle_worst_ns\":%llu,\"walk_worst_ns\":%llu}",
+					"\"idle_worst_ns\":%llu,\"walk_worst_ns\":%llu,"
+					"\"runs_lock_hold_max_ns\":%llu,\"walk_lock_hold_max_ns\":%llu,"
+					"\"walk_yields\":%llu}",
 					argv[a], target_names[k],
 					(unsigned long long)idle,
-					(unsigned long long)busy);
+					(unsigned long long)busy,
+					(unsigned long long)runs_hold,
+					(unsigned long long)busy_hold,
+					(unsigned long long)busy_yields);
 			target_stop(&t);
 		}
 	}
