@@ -13,6 +13,8 @@
  *	             pagemap + kpageflags + kpagecount for each present page
  *	per mapping: PTSCOPE_IOC_MAPS, smaps, smaps_rollup,
  *	             smaps + numa_maps + pagemap
+ *	end to end:  `ptscope -j pages PID RANGE` and `ptscope -j maps PID`
+ *	             (the tool beside this program's directory), to /dev/null
  * and the target's own worst mmap()+munmap() latency while a PAGES walk of
  * it runs, against the same with no walk, with the longest time the module
  * held the target's mmap lock (from /proc/ptscope/status) meanwhile.
@@ -47,12 +49,13 @@ static const char *const target_names[] = { "4k", "thp" };
 
 enum method {
 	M_PAGES_REGIONS, M_PAGES_ALL, M_PAGEMAP, M_PAGEMAP_KPAGE,
-	M_MAPS, M_SMAPS, M_SMAPS_ROLLUP, M_SMAPS_NUMA_PAGEMAP, NR_METHODS,
+	M_MAPS, M_SMAPS, M_SMAPS_ROLLUP, M_SMAPS_NUMA_PAGEMAP,
+	M_CLI_PAGES, M_CLI_MAPS, NR_METHODS,
 };
 static const char *const method_names[] = {
 	"ioc_pages_regions", "ioc_pages_per_page", "pagemap",
 	"pagemap+kpageflags+kpagecount", "ioc_maps", "smaps", "smaps_rollup",
-	"smaps+numa_maps+pagemap",
+	"smaps+numa_maps+pagemap", "cli: ptscope -j pages", "cli: ptscope -j maps",
 };
 
 struct target {
@@ -280,6 +283,39 @@ out:
 	return ret;
 }
 
+static char cli_path[4096];	/* ../userspace/ptscope, beside bench/ */
+
+/* Run the ptscope command on the target, output to /dev/null. */
+static int cli(const struct target *t, bool pages)
+{
+	char pid[16], range[64];
+	int status;
+	pid_t child;
+
+	snprintf(pid, sizeof(pid), "%d", t->pid);
+	snprintf(range, sizeof(range), "0x%llx+0x%llx",
+		 (unsigned long long)t->start, (unsigned long long)t->len);
+	child = fork();
+	if (child < 0)
+		return -errno;
+	if (!child) {
+		int null = open("/dev/null", O_WRONLY);
+
+		if (null < 0 || dup2(null, STDOUT_FILENO) < 0)
+			_exit(127);
+		if (pages)
+			execl(cli_path, "ptscope", "-j", "pages", pid, range,
+			      (char *)NULL);
+		else
+			execl(cli_path, "ptscope", "-j", "maps", pid,
+			      (char *)NULL);
+		_exit(127);
+	}
+	if (waitpid(child, &status, 0) < 0)
+		return -errno;
+	return WIFEXITED(status) && !WEXITSTATUS(status) ? 0 : -EIO;
+}
+
 static int run_method(enum method m, const struct target *t)
 {
 	int ret;
@@ -306,6 +342,10 @@ static int run_method(enum method m, const struct target *t)
 		if (!ret)
 			ret = pagemap(t, false);
 		return ret;
+	case M_CLI_PAGES:
+		return cli(t, true);
+	case M_CLI_MAPS:
+		return cli(t, false);
 	default:
 		return -EINVAL;
 	}
@@ -390,6 +430,7 @@ int main(int argc, char **argv)
 	bool first = true;
 	int reps = 5, opt, a, k, r, m;
 	bool hold_only = false;
+	ssize_t exe_len;
 
 	while ((opt = getopt(argc, argv, "r:o:L")) != -1) {
 		if (opt == 'r')
@@ -404,6 +445,16 @@ int main(int argc, char **argv)
 	if (optind >= argc || reps < 1 || reps > MAX_REPS) {
 		fprintf(stderr, "usage: ptscope_bench [-r REPS] [-L] [-o FILE.json] SIZE_MIB...\n");
 		return 2;
+	}
+	exe_len = readlink("/proc/self/exe", cli_path, sizeof(cli_path) - 32);
+	if (exe_len < 0)
+		return 1;
+	cli_path[exe_len] = '\0';
+	strcpy(strrchr(cli_path, '/'), "/../userspace/ptscope");
+	if (access(cli_path, X_OK)) {
+		fprintf(stderr, "%s: build the tool first (make -C userspace)\n",
+			cli_path);
+		return 1;
 	}
 	dev_fd = open(PTSCOPE_DEVICE, O_RDONLY);
 	if (dev_fd < 0 || ioctl(dev_fd, PTSCOPE_IOC_VERSION, &v)) {
