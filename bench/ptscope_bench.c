@@ -7,8 +7,9 @@
  *
  *	ptscope_bench [-r REPS] [-L] [-o FILE.json] SIZE_MIB...
  *
- * For each size it builds targets (4 KiB pages, THP-backed) in a child
- * that then sleeps, and times, per target:
+ * For each size it builds targets (4 KiB pages; THP-backed; half paged out
+ * to zram; shared copy-on-write with a forked child), each in a child that
+ * then sleeps, and times, per target:
  *	per page:    PTSCOPE_IOC_PAGES (regions, and per page), pagemap alone,
  *	             pagemap + kpageflags + kpagecount for each present page
  *	per mapping: PTSCOPE_IOC_MAPS, smaps, smaps_rollup,
@@ -44,8 +45,14 @@
 #define PM_PFN_MASK	((1ULL << 55) - 1)
 #define BATCH		65536	/* pagemap entries per read, records per ioctl */
 
-enum target_kind { TARGET_4K, TARGET_THP, NR_TARGETS };
-static const char *const target_names[] = { "4k", "thp" };
+enum target_kind {
+	TARGET_4K,	/* 4 KiB pages, every one written */
+	TARGET_THP,	/* MADV_HUGEPAGE */
+	TARGET_SWAPPED,	/* 4 KiB pages, the first half paged out to zram */
+	TARGET_SHARED,	/* 4 KiB pages shared copy-on-write with a forked child */
+	NR_TARGETS
+};
+static const char *const target_names[] = { "4k", "thp", "swapped", "shared" };
 
 enum method {
 	M_PAGES_REGIONS, M_PAGES_ALL, M_PAGEMAP, M_PAGEMAP_KPAGE,
@@ -111,6 +118,13 @@ static void target_main(enum target_kind kind, uint64_t len, int cmd, int reply)
 	madvise(p, len, kind == TARGET_THP ? MADV_HUGEPAGE : MADV_NOHUGEPAGE);
 	for (i = 0; i < len; i += PAGE)
 		p[i] = 1;
+	if (kind == TARGET_SWAPPED)
+		madvise(p, len / 2, MADV_PAGEOUT);
+	if (kind == TARGET_SHARED && !fork()) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		pause();
+		_exit(0);
+	}
 	addr = (uintptr_t)p;
 	if (write(reply, &addr, sizeof(addr)) != sizeof(addr))
 		_exit(1);
@@ -456,6 +470,12 @@ int main(int argc, char **argv)
 			cli_path);
 		return 1;
 	}
+	/* Swap for the half-swapped target; without it only clean pages go. */
+	if (system("modprobe zram 2>/dev/null; [ -e /sys/block/zram0 ] && "
+		   "! grep -q zram0 /proc/swaps && "
+		   "echo 32G > /sys/block/zram0/disksize && "
+		   "mkswap /dev/zram0 >/dev/null && swapon /dev/zram0"))
+		fprintf(stderr, "no zram swap: the swapped target stays in memory\n");
 	dev_fd = open(PTSCOPE_DEVICE, O_RDONLY);
 	if (dev_fd < 0 || ioctl(dev_fd, PTSCOPE_IOC_VERSION, &v)) {
 		perror(PTSCOPE_DEVICE);
