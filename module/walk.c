@@ -32,6 +32,15 @@
 
 #include "ptscope.h"
 
+/*
+ * mmap_assert_locked() without its VM_BUG_ON_MM(), which calls dump_mm():
+ * not exported, so a module using it cannot load on a DEBUG_VM kernel.
+ */
+static inline void ptscope_assert_locked(struct mm_struct *mm)
+{
+	lockdep_assert_held(&mm->mmap_lock);
+}
+
 struct ptscope_walk_vma {
 	struct ptscope_walk *w;
 	struct ptscope_decode d;
@@ -394,7 +403,7 @@ unsigned long ptscope_walk_chunk(struct ptscope_walk *w, unsigned long start,
 	VMA_ITERATOR(vmi, w->mm, start);
 	struct vm_area_struct *vma;
 
-	mmap_assert_locked(w->mm);
+	ptscope_assert_locked(w->mm);
 	w->status = PTSCOPE_OUT_OK;
 	w->steps = PTSCOPE_CHUNK_STEPS;
 	for_each_vma_range(vmi, vma, end) {
@@ -420,7 +429,7 @@ unsigned long ptscope_walk_vma_chunk(struct ptscope_walk *w,
 				     struct vm_area_struct *vma,
 				     unsigned long start, unsigned long end)
 {
-	mmap_assert_locked(w->mm);
+	ptscope_assert_locked(w->mm);
 	w->status = PTSCOPE_OUT_OK;
 	w->steps = PTSCOPE_CHUNK_STEPS;
 	if (ptscope_walk_vma_range(w, vma, start, end))
