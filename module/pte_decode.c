@@ -92,6 +92,14 @@ static void ptscope_fill_folio(struct folio *folio, struct page *page,
 		rec->flags |= PTSCOPE_PF_SWAPBACKED;
 }
 
+/*
+ * What a non-present x86-64 entry says about where its page is: the swap
+ * type (bits 59-63) and the inverted swap offset or frame (bits 9-58).
+ * Bits 0-8 (present, PROT_NONE, the soft-dirty, uffd-wp and exclusive
+ * software bits) say nothing about it.
+ */
+#define PTSCOPE_SWP_LOCATION_MASK	GENMASK_ULL(63, 9)
+
 static void ptscope_hide_frame(const struct ptscope_decode *d,
 			       struct ptscope_page_region *rec, u64 pfn_mask)
 {
@@ -160,7 +168,7 @@ void ptscope_decode_pte(const struct ptscope_decode *d, pte_t pte,
 	rec->raw = pte_val(pte);
 	if (!pte_present(pte)) {
 		ptscope_decode_leaf(pte, rec);
-		ptscope_hide_frame(d, rec, PTE_PFN_MASK);
+		ptscope_hide_frame(d, rec, PTSCOPE_SWP_LOCATION_MASK);
 		return;
 	}
 
@@ -205,7 +213,7 @@ void ptscope_decode_huge(const struct ptscope_decode *d, u64 entry, int level,
 	rec->raw = entry;
 	if (!(entry & (_PAGE_PRESENT | _PAGE_PROTNONE | _PAGE_PSE))) {
 		ptscope_decode_leaf(pte, rec);
-		ptscope_hide_frame(d, rec, PTE_PFN_MASK);
+		ptscope_hide_frame(d, rec, PTSCOPE_SWP_LOCATION_MASK);
 		return;
 	}
 

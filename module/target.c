@@ -4,16 +4,21 @@
  * may inspect it.
  *
  * ptrace_may_access() and mm_access() are not exported, so this is our own
- * check, never looser than PTRACE_MODE_READ_FSCREDS as far as exported
- * interfaces allow (see docs/security.md):
+ * copy of __ptrace_may_access() for PTRACE_MODE_READ_FSCREDS, as far as
+ * exported interfaces allow (see docs/security.md):
  *  - the caller's own thread group may always be inspected;
  *  - otherwise the caller's fsuid/fsgid must equal the target's real,
  *    effective and saved uids/gids, or the caller must have CAP_SYS_PTRACE
  *    in the target's user namespace;
- *  - and the target must be dumpable (SUID_DUMP_USER), unless the caller has
- *    CAP_SYS_PTRACE in the mm's user namespace.
- * LSM ptrace hooks (security_ptrace_access_check) cannot be called from a
- * module; that is the one place this check can be looser, documented.
+ *  - the target must be dumpable (SUID_DUMP_USER), unless the caller has
+ *    CAP_SYS_PTRACE in the mm's user namespace;
+ *  - and, as the commoncap hook cap_ptrace_access_check() asks, caller and
+ *    target must share a user namespace with the target's permitted
+ *    capabilities a subset of the caller's effective ones, or the caller
+ *    must have CAP_SYS_PTRACE in the target's user namespace.
+ * Other LSMs' ptrace hooks (security_ptrace_access_check: Landlock, SELinux,
+ * AppArmor, Yama) cannot be called from a module; that is the one place
+ * this check can be looser, documented, and root_only closes it.
  */
 #include <linux/capability.h>
 #include <linux/cred.h>
@@ -31,7 +36,7 @@ static int ptscope_may_inspect(struct task_struct *task, struct mm_struct *mm)
 	const struct cred *caller = current_cred();
 	struct user_namespace *dump_ns;
 	const struct cred *tcred;
-	bool ok, dumpable;
+	bool ok, dumpable, caps_ok;
 
 	if (same_thread_group(task, current))
 		return 0;
@@ -48,6 +53,11 @@ static int ptscope_may_inspect(struct task_struct *task, struct mm_struct *mm)
 	dumpable = pts_dumpable_by_owner(task, mm, &dump_ns);
 	if (ok && !dumpable)
 		ok = ns_capable(dump_ns, CAP_SYS_PTRACE);
+	/* cap_ptrace_access_check(), with the FSCREDS mode's effective set. */
+	caps_ok = (caller->user_ns == tcred->user_ns &&
+		   cap_issubset(tcred->cap_permitted, caller->cap_effective)) ||
+		  ns_capable(tcred->user_ns, CAP_SYS_PTRACE);
+	ok = ok && caps_ok;
 	rcu_read_unlock();
 	return ok ? 0 : -EPERM;
 }

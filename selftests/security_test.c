@@ -1,0 +1,1902 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Who may query whom, and who sees frames.  The test runs as root and drops
+ * privileges in forked children; every verdict of ptscope is compared with
+ * the kernel's own on the same access, /proc/PID/pagemap (mm_access() with
+ * PTRACE_MODE_READ_FSCREDS, and PFNs only for CAP_SYS_ADMIN openers): ptscope
+ * must never allow what pagemap refuses.  Also the device and /proc modes,
+ * the root_only parameter, user and pid namespaces, and the LSMs (Yama,
+ * Landlock) that an out-of-tree module cannot consult.  See docs/security.md.
+ *
+ * Every long-lived child dies with its creator (PR_SET_PDEATHSIG, set after
+ * the credential changes that clear it), so a failing test leaves nothing
+ * behind.
+ */
+#include <grp.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/ptrace.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <linux/capability.h>
+#include <linux/landlock.h>
+
+#include "kselftest_harness.h"
+#include "ptscope_test.h"
+#include "maps_oracle.h"
+#include "fixtures.h"
+
+#define UID_USER	1000	/* the unprivileged caller */
+#define UID_OTHER	1001	/* another user */
+#define UID_NOBODY	65534
+#define SUBUID_BASE	100000	/* a container's uids 1.. (see container_run) */
+#define PF_KTHREAD	0x00200000
+#define PTE_PFN_MASK	0x000ffffffffff000ULL
+#define NPAGES		8
+
+static const char root_only_path[] = "/sys/module/ptscope/parameters/root_only";
+static const char yama_path[] = "/proc/sys/kernel/yama/ptrace_scope";
+static const char userns_clone_path[] = "/proc/sys/kernel/unprivileged_userns_clone";
+static const char max_userns_path[] = "/proc/sys/user/max_user_namespaces";
+
+/* ---- credentials ---- */
+
+struct ids {
+	uid_t uid[3];	/* real, effective, saved */
+	gid_t gid[3];
+};
+
+#define IDS(u, g)	{ { u, u, u }, { g, g, g } }
+
+struct caller {
+	struct ids id;
+	uint64_t drop_caps;	/* capabilities to drop from the effective set */
+};
+
+#define CALLER(u)	{ .id = IDS(u, u) }
+#define ROOT		CALLER(0)
+#define CAPBIT(c)	(1ULL << (c))
+
+static int cap_effective(int cap, bool on)
+{
+	struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct d[_LINUX_CAPABILITY_U32S_3];
+
+	if (syscall(SYS_capget, &h, d))
+		return -errno;
+	if (on)
+		d[CAP_TO_INDEX(cap)].effective |= CAP_TO_MASK(cap);
+	else
+		d[CAP_TO_INDEX(cap)].effective &= ~CAP_TO_MASK(cap);
+	return syscall(SYS_capset, &h, d) ? -errno : 0;
+}
+
+static bool cap_in_effective(int cap)
+{
+	struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct d[_LINUX_CAPABILITY_U32S_3];
+
+	if (syscall(SYS_capget, &h, d))
+		return false;
+	return d[CAP_TO_INDEX(cap)].effective & CAP_TO_MASK(cap);
+}
+
+/* Take @id (and no supplementary groups); dumpable or not. 0 or -errno. */
+static int set_ids(const struct ids *id, bool dumpable)
+{
+	if (setgroups(0, NULL) ||
+	    setresgid(id->gid[0], id->gid[1], id->gid[2]) ||
+	    setresuid(id->uid[0], id->uid[1], id->uid[2]))
+		return -errno;
+	/* A change of euid made us non-dumpable (fs.suid_dumpable = 0). */
+	return prctl(PR_SET_DUMPABLE, dumpable ? 1 : 0) ? -errno : 0;
+}
+
+/* Die with @creator.  Credential changes clear this: call it after them. */
+static int die_with(pid_t creator)
+{
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL))
+		return -errno;
+	return getppid() == creator ? 0 : -ESRCH;
+}
+
+/* Run @fn(@arg) in a child with @c's credentials; its pid. */
+static pid_t spawn_as(const struct caller *c, int (*fn)(void *), void *arg)
+{
+	pid_t creator = getpid(), child;
+	int cap;
+
+	fflush(stdout);
+	fflush(stderr);
+	child = fork();
+	if (child)
+		return child;
+	if (set_ids(&c->id, true) || die_with(creator))
+		_exit(100);
+	for (cap = 0; cap < 64; cap++)
+		if ((c->drop_caps & CAPBIT(cap)) && cap_effective(cap, false))
+			_exit(101);
+	_exit(fn(arg));
+}
+
+/* The exit status of @child, 128 + signal if killed, -1 on error. */
+static int reap(pid_t child)
+{
+	int status;
+
+	if (child < 0 || waitpid(child, &status, 0) != child)
+		return -1;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+static int run_as(const struct caller *c, int (*fn)(void *), void *arg)
+{
+	return reap(spawn_as(c, fn, arg));
+}
+
+static void *shared_alloc(size_t len)
+{
+	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+		       MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+
+	return p == MAP_FAILED ? NULL : p;
+}
+
+static int read_word(const char *path, char *buf, size_t len)
+{
+	int fd = open(path, O_RDONLY);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, len - 1);
+	close(fd);
+	if (n < 0)
+		return -errno;
+	buf[n] = 0;
+	buf[strcspn(buf, "\n")] = 0;
+	return 0;
+}
+
+/* ---- targets: processes to query ---- */
+
+struct target {
+	pid_t pid;
+	uint64_t addr;	/* a present anonymous page of it */
+};
+
+static void target_stop(struct target *t)
+{
+	if (t->pid > 0) {
+		kill(t->pid, SIGKILL);
+		waitpid(t->pid, NULL, 0);
+	}
+	t->pid = 0;
+}
+
+/* Permitted capabilities @caps only, none effective. */
+static int limit_caps(uint64_t caps)
+{
+	struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct d[_LINUX_CAPABILITY_U32S_3] = {};
+
+	d[0].permitted = (uint32_t)caps;
+	d[1].permitted = (uint32_t)(caps >> 32);
+	return syscall(SYS_capset, &h, d) ? -errno : 0;
+}
+
+/*
+ * Fork a process with @id and the permitted capabilities @caps (effective
+ * none), that touches one page, tells us where, and waits to be killed (or
+ * for us to die).  0 or -errno.
+ */
+static int target_start_caps(struct target *t, const struct ids *id,
+			     bool dumpable, uint64_t caps)
+{
+	pid_t creator = getpid();
+	int ready[2];
+	ssize_t n;
+
+	if (pipe(ready))
+		return -errno;
+	fflush(stdout);
+	fflush(stderr);
+	t->pid = fork();
+	if (t->pid < 0)
+		return -errno;
+	if (!t->pid) {
+		char *p;
+
+		close(ready[0]);
+		/* Keep the permitted set across setresuid(), then trim it. */
+		if (caps && prctl(PR_SET_KEEPCAPS, 1))
+			_exit(1);
+		if (set_ids(id, dumpable) || (caps && limit_caps(caps)) ||
+		    die_with(creator))
+			_exit(1);
+		p = mmap(NULL, PAGE, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (p == MAP_FAILED)
+			_exit(1);
+		p[0] = 1;
+		t->addr = (uintptr_t)p;
+		if (write(ready[1], &t->addr, sizeof(t->addr)) != sizeof(t->addr))
+			_exit(1);
+		for (;;)
+			pause();
+	}
+	close(ready[1]);
+	n = read(ready[0], &t->addr, sizeof(t->addr));
+	close(ready[0]);
+	if (n != sizeof(t->addr)) {
+		target_stop(t);
+		return -EIO;
+	}
+	return 0;
+}
+
+static int target_start(struct target *t, const struct ids *id, bool dumpable)
+{
+	return target_start_caps(t, id, dumpable, 0);
+}
+
+/* ---- verdicts: every interface on one access ---- */
+
+struct verdict {
+	int pages, maps, stats;			/* the ioctls: 0 or -errno */
+	int proc_pages, proc_maps, proc_stats;	/* write + read of a query */
+	int pagemap;				/* the kernel: open + pread */
+};
+
+/* Read @fd to the end into @out; the lines read, or -errno. */
+static int read_all(int fd, char *out, size_t len)
+{
+	size_t got = 0;
+	int lines = 0;
+	char buf[4096];
+	ssize_t n, i;
+
+	for (;;) {
+		n = read(fd, buf, sizeof(buf));
+		if (n < 0)
+			return -errno;
+		if (!n)
+			break;
+		for (i = 0; i < n; i++) {
+			lines += buf[i] == '\n';
+			if (out && got + 1 < len)
+				out[got++] = buf[i];
+		}
+	}
+	if (out && len)
+		out[got] = 0;
+	return lines;
+}
+
+/*
+ * Write @query to a new open file of /proc/ptscope/@name and read it: 0 if
+ * a header and at least one record came back, else -errno.
+ */
+static int proc_query(const char *name, const char *query, char *out, size_t len)
+{
+	char path[64];
+	int fd, ret;
+
+	snprintf(path, sizeof(path), PTSCOPE_PROC_DIR "/%s", name);
+	fd = open(path, O_RDWR);
+	if (fd < 0)
+		return -errno;
+	if (write(fd, query, strlen(query)) != (ssize_t)strlen(query))
+		ret = -errno;
+	else
+		ret = read_all(fd, out, len);
+	close(fd);
+	if (ret >= 0)
+		ret = ret >= 2 ? 0 : -ENODATA;
+	return ret;
+}
+
+/* The kernel's verdict: open /proc/PID/pagemap and read @addr's entry. */
+static int pagemap_verdict(pid_t pid, uint64_t addr)
+{
+	char path[64];
+	uint64_t pm;
+	ssize_t n;
+	int fd, ret;
+
+	snprintf(path, sizeof(path), "/proc/%d/pagemap", pid);
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return -errno;
+	n = pread(fd, &pm, sizeof(pm), addr / PAGE * sizeof(pm));
+	ret = n == sizeof(pm) ? 0 : n < 0 ? -errno : -ENODATA;
+	close(fd);
+	return ret;
+}
+
+static int ioctl_pages(int fd, pid_t pid, uint64_t addr)
+{
+	struct ptscope_page_region vec[4];
+	struct ptscope_pages a;
+	long ret;
+
+	pages_args(&a, pid, addr, addr + PAGE, 0, vec, 4);
+	ret = ptscope_pages_call(fd, &a);
+	return ret < 0 ? ret : ret == 1 ? 0 : -EPROTO;
+}
+
+static int ioctl_maps(int fd, pid_t pid, uint64_t addr)
+{
+	struct ptscope_vma vec[1];
+	struct ptscope_maps a;
+	long ret;
+
+	maps_args(&a, pid, addr, addr + PAGE, vec, 1);
+	ret = ptscope_maps_call(fd, &a);
+	return ret < 0 ? ret : ret == 1 ? 0 : -EPROTO;
+}
+
+static int ioctl_stats(int fd, pid_t pid)
+{
+	struct ptscope_stats st = { .size = sizeof(st), .pid = pid };
+
+	return ioctl(fd, PTSCOPE_IOC_STATS, &st) < 0 ? -errno : 0;
+}
+
+/* Ask every interface about @pid's page @addr. */
+static void probe(pid_t pid, uint64_t addr, struct verdict *v)
+{
+	char q[128];
+	int fd = ptscope_open_dev();
+
+	if (fd < 0) {
+		v->pages = v->maps = v->stats = -errno;
+	} else {
+		v->pages = ioctl_pages(fd, pid, addr);
+		v->maps = ioctl_maps(fd, pid, addr);
+		v->stats = ioctl_stats(fd, pid);
+		close(fd);
+	}
+	snprintf(q, sizeof(q), "%d %#llx %#llx\n", pid,
+		 (unsigned long long)addr, (unsigned long long)addr + PAGE);
+	v->proc_pages = proc_query("pages", q, NULL, 0);
+	v->proc_maps = proc_query("maps", q, NULL, 0);
+	snprintf(q, sizeof(q), "%d\n", pid);
+	v->proc_stats = proc_query("stats", q, NULL, 0);
+	v->pagemap = pagemap_verdict(pid, addr);
+}
+
+/* A page of our own to query. */
+static uint64_t own_page(void)
+{
+	char *p = mmap(NULL, PAGE, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED)
+		return 0;
+	p[0] = 1;
+	return (uintptr_t)p;
+}
+
+struct probe_arg {
+	pid_t pid;		/* 0: the caller itself */
+	uint64_t addr;
+	struct verdict *v;
+};
+
+static int probe_child(void *arg)
+{
+	struct probe_arg *a = arg;
+
+	if (!a->pid)
+		probe(getpid(), own_page(), a->v);
+	else
+		probe(a->pid, a->addr, a->v);
+	return 0;
+}
+
+static const char *err_name(int e)
+{
+	return e ? strerror(-e) : "allowed";
+}
+
+/* ptscope's verdicts all @want (0 or -errno). */
+static void expect_ptscope(struct __test_metadata *_metadata, const char *what,
+			   const struct verdict *v, int want)
+{
+	const struct {
+		const char *name;
+		int got;
+	} r[] = {
+		{ "PTSCOPE_IOC_PAGES", v->pages },
+		{ "PTSCOPE_IOC_MAPS", v->maps },
+		{ "PTSCOPE_IOC_STATS", v->stats },
+		{ "/proc/ptscope/pages", v->proc_pages },
+		{ "/proc/ptscope/maps", v->proc_maps },
+		{ "/proc/ptscope/stats", v->proc_stats },
+	};
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(r); i++) {
+		EXPECT_EQ(want, r[i].got) {
+			TH_LOG("%s: %s: %s, expected %s", what, r[i].name,
+			       err_name(r[i].got), err_name(want));
+		}
+	}
+}
+
+/* The kernel's verdict (pagemap) is @allowed. */
+static void expect_kernel(struct __test_metadata *_metadata, const char *what,
+			  const struct verdict *v, bool allowed)
+{
+	if (allowed) {
+		EXPECT_EQ(0, v->pagemap) {
+			TH_LOG("%s: pagemap: %s", what, err_name(v->pagemap));
+		}
+	} else {
+		EXPECT_TRUE(v->pagemap == -EACCES || v->pagemap == -EPERM) {
+			TH_LOG("%s: pagemap: %s, expected a refusal", what,
+			       err_name(v->pagemap));
+		}
+	}
+}
+
+/* ptscope and the kernel agree: both allow, or ptscope says EPERM and pagemap refuses. */
+static void expect_verdict(struct __test_metadata *_metadata, const char *what,
+			   const struct verdict *v, bool allowed)
+{
+	expect_ptscope(_metadata, what, v, allowed ? 0 : -EPERM);
+	expect_kernel(_metadata, what, v, allowed);
+}
+
+/* ---- frames ---- */
+
+struct frames_seen {
+	int err;
+	uint64_t flags[NPAGES], pfn[NPAGES], raw[NPAGES];
+	uint64_t rg_flags[NPAGES], rg_pfn[NPAGES];	/* regions with PTSCOPE_PAGES_PFN */
+	uint64_t pm[NPAGES];				/* pagemap */
+	char proc_pfn[NPAGES][24];			/* /proc/ptscope/pages "all" */
+};
+
+/*
+ * Look at our own @p (NPAGES present pages) through the ptscope fd @fd,
+ * the pagemap fd @pmfd and the /proc/ptscope/pages fd @procfd.
+ */
+static void look(struct frames_seen *s, int fd, int pmfd, int procfd, char *p)
+{
+	struct ptscope_page_region r[NPAGES];
+	uint64_t start = (uintptr_t)p, end = start + NPAGES * PAGE;
+	char q[128], out[8192], *line, *save;
+	int i = 0, n;
+
+	memset(s, 0, sizeof(*s));
+	if (fd < 0 || pmfd < 0 || procfd < 0) {
+		s->err = -EBADF;
+		return;
+	}
+	if (query_pages(fd, getpid(), start, end, 0, NPAGES, r) != NPAGES) {
+		s->err = -EPROTO;
+		return;
+	}
+	for (i = 0; i < NPAGES; i++) {
+		s->flags[i] = r[i].flags;
+		s->pfn[i] = r[i].pfn;
+		s->raw[i] = r[i].raw;
+	}
+	if (query_pages(fd, getpid(), start, end,
+			PTSCOPE_PAGES_REGIONS | PTSCOPE_PAGES_PFN, 2, r) != NPAGES) {
+		s->err = -EPROTO;
+		return;
+	}
+	for (i = 0; i < NPAGES; i++) {
+		s->rg_flags[i] = r[i].flags;
+		s->rg_pfn[i] = r[i].pfn;
+	}
+	if (pread(pmfd, s->pm, sizeof(s->pm), start / PAGE * 8) != sizeof(s->pm)) {
+		s->err = -EIO;
+		return;
+	}
+	snprintf(q, sizeof(q), "%d %#llx %#llx all\n", getpid(),
+		 (unsigned long long)start, (unsigned long long)end);
+	if (lseek(procfd, 0, SEEK_SET) < 0 ||
+	    write(procfd, q, strlen(q)) != (ssize_t)strlen(q)) {
+		s->err = -errno;
+		return;
+	}
+	n = read_all(procfd, out, sizeof(out));
+	if (n != NPAGES + 1) {
+		s->err = n < 0 ? n : -ENODATA;
+		return;
+	}
+	/* START END PAGES ENTRY KIND SIZE ORDER MAPCOUNT REFCOUNT NODE PFN ... */
+	i = -1;
+	for (line = strtok_r(out, "\n", &save); line && i < NPAGES;
+	     line = strtok_r(NULL, "\n", &save), i++) {
+		char *tok, *s2;
+		int col = 0;
+
+		if (i < 0)
+			continue;	/* the header */
+		for (tok = strtok_r(line, " ", &s2); tok && col < 10;
+		     tok = strtok_r(NULL, " ", &s2))
+			col++;
+		snprintf(s->proc_pfn[i], sizeof(s->proc_pfn[i]), "%s",
+			 tok ? tok : "?");
+	}
+}
+
+/* What @s saw: frames equal to pagemap's (@visible), or hidden from both. */
+static void expect_frames(struct __test_metadata *_metadata, const char *what,
+			  const struct frames_seen *s, bool visible)
+{
+	char hex[24];
+	int i;
+
+	ASSERT_EQ(0, s->err) {
+		TH_LOG("%s: the queries failed: %s", what, strerror(-s->err));
+	}
+	for (i = 0; i < NPAGES; i++) {
+		uint64_t pm_pfn = s->pm[i] & PM_PFN_MASK;
+
+		ASSERT_TRUE(s->flags[i] & PTSCOPE_PF_PRESENT);
+		ASSERT_TRUE(s->pm[i] & PM_PRESENT);
+		snprintf(hex, sizeof(hex), "%#llx", (unsigned long long)s->pfn[i]);
+		if (visible) {
+			EXPECT_NE(0, pm_pfn) {
+				TH_LOG("%s: pagemap hides the frame", what);
+			}
+			EXPECT_EQ(pm_pfn, s->pfn[i]) {
+				TH_LOG("%s: page %d: pfn %#llx, pagemap %#llx", what,
+				       i, (unsigned long long)s->pfn[i],
+				       (unsigned long long)pm_pfn);
+			}
+			EXPECT_EQ(s->pfn[i], s->rg_pfn[i]);
+			EXPECT_FALSE(s->flags[i] & PTSCOPE_PF_PFN_HIDDEN);
+			EXPECT_FALSE(s->rg_flags[i] & PTSCOPE_PF_PFN_HIDDEN);
+			EXPECT_EQ(s->pfn[i], (s->raw[i] & PTE_PFN_MASK) >> 12);
+			EXPECT_STREQ(hex, s->proc_pfn[i]);
+		} else {
+			EXPECT_EQ(0, pm_pfn) {
+				TH_LOG("%s: pagemap shows frame %#llx", what,
+				       (unsigned long long)pm_pfn);
+			}
+			EXPECT_EQ(0, s->pfn[i]) {
+				TH_LOG("%s: page %d: pfn %#llx shown", what, i,
+				       (unsigned long long)s->pfn[i]);
+			}
+			EXPECT_EQ(0, s->rg_pfn[i]);
+			EXPECT_TRUE(s->flags[i] & PTSCOPE_PF_PFN_HIDDEN);
+			EXPECT_TRUE(s->rg_flags[i] & PTSCOPE_PF_PFN_HIDDEN);
+			EXPECT_EQ(0, s->raw[i] & PTE_PFN_MASK);
+			EXPECT_STREQ("-", s->proc_pfn[i]);
+		}
+	}
+}
+
+static char *map_touched(void)
+{
+	char *p = mmap(NULL, NPAGES * PAGE, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	int i;
+
+	if (p == MAP_FAILED)
+		return NULL;
+	for (i = 0; i < NPAGES; i++)
+		p[i * PAGE] = i + 1;
+	return p;
+}
+
+struct fds {
+	int dev, pagemap, proc;
+};
+
+static void fds_open(struct fds *f)
+{
+	f->dev = ptscope_open_dev();
+	f->pagemap = open("/proc/self/pagemap", O_RDONLY);
+	f->proc = open(PTSCOPE_PROC_DIR "/pages", O_RDWR);
+}
+
+static void fds_close(struct fds *f)
+{
+	close(f->dev);
+	close(f->pagemap);
+	close(f->proc);
+}
+
+/* ---- root_only, saved before the first test and restored after the last ---- */
+
+static pid_t main_pid;
+static char root_only_at_start[8];
+
+static void __attribute__((constructor)) save_root_only(void)
+{
+	main_pid = getpid();
+	if (read_word(root_only_path, root_only_at_start,
+		      sizeof(root_only_at_start)))
+		root_only_at_start[0] = 0;
+	/* The tests expect the default; put it back at the end. */
+	if (root_only_at_start[0] == 'Y')
+		write_str(root_only_path, "N");
+}
+
+static void __attribute__((destructor)) restore_root_only(void)
+{
+	if (getpid() == main_pid && root_only_at_start[0])
+		write_str(root_only_path, root_only_at_start);
+}
+
+static int set_root_only(bool on)
+{
+	return write_str(root_only_path, on ? "Y" : "N");
+}
+
+/* ================================================================ */
+
+TEST(modes)
+{
+	static const struct {
+		const char *path;
+		mode_t mode;
+	} files[] = {
+		{ PTSCOPE_PROC_DIR "/pages", 0666 },
+		{ PTSCOPE_PROC_DIR "/maps", 0666 },
+		{ PTSCOPE_PROC_DIR "/stats", 0666 },
+		{ PTSCOPE_PROC_DIR "/version", 0444 },
+		{ PTSCOPE_PROC_DIR "/status", 0644 },
+		{ root_only_path, 0644 },
+	};
+	struct stat st;
+	size_t i;
+
+	ASSERT_EQ(0, stat(PTSCOPE_DEVICE, &st));
+	EXPECT_TRUE(S_ISCHR(st.st_mode));
+	EXPECT_EQ(0666, st.st_mode & 07777);
+	EXPECT_EQ(0, st.st_uid);
+	ASSERT_EQ(0, stat(PTSCOPE_PROC_DIR, &st));
+	EXPECT_TRUE(S_ISDIR(st.st_mode));
+	EXPECT_EQ(0555, st.st_mode & 07777);
+	for (i = 0; i < ARRAY_SIZE(files); i++) {
+		ASSERT_EQ(0, stat(files[i].path, &st)) {
+			TH_LOG("%s: %s", files[i].path, strerror(errno));
+		}
+		EXPECT_TRUE(S_ISREG(st.st_mode));
+		EXPECT_EQ(files[i].mode, st.st_mode & 07777) {
+			TH_LOG("%s: mode %o", files[i].path, st.st_mode & 07777);
+		}
+		EXPECT_EQ(0, st.st_uid);
+		EXPECT_EQ(0, st.st_gid);
+	}
+}
+
+struct status_result {
+	int open_write, open_read, read_lines, write_inherited;
+	int nocap_write;
+};
+
+static int status_as_nobody(void *arg)
+{
+	struct status_result *r = arg;
+	int fd;
+
+	fd = open(PTSCOPE_PROC_DIR "/status", O_WRONLY);
+	r->open_write = fd < 0 ? -errno : 0;
+	if (fd >= 0)
+		close(fd);
+	fd = open(PTSCOPE_PROC_DIR "/status", O_RDONLY);
+	r->open_read = fd < 0 ? -errno : 0;
+	if (fd >= 0) {
+		r->read_lines = read_all(fd, NULL, 0);
+		close(fd);
+	}
+	return 0;
+}
+
+/* Reading the counters is for everyone, resetting them for CAP_SYS_ADMIN. */
+TEST(status_reset_needs_cap_sys_admin)
+{
+	struct status_result *r = shared_alloc(sizeof(*r));
+	struct caller nobody = CALLER(UID_NOBODY);
+	char val[256];
+	pid_t child;
+	int fd;
+
+	ASSERT_NE(NULL, r);
+	ASSERT_EQ(0, run_as(&nobody, status_as_nobody, r));
+	EXPECT_EQ(-EACCES, r->open_write);	/* 0644: DAC refuses first */
+	EXPECT_EQ(0, r->open_read);
+	EXPECT_LE(3, r->read_lines);
+
+	/* An fd opened for writing by root, written by nobody: EPERM. */
+	fd = open(PTSCOPE_PROC_DIR "/status", O_WRONLY);
+	ASSERT_LE(0, fd);
+	child = fork();
+	ASSERT_LE(0, child);
+	if (!child) {
+		struct ids id = IDS(UID_NOBODY, UID_NOBODY);
+
+		if (set_ids(&id, true))
+			_exit(100);
+		_exit(write(fd, "reset\n", 6) < 0 && errno == EPERM ? 0 : 1);
+	}
+	EXPECT_EQ(0, reap(child));
+
+	/* uid 0 without CAP_SYS_ADMIN can open it (owner) but not reset. */
+	child = fork();
+	ASSERT_LE(0, child);
+	if (!child) {
+		int f2;
+
+		if (cap_effective(CAP_SYS_ADMIN, false))
+			_exit(100);
+		f2 = open(PTSCOPE_PROC_DIR "/status", O_WRONLY);
+		if (f2 < 0)
+			_exit(2);
+		_exit(write(f2, "reset\n", 6) < 0 && errno == EPERM ? 0 : 1);
+	}
+	EXPECT_EQ(0, reap(child));
+
+	/* Root may. */
+	EXPECT_EQ(6, write(fd, "reset\n", 6));
+	close(fd);
+	ASSERT_EQ(0, read_keyed_line(PTSCOPE_PROC_DIR "/status", "lock_holds",
+				     val, sizeof(val)));
+	EXPECT_STREQ("0", val);
+	munmap(r, sizeof(*r));
+}
+
+/* ---- the access matrix ---- */
+
+FIXTURE(access) {
+	struct target t;
+	struct verdict *v;
+};
+
+FIXTURE_VARIANT(access) {
+	struct caller caller;
+	bool self;		/* the caller queries itself */
+	struct ids target;
+	bool nondumpable;
+	uint64_t target_caps;	/* its permitted capabilities (uid != 0) */
+	bool allowed;
+};
+
+FIXTURE_SETUP(access)
+{
+	self->v = shared_alloc(sizeof(*self->v));
+	ASSERT_NE(NULL, self->v);
+	if (!variant->self) {
+		ASSERT_EQ(0, target_start_caps(&self->t, &variant->target,
+					       !variant->nondumpable,
+					       variant->target_caps));
+	}
+}
+
+FIXTURE_TEARDOWN(access)
+{
+	target_stop(&self->t);
+	if (self->v)
+		munmap(self->v, sizeof(*self->v));
+}
+
+/* Itself: always (its own thread group). */
+FIXTURE_VARIANT_ADD(access, nobody_self) {
+	.caller = CALLER(UID_NOBODY), .self = true, .allowed = true,
+};
+
+FIXTURE_VARIANT_ADD(access, user_self) {
+	.caller = CALLER(UID_USER), .self = true, .allowed = true,
+};
+
+/* Another process of the same user, dumpable: as ptrace read. */
+FIXTURE_VARIANT_ADD(access, user_same_user) {
+	.caller = CALLER(UID_USER), .target = IDS(UID_USER, UID_USER),
+	.allowed = true,
+};
+
+/*
+ * The capability rule (commoncap's cap_ptrace_access_check(), built into
+ * every kernel): the target's permitted capabilities must be a subset of
+ * the caller's effective ones, in the same user namespace, or the caller
+ * needs CAP_SYS_PTRACE.  A process of the same user holding capabilities
+ * (a service given AmbientCapabilities=, or one that kept them across
+ * setuid) is closed to it.
+ */
+FIXTURE_VARIANT_ADD(access, user_same_user_with_caps) {
+	.caller = CALLER(UID_USER), .target = IDS(UID_USER, UID_USER),
+	.target_caps = CAPBIT(CAP_NET_RAW),
+};
+
+FIXTURE_VARIANT_ADD(access, nobody_root_process) {
+	.caller = CALLER(UID_NOBODY), .target = IDS(0, 0),
+};
+
+FIXTURE_VARIANT_ADD(access, user_root_process) {
+	.caller = CALLER(UID_USER), .target = IDS(0, 0),
+};
+
+FIXTURE_VARIANT_ADD(access, user_other_user) {
+	.caller = CALLER(UID_USER), .target = IDS(UID_OTHER, UID_OTHER),
+};
+
+FIXTURE_VARIANT_ADD(access, user_same_user_nondumpable) {
+	.caller = CALLER(UID_USER), .target = IDS(UID_USER, UID_USER),
+	.nondumpable = true,
+};
+
+/* Setuid-like targets: one of the real/effective/saved ids differs. */
+FIXTURE_VARIANT_ADD(access, user_setuid_euid) {
+	.caller = CALLER(UID_USER),
+	.target = { { UID_USER, 0, UID_USER }, { UID_USER, UID_USER, UID_USER } },
+};
+
+FIXTURE_VARIANT_ADD(access, user_setuid_suid) {
+	.caller = CALLER(UID_USER),
+	.target = { { UID_USER, UID_USER, 0 }, { UID_USER, UID_USER, UID_USER } },
+};
+
+FIXTURE_VARIANT_ADD(access, user_setuid_ruid) {
+	.caller = CALLER(UID_USER),
+	.target = { { 0, UID_USER, UID_USER }, { UID_USER, UID_USER, UID_USER } },
+};
+
+FIXTURE_VARIANT_ADD(access, user_setgid_egid) {
+	.caller = CALLER(UID_USER),
+	.target = { { UID_USER, UID_USER, UID_USER }, { UID_USER, 0, UID_USER } },
+};
+
+FIXTURE_VARIANT_ADD(access, user_setgid_sgid) {
+	.caller = CALLER(UID_USER),
+	.target = { { UID_USER, UID_USER, UID_USER }, { UID_USER, UID_USER, 0 } },
+};
+
+/* Root: CAP_SYS_PTRACE overrides both the ids and dumpability. */
+FIXTURE_VARIANT_ADD(access, root_other_user) {
+	.caller = ROOT, .target = IDS(UID_OTHER, UID_OTHER), .allowed = true,
+};
+
+FIXTURE_VARIANT_ADD(access, root_nondumpable) {
+	.caller = ROOT, .target = IDS(UID_USER, UID_USER), .nondumpable = true,
+	.allowed = true,
+};
+
+/*
+ * uid 0 without CAP_SYS_PTRACE is an ordinary user (CAP_DAC_OVERRIDE kept,
+ * so pagemap's 0400 is no obstacle).  Without CAP_SYS_ADMIN and CAP_PERFMON
+ * too: the Debian 7.2 kernel grants ptrace reads for either (see
+ * cap_sys_admin_is_not_cap_sys_ptrace).
+ */
+#define NO_INSPECT_CAPS	(CAPBIT(CAP_SYS_PTRACE) | CAPBIT(CAP_SYS_ADMIN) | \
+			 CAPBIT(CAP_PERFMON))
+
+FIXTURE_VARIANT_ADD(access, root_no_ptrace_other_user) {
+	.caller = { .id = IDS(0, 0), .drop_caps = NO_INSPECT_CAPS },
+	.target = IDS(UID_OTHER, UID_OTHER),
+};
+
+/* Root that dropped a capability may not look at root that has it. */
+FIXTURE_VARIANT_ADD(access, root_no_ptrace_root) {
+	.caller = { .id = IDS(0, 0), .drop_caps = NO_INSPECT_CAPS },
+	.target = IDS(0, 0),
+};
+
+FIXTURE_VARIANT_ADD(access, root_no_ptrace_root_nondumpable) {
+	.caller = { .id = IDS(0, 0), .drop_caps = NO_INSPECT_CAPS },
+	.target = IDS(0, 0), .nondumpable = true,
+};
+
+TEST_F(access, verdict_matches_pagemap)
+{
+	struct probe_arg a = { self->t.pid, self->t.addr, self->v };
+
+	ASSERT_EQ(0, run_as(&variant->caller, probe_child, &a));
+	expect_verdict(_metadata, "query", self->v, variant->allowed);
+}
+
+/*
+ * ptscope overrides the ids and dumpability for CAP_SYS_PTRACE only.  The
+ * Debian 7.2 kernel also lets CAP_SYS_ADMIN or CAP_PERFMON read another
+ * user's pagemap (6.1 and 6.12 do not): there ptscope is the stricter.
+ */
+TEST(cap_sys_admin_is_not_cap_sys_ptrace)
+{
+	struct caller admin = { .id = IDS(0, 0), .drop_caps = CAPBIT(CAP_SYS_PTRACE) };
+	struct verdict *v = shared_alloc(sizeof(*v));
+	struct target t = {};
+	struct probe_arg a;
+
+	ASSERT_NE(NULL, v);
+	ASSERT_EQ(0, target_start(&t, &(struct ids)IDS(UID_OTHER, UID_OTHER), true));
+	a = (struct probe_arg){ t.pid, t.addr, v };
+	ASSERT_EQ(0, run_as(&admin, probe_child, &a));
+	target_stop(&t);
+	expect_ptscope(_metadata, "CAP_SYS_ADMIN, no CAP_SYS_PTRACE", v, -EPERM);
+	TH_LOG("root without CAP_SYS_PTRACE, another user: pagemap %s, ptscope %s",
+	       err_name(v->pagemap), err_name(v->pages));
+	munmap(v, sizeof(*v));
+}
+
+/* ---- single cases ---- */
+
+struct self_nd_result {
+	struct verdict nondumpable, dumpable;
+	int maps;
+};
+
+static int query_self_nondumpable(void *arg)
+{
+	struct self_nd_result *r = arg;
+	uint64_t addr = own_page();
+	int fd;
+
+	if (prctl(PR_SET_DUMPABLE, 0))
+		return 1;
+	probe(getpid(), addr, &r->nondumpable);
+	/* mm_access() always lets a process see itself: /proc/self/maps. */
+	fd = open("/proc/self/maps", O_RDONLY);
+	r->maps = fd < 0 ? -errno : read_all(fd, NULL, 0) > 0 ? 0 : -ENODATA;
+	if (fd >= 0)
+		close(fd);
+	if (prctl(PR_SET_DUMPABLE, 1))
+		return 1;
+	probe(getpid(), addr, &r->dumpable);
+	return 0;
+}
+
+/*
+ * A non-dumpable process still inspects itself, as mm_access() lets it
+ * (/proc/self/maps).  /proc/self/pagemap is 0400 and owned by root while the
+ * process is non-dumpable, so its DAC check refuses; the process could make
+ * itself dumpable again at will, so that refusal protects nothing here.
+ */
+TEST(nondumpable_process_sees_itself)
+{
+	struct self_nd_result *r = shared_alloc(sizeof(*r));
+	struct caller user = CALLER(UID_USER);
+
+	ASSERT_NE(NULL, r);
+	ASSERT_EQ(0, run_as(&user, query_self_nondumpable, r));
+	expect_ptscope(_metadata, "non-dumpable self", &r->nondumpable, 0);
+	EXPECT_EQ(0, r->maps);
+	EXPECT_EQ(-EACCES, r->nondumpable.pagemap) {
+		TH_LOG("pagemap of a non-dumpable self: %s",
+		       err_name(r->nondumpable.pagemap));
+	}
+	expect_verdict(_metadata, "dumpable again", &r->dumpable, true);
+	munmap(r, sizeof(*r));
+}
+
+/* /proc/ptscope files check the reader, not only the writer of the query. */
+TEST(proc_query_rechecked_for_each_reader)
+{
+	static const char *const names[] = { "pages", "maps", "stats" };
+	struct target t = {};
+	int fds[3], i, n;
+	char q[128];
+	pid_t child;
+
+	ASSERT_EQ(0, target_start(&t, &(struct ids)IDS(0, 0), true));
+	for (i = 0; i < 3; i++) {
+		char path[64];
+
+		snprintf(path, sizeof(path), PTSCOPE_PROC_DIR "/%s", names[i]);
+		fds[i] = open(path, O_RDWR);
+		ASSERT_LE(0, fds[i]);
+		if (i < 2)
+			snprintf(q, sizeof(q), "%d %#llx %#llx\n", t.pid,
+				 (unsigned long long)t.addr,
+				 (unsigned long long)t.addr + PAGE);
+		else
+			snprintf(q, sizeof(q), "%d\n", t.pid);
+		/* Root writes the query: allowed. */
+		ASSERT_EQ((ssize_t)strlen(q), write(fds[i], q, strlen(q)));
+	}
+	/* Nobody inherits the files and reads them: refused. */
+	child = fork();
+	ASSERT_LE(0, child);
+	if (!child) {
+		struct ids id = IDS(UID_NOBODY, UID_NOBODY);
+
+		if (set_ids(&id, true))
+			_exit(100);
+		for (i = 0; i < 3; i++)
+			if (read_all(fds[i], NULL, 0) != -EPERM)
+				_exit(1 + i);
+		_exit(0);
+	}
+	EXPECT_EQ(0, reap(child)) {
+		TH_LOG("nobody could read root's query of root's process");
+	}
+	/* Root still reads them (the header may have gone to nobody). */
+	for (i = 0; i < 3; i++) {
+		ASSERT_EQ(0, lseek(fds[i], 0, SEEK_SET));
+		n = read_all(fds[i], NULL, 0);
+		EXPECT_LE(2, n) {
+			TH_LOG("/proc/ptscope/%s as root: %d", names[i], n);
+		}
+		close(fds[i]);
+	}
+	target_stop(&t);
+}
+
+struct kthread_result {
+	int pages, maps, stats, proc;
+};
+
+static int query_kthreadd(void *arg)
+{
+	struct kthread_result *r = arg;
+	int fd = ptscope_open_dev();
+
+	r->pages = ioctl_pages(fd, 2, 0x400000);
+	r->maps = ioctl_maps(fd, 2, 0x400000);
+	r->stats = ioctl_stats(fd, 2);
+	r->proc = proc_query("stats", "2\n", NULL, 0);
+	close(fd);
+	return 0;
+}
+
+TEST(kernel_thread_is_einval)
+{
+	struct kthread_result *r = shared_alloc(sizeof(*r));
+	struct caller root = ROOT, nobody = CALLER(UID_NOBODY);
+	char stat[512], *p;
+	unsigned long flags = 0;
+	uint64_t pm;
+	int fd, pass;
+
+	ASSERT_NE(NULL, r);
+	fd = open("/proc/2/stat", O_RDONLY);
+	ASSERT_LE(0, fd);
+	ASSERT_LT(0, read(fd, stat, sizeof(stat) - 1));
+	close(fd);
+	stat[sizeof(stat) - 1] = 0;
+	p = strrchr(stat, ')');
+	ASSERT_NE(NULL, p);
+	/* ") S ppid pgrp session tty_nr tpgid flags" */
+	ASSERT_EQ(1, sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %lu", &flags));
+	if (!(flags & PF_KTHREAD))
+		SKIP(return, "pid 2 is not a kernel thread here");
+
+	/*
+	 * The kernel: pid 2 has no address space; pagemap reads nothing
+	 * (6.1), or refuses to open with ESRCH (6.12, 7.2).
+	 */
+	fd = open("/proc/2/pagemap", O_RDONLY);
+	if (fd < 0) {
+		EXPECT_EQ(ESRCH, errno);
+	} else {
+		EXPECT_EQ(0, pread(fd, &pm, sizeof(pm), 0x400000 / PAGE * 8));
+		close(fd);
+	}
+
+	for (pass = 0; pass < 2; pass++) {
+		memset(r, 0, sizeof(*r));
+		ASSERT_EQ(0, run_as(pass ? &nobody : &root, query_kthreadd, r));
+		EXPECT_EQ(-EINVAL, r->pages);
+		EXPECT_EQ(-EINVAL, r->maps);
+		EXPECT_EQ(-EINVAL, r->stats);
+		EXPECT_EQ(-EINVAL, r->proc);
+	}
+	munmap(r, sizeof(*r));
+}
+
+TEST(missing_process_is_esrch)
+{
+	int fd = ptscope_open_dev();
+	siginfo_t si;
+	pid_t gone;
+
+	ASSERT_LE(0, fd);
+	gone = fork();
+	ASSERT_LE(0, gone);
+	if (!gone)
+		_exit(0);
+	/* A zombie: the pid exists (kill says so) but has no address space. */
+	ASSERT_EQ(0, waitid(P_PID, gone, &si, WEXITED | WNOWAIT));
+	EXPECT_EQ(0, kill(gone, 0));
+	EXPECT_EQ(-ESRCH, ioctl_pages(fd, gone, 0x400000));
+	EXPECT_EQ(-ESRCH, ioctl_maps(fd, gone, 0x400000));
+	EXPECT_EQ(-ESRCH, ioctl_stats(fd, gone));
+	/* Reaped: no such process, says kill(2) too. */
+	ASSERT_EQ(gone, waitpid(gone, NULL, 0));
+	EXPECT_EQ(-1, kill(gone, 0));
+	EXPECT_EQ(ESRCH, errno);
+	EXPECT_EQ(-ESRCH, ioctl_pages(fd, gone, 0x400000));
+	EXPECT_EQ(-ESRCH, ioctl_maps(fd, gone, 0x400000));
+	EXPECT_EQ(-ESRCH, ioctl_stats(fd, gone));
+	{
+		char q[32];
+
+		snprintf(q, sizeof(q), "%d\n", gone);
+		EXPECT_EQ(-ESRCH, proc_query("stats", q, NULL, 0));
+	}
+	close(fd);
+}
+
+/* ---- frames ---- */
+
+static int frames_fresh_fds(void *arg)
+{
+	struct frames_seen *s = arg;
+	char *p = map_touched();
+	struct fds f;
+
+	if (!p)
+		return 1;
+	fds_open(&f);
+	look(s, f.dev, f.pagemap, f.proc, p);
+	fds_close(&f);
+	return 0;
+}
+
+TEST(frames_hidden_without_cap_sys_admin)
+{
+	struct frames_seen *s = shared_alloc(sizeof(*s));
+	struct caller nobody = CALLER(UID_NOBODY);
+
+	ASSERT_NE(NULL, s);
+	ASSERT_EQ(0, run_as(&nobody, frames_fresh_fds, s));
+	expect_frames(_metadata, "nobody", s, false);
+	munmap(s, sizeof(*s));
+}
+
+TEST(frames_shown_to_root)
+{
+	struct frames_seen *s = shared_alloc(sizeof(*s));
+	struct caller root = ROOT;
+
+	ASSERT_NE(NULL, s);
+	ASSERT_EQ(0, run_as(&root, frames_fresh_fds, s));
+	expect_frames(_metadata, "root", s, true);
+	munmap(s, sizeof(*s));
+}
+
+/*
+ * The opener's credentials decide, as for pagemap: files opened as root
+ * keep showing frames after the process drops to nobody; files opened
+ * after that do not.
+ */
+TEST(frames_follow_the_opener)
+{
+	struct frames_seen *s = shared_alloc(2 * sizeof(*s));
+	pid_t child, creator = getpid();
+
+	ASSERT_NE(NULL, s);
+	child = fork();
+	ASSERT_LE(0, child);
+	if (!child) {
+		struct ids id = IDS(UID_NOBODY, UID_NOBODY);
+		char *p = map_touched();
+		struct fds as_root, as_nobody;
+
+		if (!p)
+			_exit(1);
+		fds_open(&as_root);
+		if (set_ids(&id, true) || die_with(creator))
+			_exit(100);
+		fds_open(&as_nobody);
+		look(&s[0], as_root.dev, as_root.pagemap, as_root.proc, p);
+		look(&s[1], as_nobody.dev, as_nobody.pagemap, as_nobody.proc, p);
+		_exit(0);
+	}
+	ASSERT_EQ(0, reap(child));
+	expect_frames(_metadata, "opened as root, used as nobody", &s[0], true);
+	expect_frames(_metadata, "opened as nobody", &s[1], false);
+	munmap(s, 2 * sizeof(*s));
+}
+
+/*
+ * CAP_SYS_ADMIN in the effective set at open time is what counts: root
+ * without it opens files that hide frames, and they keep hiding them after
+ * it is raised again; files opened after that show them.
+ */
+TEST(frames_need_cap_sys_admin_at_open)
+{
+	struct frames_seen *s = shared_alloc(2 * sizeof(*s));
+	pid_t child, creator = getpid();
+
+	ASSERT_NE(NULL, s);
+	child = fork();
+	ASSERT_LE(0, child);
+	if (!child) {
+		char *p = map_touched();
+		struct fds without, with;
+
+		if (!p || die_with(creator))
+			_exit(1);
+		if (cap_effective(CAP_SYS_ADMIN, false) ||
+		    cap_in_effective(CAP_SYS_ADMIN))
+			_exit(2);
+		fds_open(&without);
+		if (cap_effective(CAP_SYS_ADMIN, true) ||
+		    !cap_in_effective(CAP_SYS_ADMIN))
+			_exit(3);
+		fds_open(&with);
+		look(&s[0], without.dev, without.pagemap, without.proc, p);
+		look(&s[1], with.dev, with.pagemap, with.proc, p);
+		_exit(0);
+	}
+	ASSERT_EQ(0, reap(child));
+	expect_frames(_metadata, "opened without CAP_SYS_ADMIN", &s[0], false);
+	expect_frames(_metadata, "opened with CAP_SYS_ADMIN", &s[1], true);
+	munmap(s, 2 * sizeof(*s));
+}
+
+#define SWAP_PAGES	32
+
+struct swap_seen {
+	int err;
+	uint64_t addr;
+	struct ptscope_page_region r[SWAP_PAGES];
+	uint64_t pm[SWAP_PAGES];
+};
+
+/*
+ * Swap offsets are hidden like frames: pagemap gives a swapped page's
+ * entry as swap bit only, and ptscope must give no swap type or offset,
+ * in its fields or in @raw, to a caller without CAP_SYS_ADMIN.
+ */
+TEST(swap_entries_hidden_without_cap_sys_admin)
+{
+	struct swap_seen *s = shared_alloc(sizeof(*s));
+	struct ptscope_page_region root_view[SWAP_PAGES];
+	uint64_t pm[SWAP_PAGES];
+	int ready[2], i, swapped = 0, leaks = 0, first_leak = -1, fd;
+	pid_t child, creator = getpid();
+	char x;
+
+	ASSERT_NE(NULL, s);
+	if (!ensure_swap())
+		SKIP(return, "no swap (zram) available");
+	ASSERT_EQ(0, pipe(ready));
+	child = fork();
+	ASSERT_LE(0, child);
+	if (!child) {
+		struct ids id = IDS(UID_NOBODY, UID_NOBODY);
+		char *p;
+
+		close(ready[0]);
+		if (set_ids(&id, true) || die_with(creator))
+			_exit(100);
+		p = map_anon(SWAP_PAGES * PAGE, PROT_READ | PROT_WRITE, 0);
+		if (!p)
+			_exit(1);
+		madvise(p, SWAP_PAGES * PAGE, MADV_NOHUGEPAGE);
+		for (i = 0; i < SWAP_PAGES; i++)
+			memset(p + i * PAGE, i + 1, 64);	/* zram must store them */
+		s->addr = (uintptr_t)p;
+		if (madvise(p, SWAP_PAGES * PAGE, MADV_PAGEOUT))
+			s->err = -errno;
+		fd = ptscope_open_dev();
+		if (!s->err &&
+		    query_pages(fd, getpid(), s->addr, s->addr + SWAP_PAGES * PAGE,
+				0, SWAP_PAGES, s->r) != SWAP_PAGES)
+			s->err = -EPROTO;
+		if (!s->err)
+			s->err = pagemap_read(getpid(), s->addr, SWAP_PAGES, s->pm);
+		if (write(ready[1], "r", 1) != 1)
+			_exit(1);
+		for (;;)
+			pause();
+	}
+	close(ready[1]);
+	ASSERT_EQ(1, read(ready[0], &x, 1));
+	close(ready[0]);
+	if (s->err == -EINVAL) {
+		target_stop(&(struct target){ .pid = child });
+		SKIP(return, "MADV_PAGEOUT not supported");
+	}
+	ASSERT_EQ(0, s->err);
+
+	/* Root looks at the same pages: the real entries. */
+	fd = ptscope_open_dev();
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(SWAP_PAGES, query_pages(fd, child, s->addr,
+					  s->addr + SWAP_PAGES * PAGE, 0,
+					  SWAP_PAGES, root_view));
+	ASSERT_EQ(0, pagemap_read(child, s->addr, SWAP_PAGES, pm));
+	close(fd);
+	target_stop(&(struct target){ .pid = child });
+
+	for (i = 0; i < SWAP_PAGES; i++) {
+		const struct ptscope_page_region *r = &s->r[i];
+
+		if (r->entry != PTSCOPE_ENTRY_SWAP)
+			continue;
+		swapped++;
+		/* What nobody saw, and what pagemap showed nobody. */
+		EXPECT_TRUE(s->pm[i] & PM_SWAP);
+		EXPECT_EQ(0, s->pm[i] & PM_PFN_MASK);
+		EXPECT_TRUE(r->flags & PTSCOPE_PF_SWAP);
+		EXPECT_TRUE(r->flags & PTSCOPE_PF_PFN_HIDDEN);
+		EXPECT_EQ(0, r->swap_offset);
+		EXPECT_EQ(0, r->swap_type);
+		/* x86-64 swap PTE: bits 9-58 are ~offset, 59-63 the type. */
+		if (r->raw & ~0x1ffULL) {
+			leaks++;
+			if (first_leak < 0)
+				first_leak = i;
+		}
+		/* Root sees the real entry, equal to root's pagemap. */
+		if (root_view[i].entry == PTSCOPE_ENTRY_SWAP) {
+			EXPECT_NE(0, root_view[i].swap_offset);
+			EXPECT_FALSE(root_view[i].flags & PTSCOPE_PF_PFN_HIDDEN);
+			EXPECT_EQ((pm[i] & PM_PFN_MASK) >> 5, root_view[i].swap_offset);
+			EXPECT_EQ(pm[i] & 0x1f, root_view[i].swap_type);
+		}
+	}
+	if (!swapped)
+		SKIP(return, "MADV_PAGEOUT swapped nothing out");
+	EXPECT_EQ(0, leaks) {
+		i = first_leak;
+		TH_LOG("%d of %d swap entries keep swap bits in raw, e.g. page %d: raw %#llx, where root sees offset %#llx type %u",
+		       leaks, swapped, i, (unsigned long long)s->r[i].raw,
+		       (unsigned long long)root_view[i].swap_offset,
+		       root_view[i].swap_type);
+	}
+	munmap(s, sizeof(*s));
+}
+
+/* ---- pid namespaces ---- */
+
+struct pidns_result {
+	int err, pid_in_ns, stats_self, nr_threads, pages_self;
+	uint64_t tid;
+	char comm[16];
+	int outer, kill_outer, two, kill_two;
+};
+
+static int pidns_init(struct pidns_result *r, pid_t outer)
+{
+	struct ptscope_thread th[4];
+	struct ptscope_stats st = {
+		.size = sizeof(st), .flags = PTSCOPE_STATS_THREADS, .pid = 1,
+		.threads = (uintptr_t)th, .threads_len = 4,
+		.thread_size = sizeof(th[0]),
+	};
+	int fd = ptscope_open_dev();
+
+	prctl(PR_SET_NAME, "ptscope-pidns");
+	r->pid_in_ns = getpid();
+	r->stats_self = ioctl(fd, PTSCOPE_IOC_STATS, &st) < 0 ? -errno : 0;
+	r->nr_threads = st.nr_threads;
+	r->tid = th[0].tid;
+	memcpy(r->comm, th[0].comm, sizeof(r->comm));
+	r->comm[sizeof(r->comm) - 1] = 0;
+	r->pages_self = ioctl_pages(fd, 1, own_page());
+	r->outer = ioctl_stats(fd, outer);
+	r->kill_outer = kill(outer, 0) ? -errno : 0;
+	r->two = ioctl_stats(fd, 2);
+	r->kill_two = kill(2, 0) ? -errno : 0;
+	close(fd);
+	return 0;
+}
+
+/*
+ * Pids are looked up in the caller's pid namespace (find_get_pid()), as
+ * kill(2) looks them up: in a new one, pid 1 is the caller itself, and
+ * pids of the parent namespace do not exist.
+ */
+TEST(pids_are_in_the_callers_pid_namespace)
+{
+	struct pidns_result *r = shared_alloc(sizeof(*r));
+	pid_t outer = getpid(), x;
+
+	ASSERT_NE(NULL, r);
+	r->err = -EAGAIN;
+	x = fork();
+	ASSERT_LE(0, x);
+	if (!x) {
+		pid_t g;
+
+		if (die_with(outer))
+			_exit(1);
+		if (unshare(CLONE_NEWPID)) {
+			r->err = -errno;
+			_exit(0);
+		}
+		g = fork();
+		if (!g) {
+			/* Our parent is outside the namespace: getppid() is 0. */
+			prctl(PR_SET_PDEATHSIG, SIGKILL);
+			r->err = 0;
+			_exit(pidns_init(r, outer));
+		}
+		_exit(reap(g));
+	}
+	ASSERT_EQ(0, reap(x));
+	if (r->err == -EPERM || r->err == -EINVAL)
+		SKIP(return, "unshare(CLONE_NEWPID): %s", strerror(-r->err));
+	ASSERT_EQ(0, r->err);
+	EXPECT_EQ(1, r->pid_in_ns);
+	EXPECT_EQ(0, r->stats_self);
+	EXPECT_EQ(1, r->nr_threads);
+	EXPECT_EQ(1, r->tid);			/* tids in the caller's namespace too */
+	EXPECT_STREQ("ptscope-pidns", r->comm);	/* pid 1 is us, not init */
+	EXPECT_EQ(0, r->pages_self);
+	EXPECT_EQ(-ESRCH, r->kill_outer);
+	EXPECT_EQ(-ESRCH, r->outer);
+	EXPECT_EQ(-ESRCH, r->kill_two);
+	EXPECT_EQ(-ESRCH, r->two);		/* not kthreadd's EINVAL */
+	munmap(r, sizeof(*r));
+}
+
+/* ---- root_only ---- */
+
+FIXTURE(root_only) {
+	struct verdict *v;
+	struct target t;
+};
+
+FIXTURE_SETUP(root_only)
+{
+	self->v = shared_alloc(sizeof(*self->v));
+	ASSERT_NE(NULL, self->v);
+	ASSERT_EQ(0, set_root_only(true));
+}
+
+FIXTURE_TEARDOWN(root_only)
+{
+	set_root_only(false);
+	target_stop(&self->t);
+	if (self->v)
+		munmap(self->v, sizeof(*self->v));
+}
+
+TEST_F(root_only, refuses_unprivileged_callers)
+{
+	struct caller nobody = CALLER(UID_NOBODY), user = CALLER(UID_USER);
+	struct probe_arg a = { 0, 0, self->v };
+
+	/* Even themselves, which pagemap allows. */
+	ASSERT_EQ(0, run_as(&nobody, probe_child, &a));
+	expect_ptscope(_metadata, "nobody, itself", self->v, -EPERM);
+	expect_kernel(_metadata, "nobody, itself", self->v, true);
+
+	ASSERT_EQ(0, target_start(&self->t, &(struct ids)IDS(UID_USER, UID_USER), true));
+	a.pid = self->t.pid;
+	a.addr = self->t.addr;
+	ASSERT_EQ(0, run_as(&user, probe_child, &a));
+	expect_ptscope(_metadata, "user, same user", self->v, -EPERM);
+	expect_kernel(_metadata, "user, same user", self->v, true);
+}
+
+TEST_F(root_only, allows_root)
+{
+	struct caller root = ROOT;
+	struct probe_arg a = { 0, 0, self->v };
+
+	ASSERT_EQ(0, run_as(&root, probe_child, &a));
+	expect_verdict(_metadata, "root, itself", self->v, true);
+	ASSERT_EQ(0, target_start(&self->t, &(struct ids)IDS(UID_OTHER, UID_OTHER), true));
+	a.pid = self->t.pid;
+	a.addr = self->t.addr;
+	ASSERT_EQ(0, run_as(&root, probe_child, &a));
+	expect_verdict(_metadata, "root, another user", self->v, true);
+}
+
+/* CAP_SYS_ADMIN, not uid 0. */
+TEST_F(root_only, refuses_root_without_cap_sys_admin)
+{
+	struct caller root = { .id = IDS(0, 0), .drop_caps = CAPBIT(CAP_SYS_ADMIN) };
+	struct probe_arg a = { 0, 0, self->v };
+
+	ASSERT_EQ(0, run_as(&root, probe_child, &a));
+	expect_ptscope(_metadata, "uid 0 without CAP_SYS_ADMIN", self->v, -EPERM);
+}
+
+/* A query written before root_only was set is refused when read after. */
+TEST_F(root_only, is_checked_at_every_read)
+{
+	int up[2], down[2];
+	pid_t child, creator = getpid();
+	char x;
+
+	ASSERT_EQ(0, set_root_only(false));
+	ASSERT_EQ(0, pipe(up));
+	ASSERT_EQ(0, pipe(down));
+	child = fork();
+	ASSERT_LE(0, child);
+	if (!child) {
+		struct ids id = IDS(UID_NOBODY, UID_NOBODY);
+		char q[32];
+		int fd, dev;
+
+		if (set_ids(&id, true) || die_with(creator))
+			_exit(100);
+		fd = open(PTSCOPE_PROC_DIR "/stats", O_RDWR);
+		dev = ptscope_open_dev();
+		snprintf(q, sizeof(q), "%d\n", getpid());
+		if (fd < 0 || dev < 0 || write(fd, q, strlen(q)) != (ssize_t)strlen(q))
+			_exit(1);
+		if (ioctl_stats(dev, getpid()))
+			_exit(2);
+		if (write(up[1], "w", 1) != 1 || read(down[0], &x, 1) != 1)
+			_exit(3);
+		if (read_all(fd, NULL, 0) != -EPERM)
+			_exit(4);
+		if (ioctl_stats(dev, getpid()) != -EPERM)
+			_exit(5);
+		_exit(0);
+	}
+	ASSERT_EQ(1, read(up[0], &x, 1));
+	ASSERT_EQ(0, set_root_only(true));
+	ASSERT_EQ(1, write(down[1], "r", 1));
+	EXPECT_EQ(0, reap(child));
+}
+
+static int open_param_for_write(void *arg)
+{
+	int fd = open(root_only_path, O_WRONLY);
+
+	(void)arg;
+	return fd < 0 && errno == EACCES ? 0 : 1;
+}
+
+TEST_F(root_only, unprivileged_cannot_change_it)
+{
+	struct caller nobody = CALLER(UID_NOBODY);
+
+	EXPECT_EQ(0, run_as(&nobody, open_param_for_write, NULL));
+}
+
+/* ---- user namespaces ---- */
+
+FIXTURE(userns) {
+	char clone[16], max[16];
+	struct target root_t, other_t, same_t;
+};
+
+FIXTURE_SETUP(userns)
+{
+	/* Debian's switch for unprivileged user namespaces, and the limit. */
+	if (!read_word(userns_clone_path, self->clone, sizeof(self->clone)))
+		ASSERT_EQ(0, write_str(userns_clone_path, "1"));
+	if (!read_word(max_userns_path, self->max, sizeof(self->max)) &&
+	    !strcmp(self->max, "0"))
+		ASSERT_EQ(0, write_str(max_userns_path, "64"));
+}
+
+FIXTURE_TEARDOWN(userns)
+{
+	target_stop(&self->root_t);
+	target_stop(&self->other_t);
+	target_stop(&self->same_t);
+	if (self->clone[0])
+		write_str(userns_clone_path, self->clone);
+	if (self->max[0])
+		write_str(max_userns_path, self->max);
+}
+
+/* Become root of a new user namespace that maps only our own ids. */
+static int enter_userns(void)
+{
+	uid_t uid = getuid();
+	gid_t gid = getgid();
+	char map[64];
+
+	if (unshare(CLONE_NEWUSER))
+		return -errno;
+	snprintf(map, sizeof(map), "0 %u 1\n", uid);
+	if (write_str("/proc/self/uid_map", map))
+		return -EIO;
+	if (write_str("/proc/self/setgroups", "deny"))
+		return -EIO;
+	snprintf(map, sizeof(map), "0 %u 1\n", gid);
+	if (write_str("/proc/self/gid_map", map))
+		return -EIO;
+	return 0;
+}
+
+struct userns_result {
+	int unshare, uid, sys_admin, sys_ptrace;
+	struct verdict self_v, root_v, other_v, same_v;
+	struct frames_seen frames;
+	pid_t root_pid, other_pid, same_pid;
+	uint64_t root_addr, other_addr, same_addr;
+};
+
+static int userns_child(void *arg)
+{
+	struct userns_result *r = arg;
+	char *p;
+	struct fds f;
+
+	r->unshare = enter_userns();
+	if (r->unshare)
+		return 0;
+	r->uid = getuid();
+	r->sys_admin = cap_in_effective(CAP_SYS_ADMIN);
+	r->sys_ptrace = cap_in_effective(CAP_SYS_PTRACE);
+	probe(getpid(), own_page(), &r->self_v);
+	probe(r->root_pid, r->root_addr, &r->root_v);
+	probe(r->other_pid, r->other_addr, &r->other_v);
+	probe(r->same_pid, r->same_addr, &r->same_v);
+	p = map_touched();
+	if (!p)
+		return 1;
+	fds_open(&f);
+	look(&r->frames, f.dev, f.pagemap, f.proc, p);
+	fds_close(&f);
+	return 0;
+}
+
+/*
+ * Root of its own user namespace has every capability there and none in
+ * the initial one: it sees itself without frames, and other users'
+ * processes not at all.  Nor, though its kernel uid is unchanged, a
+ * process of its own uid outside the namespace: the capability rule wants
+ * the same user namespace or CAP_SYS_PTRACE in the target's (pagemap
+ * refuses).
+ */
+TEST_F(userns, namespace_root_is_still_the_user)
+{
+	struct userns_result *r = shared_alloc(sizeof(*r));
+	struct caller user = CALLER(UID_USER);
+
+	ASSERT_NE(NULL, r);
+	ASSERT_EQ(0, target_start(&self->root_t, &(struct ids)IDS(0, 0), true));
+	ASSERT_EQ(0, target_start(&self->other_t,
+				  &(struct ids)IDS(UID_OTHER, UID_OTHER), true));
+	ASSERT_EQ(0, target_start(&self->same_t,
+				  &(struct ids)IDS(UID_USER, UID_USER), true));
+	r->root_pid = self->root_t.pid;
+	r->root_addr = self->root_t.addr;
+	r->other_pid = self->other_t.pid;
+	r->other_addr = self->other_t.addr;
+	r->same_pid = self->same_t.pid;
+	r->same_addr = self->same_t.addr;
+	ASSERT_EQ(0, run_as(&user, userns_child, r));
+	if (r->unshare)
+		SKIP(return, "unshare(CLONE_NEWUSER) as uid %d: %s (with %s=1)",
+		     UID_USER, strerror(-r->unshare), userns_clone_path);
+	ASSERT_EQ(0, r->uid);
+	ASSERT_TRUE(r->sys_admin);
+	ASSERT_TRUE(r->sys_ptrace);
+	expect_verdict(_metadata, "userns root, itself", &r->self_v, true);
+	expect_verdict(_metadata, "userns root, init's root", &r->root_v, false);
+	expect_verdict(_metadata, "userns root, another user", &r->other_v, false);
+	expect_verdict(_metadata, "userns root, its own uid outside", &r->same_v, false);
+	expect_frames(_metadata, "userns root", &r->frames, false);
+	munmap(r, sizeof(*r));
+}
+
+/*
+ * A container: uid 1000 creates a user namespace whose root is itself and
+ * whose uids 1.. map to SUBUID_BASE + 1.. (root writes the map, as
+ * newuidmap would), forks a process that becomes uid 1 there, and queries
+ * it.  CAP_SYS_PTRACE in the namespace covers it, as for pagemap; unless it
+ * is not dumpable, whose override needs CAP_SYS_PTRACE where its mm was
+ * made (here the initial namespace: the mm came from fork, not exec).
+ */
+struct container_result {
+	int unshare, uid, t_uid_ok;
+	struct verdict v;
+	bool nondumpable;
+	int go[2], mapped[2];
+};
+
+static int container_child(void *arg)
+{
+	struct container_result *r = arg;
+	struct target t = {};
+	char x;
+	int ret;
+
+	r->unshare = unshare(CLONE_NEWUSER) ? -errno : 0;
+	if (write(r->go[1], "u", 1) != 1 || r->unshare)
+		return 0;
+	if (read(r->mapped[0], &x, 1) != 1)
+		return 1;
+	r->uid = getuid();
+	ret = target_start(&t, &(struct ids)IDS(1, 1), !r->nondumpable);
+	if (ret)
+		return 2;
+	{
+		char path[64], line[256];
+		FILE *f;
+
+		/* It is uid 1 in the container (status maps ids for its reader). */
+		snprintf(path, sizeof(path), "/proc/%d/status", t.pid);
+		f = fopen(path, "r");
+		while (f && fgets(line, sizeof(line), f))
+			if (!strncmp(line, "Uid:", 4))
+				r->t_uid_ok = !strncmp(line, "Uid:\t1\t1\t1\t1", 12);
+		if (f)
+			fclose(f);
+	}
+	probe(t.pid, t.addr, &r->v);
+	target_stop(&t);
+	return 0;
+}
+
+static void container_run(struct __test_metadata *_metadata, bool nondumpable)
+{
+	struct container_result *r = shared_alloc(sizeof(*r));
+	struct caller user = CALLER(UID_USER);
+	char path[64], map[128];
+	pid_t c;
+	char x;
+
+	ASSERT_NE(NULL, r);
+	r->nondumpable = nondumpable;
+	ASSERT_EQ(0, pipe(r->go));
+	ASSERT_EQ(0, pipe(r->mapped));
+	c = spawn_as(&user, container_child, r);
+	ASSERT_LT(0, c);
+	ASSERT_EQ(1, read(r->go[0], &x, 1));
+	if (r->unshare) {
+		reap(c);
+		SKIP(return, "unshare(CLONE_NEWUSER): %s", strerror(-r->unshare));
+	}
+	snprintf(map, sizeof(map), "0 %u 1\n1 %u 1000\n", UID_USER, SUBUID_BASE + 1);
+	snprintf(path, sizeof(path), "/proc/%d/uid_map", c);
+	ASSERT_EQ(0, write_str(path, map));
+	snprintf(path, sizeof(path), "/proc/%d/gid_map", c);
+	ASSERT_EQ(0, write_str(path, map));
+	ASSERT_EQ(1, write(r->mapped[1], "m", 1));
+	ASSERT_EQ(0, reap(c));
+	EXPECT_EQ(0, r->uid);
+	EXPECT_TRUE(r->t_uid_ok);
+	expect_verdict(_metadata, nondumpable ? "container root, non-dumpable process"
+			: "container root, its process", &r->v, !nondumpable);
+	munmap(r, sizeof(*r));
+}
+
+TEST_F(userns, container_root_sees_its_processes)
+{
+	container_run(_metadata, false);
+}
+
+TEST_F(userns, container_root_not_a_nondumpable_process)
+{
+	container_run(_metadata, true);
+}
+
+/* ---- LSMs: Yama and Landlock ---- */
+
+FIXTURE(lsm) {
+	char yama[8];
+	struct target t;
+	struct verdict *v;
+};
+
+FIXTURE_SETUP(lsm)
+{
+	self->v = shared_alloc(2 * sizeof(*self->v));
+	ASSERT_NE(NULL, self->v);
+	if (read_word(yama_path, self->yama, sizeof(self->yama)))
+		self->yama[0] = 0;
+}
+
+FIXTURE_TEARDOWN(lsm)
+{
+	target_stop(&self->t);
+	/* Never 3: that cannot be undone without a reboot. */
+	if (self->yama[0] && self->yama[0] != '3')
+		write_str(yama_path, self->yama);
+	set_root_only(false);
+}
+
+struct yama_arg {
+	struct probe_arg a;
+	int attach, mem;
+};
+
+static int yama_child(void *arg)
+{
+	struct yama_arg *y = arg;
+	char path[64];
+	int fd;
+
+	probe_child(&y->a);
+	/* Attach-mode accesses, which Yama does restrict. */
+	y->attach = ptrace(PTRACE_ATTACH, y->a.pid, 0, 0) ? -errno : 0;
+	if (!y->attach) {
+		waitpid(y->a.pid, NULL, __WALL);
+		ptrace(PTRACE_DETACH, y->a.pid, 0, 0);
+	}
+	snprintf(path, sizeof(path), "/proc/%d/mem", y->a.pid);
+	fd = open(path, O_RDONLY);
+	y->mem = fd < 0 ? -errno : 0;
+	if (fd >= 0)
+		close(fd);
+	return 0;
+}
+
+/*
+ * Yama's ptrace_scope restricts attaching (PTRACE_ATTACH, /proc/PID/mem),
+ * not reading (pagemap, maps): with scope 1 or 2 a same-user process that
+ * is not our descendant stays readable, by pagemap and by ptscope alike.
+ */
+TEST_F(lsm, yama_restricts_attach_not_read)
+{
+	struct caller user = CALLER(UID_USER);
+	struct yama_arg *y = shared_alloc(sizeof(*y));
+	static const char *const scopes[] = { "1", "2" };
+	size_t i;
+
+	ASSERT_NE(NULL, y);
+	if (!self->yama[0])
+		SKIP(return, "no Yama (%s)", yama_path);
+	ASSERT_EQ(0, target_start(&self->t, &(struct ids)IDS(UID_USER, UID_USER), true));
+	for (i = 0; i < ARRAY_SIZE(scopes); i++) {
+		memset(y, 0, sizeof(*y));
+		y->a.pid = self->t.pid;
+		y->a.addr = self->t.addr;
+		y->a.v = self->v;
+		ASSERT_EQ(0, write_str(yama_path, scopes[i]));
+		ASSERT_EQ(0, run_as(&user, yama_child, y));
+		EXPECT_EQ(-EPERM, y->attach) {
+			TH_LOG("ptrace_scope %s: PTRACE_ATTACH %s", scopes[i],
+			       err_name(y->attach));
+		}
+		EXPECT_TRUE(y->mem == -EACCES || y->mem == -EPERM) {
+			TH_LOG("ptrace_scope %s: /proc/PID/mem %s", scopes[i],
+			       err_name(y->mem));
+		}
+		expect_verdict(_metadata, scopes[i], self->v, true);
+		TH_LOG("ptrace_scope %s: attach %s, /proc/PID/mem %s, pagemap %s, ptscope %s",
+		       scopes[i], err_name(y->attach), err_name(y->mem),
+		       err_name(self->v->pagemap), err_name(self->v->pages));
+	}
+	munmap(y, sizeof(*y));
+}
+
+static int landlocked_child(void *arg)
+{
+	struct landlock_ruleset_attr attr = {
+		.handled_access_fs = LANDLOCK_ACCESS_FS_MAKE_REG,
+	};
+	int fd;
+
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0))
+		return 1;
+	fd = syscall(SYS_landlock_create_ruleset, &attr, sizeof(attr), 0);
+	if (fd < 0)
+		return 2;
+	if (syscall(SYS_landlock_restrict_self, fd, 0))
+		return 3;
+	close(fd);
+	return probe_child(arg);
+}
+
+/*
+ * Landlock forbids a sandboxed process any ptrace access, reading
+ * included, to a process outside its sandbox: pagemap refuses.  ptscope
+ * cannot ask the LSM (security_ptrace_access_check() is not exported) and
+ * allows it: the documented gap, closed by root_only=Y.
+ */
+TEST_F(lsm, landlock_sandbox_needs_root_only)
+{
+	struct caller user = CALLER(UID_USER);
+	struct probe_arg a;
+	long abi;
+
+	abi = syscall(SYS_landlock_create_ruleset, NULL, 0,
+		      LANDLOCK_CREATE_RULESET_VERSION);
+	if (abi < 1)
+		SKIP(return, "Landlock is not enabled: %s", strerror(errno));
+	ASSERT_EQ(0, target_start(&self->t, &(struct ids)IDS(UID_USER, UID_USER), true));
+	a = (struct probe_arg){ self->t.pid, self->t.addr, &self->v[0] };
+	ASSERT_EQ(0, run_as(&user, landlocked_child, &a));
+	expect_kernel(_metadata, "Landlock sandbox", &self->v[0], false);
+	TH_LOG("Landlock ABI %ld: pagemap %s, ptscope PAGES %s MAPS %s STATS %s (LSM hooks are not consulted, see docs/security.md)",
+	       abi,
+	       err_name(self->v[0].pagemap), err_name(self->v[0].pages),
+	       err_name(self->v[0].maps), err_name(self->v[0].stats));
+
+	ASSERT_EQ(0, set_root_only(true));
+	a.v = &self->v[1];
+	ASSERT_EQ(0, run_as(&user, landlocked_child, &a));
+	expect_ptscope(_metadata, "Landlock sandbox, root_only", &self->v[1], -EPERM);
+}
+
+TEST_HARNESS_MAIN
