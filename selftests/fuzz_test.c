@@ -268,7 +268,7 @@ static bool read_root_only(void)
 /* "allocations N" of /proc/ptscope/status, or -1. */
 static long live_allocations(void)
 {
-	char val[64];
+	char val[256];
 
 	if (read_keyed_line(PTSCOPE_PROC_DIR "/status", "allocations", val,
 			    sizeof(val)))

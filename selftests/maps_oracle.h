@@ -50,6 +50,9 @@ static inline void smaps_field(struct smaps_vma *v, const char *line)
 }
 
 /* Every VMA of /proc/PID/smaps into @v (at most @max); the count or -1. */
+/* Where user space ends on x86-64 (47-bit; 5-level paging goes further). */
+#define USER_SPACE_END	0x800000000000ULL
+
 static inline int smaps_read(pid_t pid, struct smaps_vma *v, int max)
 {
 	char path[64], line[512];
@@ -61,16 +64,25 @@ static inline int smaps_read(pid_t pid, struct smaps_vma *v, int max)
 	f = fopen(path, "r");
 	if (!f)
 		return -1;
+	bool gate = false;
+
 	while (fgets(line, sizeof(line), f)) {
 		/* "start-end perms ...": no "Key:" line parses as hex-hex. */
 		if (sscanf(line, "%llx-%llx ", &s, &e) == 2) {
+			/*
+			 * The [vsyscall] gate area (kernels without
+			 * LEGACY_VSYSCALL_NONE) is shown but is no VMA of the mm.
+			 */
+			gate = s >= USER_SPACE_END;
+			if (gate)
+				continue;
 			if (n + 1 >= max)
 				break;
 			n++;
 			memset(&v[n], 0, sizeof(v[n]));
 			v[n].start = s;
 			v[n].end = e;
-		} else if (n >= 0) {
+		} else if (n >= 0 && !gate) {
 			smaps_field(&v[n], line);
 		}
 	}

@@ -502,6 +502,7 @@ TEST(soft_dirty_after_clear_refs)
 	char *p = map_anon(len, PROT_READ | PROT_WRITE, 0);
 	struct ptscope_page_region *r;
 	struct checked c;
+	uint64_t pm;
 	int fd;
 
 	ASSERT_NE(NULL, p);
@@ -513,6 +514,11 @@ TEST(soft_dirty_after_clear_refs)
 	close(fd);
 	for (i = 0; i < len; i += 4 * PAGE)
 		p[i] = 2;
+	ASSERT_EQ(0, pagemap_read(getpid(), (uintptr_t)p, 1, &pm));
+	if (!(pm & PM_SOFT_DIRTY)) {
+		munmap(p, len);
+		SKIP(return, "no soft-dirty tracking (CONFIG_MEM_SOFT_DIRTY)");
+	}
 	check_range(_metadata, getpid(), RANGE(p, len), true, &c, &r);
 	EXPECT_EQ(8, c.soft_dirty);
 	for (i = 0; i < 32; i++) {
