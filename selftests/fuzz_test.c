@@ -265,17 +265,6 @@ static bool read_root_only(void)
 	return buf[0] == 'Y' || buf[0] == '1';
 }
 
-/* "allocations N" of /proc/ptscope/status, or -1. */
-static long live_allocations(void)
-{
-	char val[256];
-
-	if (read_keyed_line(PTSCOPE_PROC_DIR "/status", "allocations", val,
-			    sizeof(val)))
-		return -1;
-	return strtol(val, NULL, 10);
-}
-
 static int fz_setup(struct fz_ctx *c)
 {
 	size_t i;
@@ -363,7 +352,7 @@ static void fz_teardown(struct __test_metadata *_metadata, struct fz_ctx *c)
 	if (c->target)
 		munmap(c->target, TARGET_PAGES * PAGE);
 	/* Every file of ours is closed: the module must hold nothing. */
-	EXPECT_EQ(0, live_allocations());
+	EXPECT_EQ(0, ptscope_live_allocations());
 }
 
 /* ---------------------------------------------------------------------- */
@@ -2425,7 +2414,7 @@ FIXTURE_TEARDOWN(leaks)
 
 TEST_F(leaks, none_after_all_files_are_closed)
 {
-	long n = live_allocations();
+	long n = ptscope_live_allocations();
 
 	ASSERT_LE(0, n) {
 		TH_LOG("no \"allocations\" line in %s/status", PTSCOPE_PROC_DIR);

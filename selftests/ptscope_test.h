@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
@@ -41,6 +42,20 @@ static inline int read_keyed_line(const char *path, const char *key,
 	}
 	fclose(f);
 	return ret;
+}
+
+/*
+ * "allocations N" of /proc/ptscope/status: what the module holds right now
+ * (0 with no query in flight), or -1.
+ */
+static inline long ptscope_live_allocations(void)
+{
+	char val[256];
+
+	if (read_keyed_line(PTSCOPE_PROC_DIR "/status", "allocations", val,
+			    sizeof(val)))
+		return -1;
+	return strtol(val, NULL, 10);
 }
 
 /* Run @fn as user nobody in a child; returns its exit status. */

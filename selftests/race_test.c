@@ -359,16 +359,6 @@ static void swap_on_zram(void)
 		return;
 }
 
-/* "allocations N" of /proc/ptscope/status, or -1. */
-static long module_allocations(void)
-{
-	char val[256];
-
-	if (read_keyed_line("/proc/ptscope/status", "allocations", val, sizeof(val)))
-		return -1;
-	return atol(val);
-}
-
 TEST(dozens_of_queriers_race_with_changing_targets)
 {
 	struct query_thread threads[QUERY_THREADS];
@@ -431,7 +421,7 @@ TEST(dozens_of_queriers_race_with_changing_targets)
 		}
 		total += atomic_load(&shared->queries[i]);
 	}
-	EXPECT_EQ(0, module_allocations());
+	EXPECT_EQ(0, ptscope_live_allocations());
 	TH_LOG("%d queriers, %ld whole-address-space queries in %d s "
 	       "(regions %ld, per page %ld, maps+stats %ld, /proc %ld, "
 	       "short-lived %ld of which %ld found it gone)",
