@@ -25,6 +25,7 @@
 #include <time.h>
 
 #include "kselftest_harness.h"
+#include "fixtures.h"
 #include "oracle.h"
 #include "ptscope_test.h"
 
@@ -350,15 +351,6 @@ static void *query_thread_fn(void *arg)
 	return NULL;
 }
 
-static void swap_on_zram(void)
-{
-	/* Without swap, MADV_PAGEOUT only drops clean pages: fine too. */
-	if (system("modprobe zram 2>/dev/null; [ -e /sys/block/zram0 ] && ! grep -q zram0 /proc/swaps && "
-		   "echo 128M > /sys/block/zram0/disksize 2>/dev/null && mkswap /dev/zram0 >/dev/null 2>&1 && "
-		   "swapon /dev/zram0 2>/dev/null"))
-		return;
-}
-
 TEST(dozens_of_queriers_race_with_changing_targets)
 {
 	struct query_thread threads[QUERY_THREADS];
@@ -370,7 +362,8 @@ TEST(dozens_of_queriers_race_with_changing_targets)
 	shared = mmap(NULL, sizeof(*shared), PROT_READ | PROT_WRITE,
 		      MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	ASSERT_NE(MAP_FAILED, shared);
-	swap_on_zram();
+	/* Without swap, MADV_PAGEOUT only drops clean pages: fine too. */
+	ensure_swap();
 	end = now() + seconds;
 	shared->end = end;
 
