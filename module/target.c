@@ -36,7 +36,7 @@ static int ptscope_may_inspect(struct task_struct *task, struct mm_struct *mm)
 	const struct cred *caller = current_cred();
 	struct user_namespace *dump_ns;
 	const struct cred *tcred;
-	bool ok, dumpable, caps_ok;
+	bool ok, dumpable;
 
 	if (same_thread_group(task, current))
 		return 0;
@@ -54,10 +54,10 @@ static int ptscope_may_inspect(struct task_struct *task, struct mm_struct *mm)
 	if (ok && !dumpable)
 		ok = ns_capable(dump_ns, CAP_SYS_PTRACE);
 	/* cap_ptrace_access_check(), with the FSCREDS mode's effective set. */
-	caps_ok = (caller->user_ns == tcred->user_ns &&
-		   cap_issubset(tcred->cap_permitted, caller->cap_effective)) ||
-		  ns_capable(tcred->user_ns, CAP_SYS_PTRACE);
-	ok = ok && caps_ok;
+	if (ok)
+		ok = (caller->user_ns == tcred->user_ns &&
+		      cap_issubset(tcred->cap_permitted, caller->cap_effective)) ||
+		     ns_capable(tcred->user_ns, CAP_SYS_PTRACE);
 	rcu_read_unlock();
 	return ok ? 0 : -EPERM;
 }
