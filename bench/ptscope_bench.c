@@ -109,6 +109,11 @@ static void target_main(enum target_kind kind, uint64_t len, int cmd, int reply)
 	uint64_t addr, i;
 	char *p, c;
 
+	/*
+	 * The target must not keep /dev/ptscope open: its forked sharer dies
+	 * only after the bench, and would hold the module past its exit.
+	 */
+	close(dev_fd);
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	p = mmap(NULL, len + SZ_2M, PROT_READ | PROT_WRITE,
 		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
