@@ -14,6 +14,12 @@
 #   make deps         install build and test dependencies (root)
 #   make kernels      fetch the kernel matrix into the cache
 #   make modules-all  build the module for every kernel of the matrix
+#   make install      module into /lib/modules/KVER/extra (+ depmod), the tool,
+#                     libptscope, headers, man page, completion; PREFIX, DESTDIR
+#   make uninstall    remove what make install put there
+#   make dkms-install the module source into /usr/src and DKMS, which rebuilds
+#                     it for every installed kernel; make dkms-remove undoes it
+#   make sign KEY=k.priv CERT=k.der   sign the module for Secure Boot
 
 KERNELRELEASE_HOST ?= $(shell uname -r)
 KDIR ?= /lib/modules/$(KERNELRELEASE_HOST)/build
@@ -62,6 +68,39 @@ demo:
 bench:
 	scripts/bench
 
+PREFIX ?= /usr/local
+MODULE_DIR = $(DESTDIR)/lib/modules/$(KERNELRELEASE_HOST)/extra
+VERSION := $(shell sed -n 's/^\#define PTSCOPE_RELEASE "\(.*\)"/\1/p' module/ptscope.h)
+DKMS_SRC = /usr/src/ptscope-$(VERSION)
+
+install: all
+	install -D -m 0644 module/ptscope.ko $(MODULE_DIR)/ptscope.ko
+	if [ -z "$(DESTDIR)" ]; then depmod -a $(KERNELRELEASE_HOST); fi
+	$(MAKE) -C userspace install PREFIX=$(PREFIX)
+
+uninstall:
+	rm -f $(MODULE_DIR)/ptscope.ko
+	if [ -z "$(DESTDIR)" ]; then depmod -a $(KERNELRELEASE_HOST); fi
+	$(MAKE) -C userspace uninstall PREFIX=$(PREFIX)
+
+dkms-install:
+	rm -rf $(DKMS_SRC)
+	scripts/dkms-source $(DKMS_SRC)
+	dkms add -m ptscope -v $(VERSION)
+	dkms install -m ptscope -v $(VERSION)
+
+dkms-remove:
+	-dkms remove -m ptscope -v $(VERSION) --all
+	rm -rf $(DKMS_SRC)
+
+# Sign module/ptscope.ko with the kernel's sign-file, for Secure Boot:
+# KEY is the private key, CERT the DER certificate enrolled with mokutil.
+SIGN_FILE ?= $(KDIR)/scripts/sign-file
+sign: module
+	@test -n "$(KEY)" -a -n "$(CERT)" || { echo "usage: make sign KEY=key.priv CERT=cert.der" >&2; exit 2; }
+	$(SIGN_FILE) sha256 $(KEY) $(CERT) module/ptscope.ko
+	@tail -c 28 module/ptscope.ko | grep -q '~Module signature appended~' && echo "module/ptscope.ko signed"
+
 clean:
 	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean 2>/dev/null
 	$(MAKE) -C userspace clean
@@ -70,4 +109,4 @@ clean:
 	rm -rf build
 
 .PHONY: all module userspace selftests load deps kernels modules-all style check \
-	check-debug fuzz demo bench clean
+	check-debug fuzz demo bench install uninstall dkms-install dkms-remove sign clean

@@ -91,3 +91,23 @@ newest_in_suite()
 		/^$/ { if (p ~ pat) print p, v; p = v = "" }' |
 		sort -V | tail -n1
 }
+
+# Run a command inside the sid chroot, with /proc mounted in a private mount
+# namespace so nothing stays mounted on the host.
+in_sid()
+{
+	unshare --mount --fork -- sh -c '
+		root=$1; shift
+		mount -t proc proc "$root/proc" || exit 1
+		exec chroot "$root" "$@"' sh "$SID_ROOT" "$@"
+}
+
+# The chroot's apt follows the system's own choices about the archive
+# (e.g. a snapshot mirror whose Release files have expired).
+sid_apt()
+{
+	local valid date
+	eval "$(apt-config shell valid Acquire::Check-Valid-Until date Acquire::Check-Date)"
+	in_sid apt-get -q ${valid:+-o Acquire::Check-Valid-Until=$valid} \
+		${date:+-o Acquire::Check-Date=$date} "$@"
+}
