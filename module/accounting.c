@@ -41,6 +41,7 @@ static const char *const ptscope_query_kind_names[PTSCOPE_NR_QUERY_KINDS] = {
 	[PTSCOPE_QUERY_PAGES]	= "pages",
 	[PTSCOPE_QUERY_MAPS]	= "maps",
 	[PTSCOPE_QUERY_STATS]	= "stats",
+	[PTSCOPE_QUERY_TLB]	= "tlb",
 };
 
 /* Zeroed, from the slab or vmalloc; ptscope_free() it.  */

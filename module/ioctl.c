@@ -133,6 +133,8 @@ long ptscope_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		return ptscope_ioctl_maps(file, uarg);
 	case _IOC_NR(PTSCOPE_IOC_STATS):
 		return ptscope_ioctl_stats(file, uarg);
+	case _IOC_NR(PTSCOPE_IOC_TLB):
+		return ptscope_ioctl_tlb(file, uarg);
 	default:
 		return -ENOTTY;
 	}

@@ -13,8 +13,16 @@ module_param_named(root_only, ptscope_root_only, bool, 0644);
 MODULE_PARM_DESC(root_only,
 		 "only CAP_SYS_ADMIN may query any process (default: ptrace rules)");
 
+/* A closed file ends the TLB watches it started. */
+static int ptscope_release(struct inode *inode, struct file *file)
+{
+	ptscope_tlb_watch_release(file);
+	return 0;
+}
+
 static const struct file_operations ptscope_fops = {
 	.owner		= THIS_MODULE,
+	.release	= ptscope_release,
 	.unlocked_ioctl	= ptscope_ioctl,
 	.compat_ioctl	= compat_ptr_ioctl,
 	.llseek		= noop_llseek,
@@ -55,6 +63,7 @@ err_remove_procfs:
 static void __exit ptscope_exit(void)
 {
 	misc_deregister(&ptscope_miscdev);
+	ptscope_tlb_watch_exit();
 	ptscope_procfs_exit();
 }
 

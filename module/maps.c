@@ -10,13 +10,14 @@
 #include <linux/mmap_lock.h>
 #include <linux/sched/mm.h>
 #include <linux/sched/signal.h>
+#include <linux/sched/task.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 
 #include "ptscope.h"
 
-static_assert(sizeof(struct ptscope_vma) == PTSCOPE_VMA_SIZE_VER0);
-static_assert(sizeof(struct ptscope_maps) == PTSCOPE_MAPS_SIZE_VER0);
+static_assert(sizeof(struct ptscope_vma) == PTSCOPE_VMA_SIZE_VER1);
+static_assert(sizeof(struct ptscope_maps) == PTSCOPE_MAPS_SIZE_VER1);
 
 void ptscope_counts_add(struct ptscope_page_counts *sum,
 			const struct ptscope_page_counts *c)
@@ -28,6 +29,15 @@ void ptscope_counts_add(struct ptscope_page_counts *sum,
 	/* The structure is nothing but u64 counts. */
 	for (i = 0; i < sizeof(*c) / sizeof(u64); i++)
 		to[i] += from[i];
+}
+
+/* The 2 MiB-aligned 2 MiB ranges wholly inside [@start, @end). */
+static u64 ptscope_ranges_2m(unsigned long start, unsigned long end)
+{
+	unsigned long first = ALIGN(start, PMD_SIZE);
+	unsigned long last = ALIGN_DOWN(end, PMD_SIZE);
+
+	return last > first ? (last - first) / PMD_SIZE : 0;
 }
 
 /* Lock again after a break; the VMA at @addr, or NULL if it went away. */
@@ -62,6 +72,7 @@ static struct vm_area_struct *ptscope_maps_relock(struct mm_struct *mm,
 int ptscope_maps_next(struct ptscope_maps_state *st, struct ptscope_vma *rec)
 {
 	struct ptscope_walk w = { .mm = st->mm, .sum = &st->sum };
+	struct ptscope_policy pol;
 	struct vm_area_struct *vma;
 	unsigned long addr, stop;
 	vm_flags_t vm_flags;
@@ -82,6 +93,11 @@ int ptscope_maps_next(struct ptscope_maps_state *st, struct ptscope_vma *rec)
 	addr = max(st->cursor, vma->vm_start);
 	stop = min(st->end, vma->vm_end);
 	ptscope_vma_describe(vma, addr, rec, st->path_buf);
+	rec->policy_source = ptscope_vma_policy(vma, addr, &pol);
+	rec->policy_mode = pol.mode;
+	rec->policy_flags = pol.flags;
+	rec->policy_nodes = pol.nodes;
+	rec->policy_home_node = pol.home_node;
 	vm_flags = vma->vm_flags;
 	st->sum.rec = rec;
 	st->sum.range_start = addr;
@@ -108,6 +124,7 @@ int ptscope_maps_next(struct ptscope_maps_state *st, struct ptscope_vma *rec)
 	ptscope_mmap_unlock(st->mm, locked_at);
 out:
 	rec->end = stop;
+	rec->ranges_2m = ptscope_ranges_2m(rec->start, stop);
 	st->sum.prev_end = stop;
 	st->cursor = stop;
 	rec->tables.pte_deposited = DIV_ROUND_UP(st->sum.deposit_pages,
@@ -129,6 +146,8 @@ static int ptscope_maps_get_args(struct ptscope_maps *args, void __user *uarg)
 		return -EINVAL;
 	if (!ptscope_pages_range_ok(args->start, args->end))
 		return -EINVAL;
+	if (args->collapse_max_none > PTSCOPE_COLLAPSE_MAX_NONE)
+		return -EINVAL;
 	return ptscope_check_vec(args->vec, args->vec_len, args->rec_size,
 				 PTSCOPE_VMA_SIZE_VER0);
 }
@@ -136,6 +155,8 @@ static int ptscope_maps_get_args(struct ptscope_maps *args, void __user *uarg)
 long ptscope_ioctl_maps(struct file *file, void __user *uarg)
 {
 	struct ptscope_maps_state st = {};
+	struct ptscope_policy task_pol;
+	struct task_struct *task;
 	struct ptscope_maps args;
 	struct ptscope_vma *rec;
 	u64 written = 0;
@@ -147,11 +168,12 @@ long ptscope_ioctl_maps(struct file *file, void __user *uarg)
 		return ret;
 	usize = args.size;
 
-	st.mm = ptscope_get_target_mm(args.pid);
+	st.mm = ptscope_get_target(args.pid, &task);
 	if (IS_ERR(st.mm))
 		return PTR_ERR(st.mm);
 	ptscope_count_query(PTSCOPE_QUERY_MAPS);
 	st.sum.mm = st.mm;
+	st.sum.collapse_max_none = args.collapse_max_none;
 	st.sum.total_tables = &st.total_tables;
 	st.cursor = args.start;
 	st.end = args.end;
@@ -159,7 +181,7 @@ long ptscope_ioctl_maps(struct file *file, void __user *uarg)
 	rec = ptscope_alloc(1, sizeof(*rec));
 	if (!rec) {
 		ret = -ENOMEM;
-		goto out_put_mm;
+		goto out_put_target;
 	}
 	st.path_buf = ptscope_alloc(1, PAGE_SIZE);
 	if (!st.path_buf) {
@@ -187,6 +209,15 @@ long ptscope_ioctl_maps(struct file *file, void __user *uarg)
 	args.nr_records = written;
 	args.map_count = READ_ONCE(st.mm->map_count);
 	args.total_tables = st.total_tables;
+	args.mm_flags = 0;
+	if (pts_mm_thp_disabled(st.mm))
+		args.mm_flags |= PTSCOPE_MM_THP_DISABLE;
+	if (pts_mm_thp_disabled_except_advised(st.mm))
+		args.mm_flags |= PTSCOPE_MM_THP_DISABLE_EXCEPT_ADVISED;
+	ptscope_task_policy(task, &task_pol);
+	args.task_policy_mode = task_pol.mode;
+	args.task_policy_flags = task_pol.flags;
+	args.task_policy_nodes = task_pol.nodes;
 	ret = ptscope_copy_out(uarg, &args, sizeof(args), usize);
 	if (!ret)
 		ret = written;
@@ -194,7 +225,8 @@ out_free_path_buf:
 	ptscope_free(st.path_buf);
 out_free_rec:
 	ptscope_free(rec);
-out_put_mm:
+out_put_target:
 	mmput(st.mm);
+	put_task_struct(task);
 	return ret;
 }

@@ -12,7 +12,8 @@
 
 /* Feature bits this build answers; userspace reads them through VERSION. */
 #define PTSCOPE_FEATURES (PTSCOPE_FEAT_VERSION | PTSCOPE_FEAT_PAGES | \
-			  PTSCOPE_FEAT_MAPS | PTSCOPE_FEAT_STATS)
+			  PTSCOPE_FEAT_MAPS | PTSCOPE_FEAT_STATS | \
+			  PTSCOPE_FEAT_MAPS_POLICY | PTSCOPE_FEAT_TLB)
 
 /*
  * How much one chunk of a walk may do before the mmap lock is dropped:
@@ -32,6 +33,7 @@ enum ptscope_query_kind {
 	PTSCOPE_QUERY_PAGES,
 	PTSCOPE_QUERY_MAPS,
 	PTSCOPE_QUERY_STATS,
+	PTSCOPE_QUERY_TLB,
 	PTSCOPE_NR_QUERY_KINDS
 };
 
@@ -103,7 +105,18 @@ struct ptscope_summary {
 	unsigned long prev_end;		/* end of the range before, 0: none */
 	unsigned long last_base[3];	/* last table counted, per level */
 	unsigned long deposit_pages;	/* pages of anonymous PMD leaves */
+	unsigned int collapse_max_none;	/* struct ptscope_maps's */
 	bool counted[3];
+};
+
+/* One PMD entry's 2 MiB range, as the walk found it. */
+struct ptscope_range {
+	bool whole;		/* the range lies wholly in the walked part */
+	bool pmd;		/* mapped by a present huge PMD */
+	bool table;		/* mapped through a PTE table */
+	bool split;		/* a PTE maps part of a PMD-order folio */
+	unsigned int empty;	/* entries none or mapping the zero page */
+	unsigned int present;	/* present entries */
 };
 
 void ptscope_summary_add(struct ptscope_summary *s,
@@ -111,6 +124,20 @@ void ptscope_summary_add(struct ptscope_summary *s,
 			 unsigned long nr);
 void ptscope_summary_table(struct ptscope_summary *s, int level,
 			   unsigned long base);
+void ptscope_summary_range(struct ptscope_summary *s,
+			   const struct ptscope_range *r);
+
+/* policy.c: memory policies of mappings and tasks */
+struct ptscope_policy {
+	u64 nodes;		/* nodes 0-63 */
+	u32 mode;		/* MPOL_* */
+	u32 flags;		/* MPOL_F_* mode flags */
+	s32 home_node;		/* NUMA_NO_NODE if none */
+};
+
+int ptscope_vma_policy(struct vm_area_struct *vma, unsigned long addr,
+		       struct ptscope_policy *out);
+void ptscope_task_policy(struct task_struct *task, struct ptscope_policy *out);
 
 /* walk.c: the page-table walker */
 struct ptscope_walk {
@@ -168,6 +195,18 @@ struct ptscope_pages_state {
 int ptscope_pages_step(struct mm_struct *mm, struct ptscope_pages_state *st);
 long ptscope_ioctl_pages(struct file *file, void __user *uarg);
 bool ptscope_pages_range_ok(u64 start, u64 end);
+
+/* tlb.c: PTSCOPE_IOC_TLB */
+long ptscope_ioctl_tlb(struct file *file, void __user *uarg);
+
+/* tlb_watch.c: TLB flushes counted per watched mm */
+int ptscope_tlb_watch_start(const struct file *owner, u64 pid,
+			    struct mm_struct *mm);
+struct mm_struct *ptscope_tlb_watch_read(const struct file *owner, u64 pid,
+					 struct mm_struct *mm,
+					 struct ptscope_tlb *t, bool stop);
+void ptscope_tlb_watch_release(const struct file *owner);
+void ptscope_tlb_watch_exit(void);
 
 /* procfs.c */
 int ptscope_procfs_init(void);

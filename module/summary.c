@@ -161,3 +161,31 @@ void ptscope_summary_table(struct ptscope_summary *s, int level,
 		break;
 	}
 }
+
+/**
+ * ptscope_summary_range - the walk went through one PMD entry's range
+ * @s: the summary
+ * @r: what it found there
+ *
+ * Called once per PMD entry walked in the VMA (a chunk never ends inside
+ * one when counting), after any retry of a table that went away.
+ */
+void ptscope_summary_range(struct ptscope_summary *s,
+			   const struct ptscope_range *r)
+{
+	struct ptscope_vma *v = s->rec;
+
+	if (r->split)
+		v->ranges_split++;
+	if (!r->whole)
+		return;
+	if (r->pmd)
+		v->ranges_pmd++;
+	if (!r->table)
+		return;
+	v->ranges_pte++;
+	if (r->present == PTRS_PER_PTE)
+		v->ranges_pte_full++;
+	if (r->empty <= s->collapse_max_none)
+		v->ranges_collapsible++;
+}

@@ -9,6 +9,7 @@
 #include <linux/hugetlb.h>
 #include <linux/kdev_t.h>
 #include <linux/mm.h>
+#include <linux/shmem_fs.h>
 #include <linux/string.h>
 
 #include "ptscope.h"
@@ -48,6 +49,9 @@ static u64 ptscope_vma_flags(struct vm_area_struct *vma)
 			flags |= ptscope_vm_flag_map[i].flag;
 	if (vma_is_anonymous(vma))
 		flags |= PTSCOPE_VMA_ANON;
+	/* vma_is_shmem() is not exported; shmem_mapping() is what it tests. */
+	if (vma->vm_file && shmem_mapping(vma->vm_file->f_mapping))
+		flags |= PTSCOPE_VMA_SHMEM;
 	return flags;
 }
 

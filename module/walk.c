@@ -139,9 +139,26 @@ static void ptscope_pte_unmap_unlock(pte_t *pte, spinlock_t *ptl)
 	pts_pte_unmap(pte);
 }
 
-/* Returns -EAGAIN when the table went away: the caller re-reads the PMD. */
+/* What a PTE entry adds to its range's facts (counting walks only). */
+static void ptscope_range_add(struct ptscope_range *r,
+			      const struct ptscope_page_region *rec)
+{
+	if (rec->entry == PTSCOPE_ENTRY_NONE || rec->kind == PTSCOPE_KIND_ZERO)
+		r->empty++;
+	if (rec->entry == PTSCOPE_ENTRY_PRESENT)
+		r->present++;
+	if (rec->folio_order >= PMD_SHIFT - PAGE_SHIFT &&
+	    !(rec->flags & PTSCOPE_PF_HUGETLB))
+		r->split = true;
+}
+
+/*
+ * Returns -EAGAIN when the table went away: the caller re-reads the PMD.
+ * @r, when counting, gets the facts of the range.
+ */
 static int ptscope_walk_pte_range(struct ptscope_walk_vma *wv, pmd_t *pmd,
-				  unsigned long addr, unsigned long end)
+				  unsigned long addr, unsigned long end,
+				  struct ptscope_range *r)
 {
 	struct ptscope_walk *w = wv->w;
 	struct ptscope_page_region rec;
@@ -154,6 +171,8 @@ static int ptscope_walk_pte_range(struct ptscope_walk_vma *wv, pmd_t *pmd,
 		return -EAGAIN;
 	for (pte = start_pte; addr < end; addr += PAGE_SIZE, pte++) {
 		ptscope_decode_pte(&wv->d, ptep_get(pte), &rec);
+		if (r)
+			ptscope_range_add(r, &rec);
 		if (ptscope_emit(w, &rec, addr, 1)) {
 			ret = 1;
 			break;
@@ -207,10 +226,21 @@ static bool ptscope_walk_huge_leaf(struct ptscope_walk_vma *wv, u64 entry,
 	return false;
 }
 
+/* A PMD entry's range, into the summary of a counting walk. */
+static void ptscope_walk_range(struct ptscope_walk *w, struct ptscope_range *r,
+			       unsigned long addr, unsigned long next)
+{
+	if (!w->sum)
+		return;
+	r->whole = !(addr & ~PMD_MASK) && next - addr == PMD_SIZE;
+	ptscope_summary_range(w->sum, r);
+}
+
 static int ptscope_walk_pmd_range(struct ptscope_walk_vma *wv, pud_t *pud,
 				  unsigned long addr, unsigned long end)
 {
 	struct ptscope_walk *w = wv->w;
+	struct ptscope_range r;
 	unsigned long next;
 	pmd_t *pmd, pmdval;
 	spinlock_t *ptl;	/* the page-table lock covering the entry */
@@ -223,8 +253,10 @@ static int ptscope_walk_pmd_range(struct ptscope_walk_vma *wv, pud_t *pud,
 			return 1;
 		w->steps--;
 again:
+		memset(&r, 0, sizeof(r));
 		pmdval = pts_pmdp_get_lockless(pmd);
 		if (pmd_none(pmdval)) {
+			ptscope_walk_range(w, &r, addr, next);
 			if (ptscope_emit_none(w, PTSCOPE_LEVEL_PMD, addr, next))
 				return 1;
 			continue;
@@ -238,23 +270,29 @@ again:
 				spin_unlock(ptl);
 				goto again;
 			}
+			r.pmd = pmd_present(pmdval);
 			ret = ptscope_walk_huge_leaf(wv, pmd_val(pmdval),
 						     PTSCOPE_LEVEL_PMD,
 						     addr & PMD_MASK, addr, next);
 			spin_unlock(ptl);
+			ptscope_walk_range(w, &r, addr, next);
 			if (ret)
 				return 1;
 			continue;
 		}
 		if (pmd_bad(pmdval)) {
+			ptscope_walk_range(w, &r, addr, next);
 			if (ptscope_emit_none(w, PTSCOPE_LEVEL_PMD, addr, next))
 				return 1;
 			continue;
 		}
 		ptscope_walk_table(w, PTSCOPE_LEVEL_PTE, addr & PMD_MASK);
-		ret = ptscope_walk_pte_range(wv, pmd, addr, next);
+		r.table = true;
+		ret = ptscope_walk_pte_range(wv, pmd, addr, next,
+					     w->sum ? &r : NULL);
 		if (ret == -EAGAIN)
 			goto again;
+		ptscope_walk_range(w, &r, addr, next);
 		if (ret)
 			return 1;
 	} while (pmd++, addr = next, addr != end);

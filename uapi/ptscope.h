@@ -31,7 +31,7 @@
  * (fields at the end of a structure, flags, commands, feature bits).
  */
 #define PTSCOPE_ABI_MAJOR	1
-#define PTSCOPE_ABI_MINOR	1
+#define PTSCOPE_ABI_MINOR	2
 
 /* 0xB7 is unassigned in Documentation/userspace-api/ioctl/ioctl-number.rst. */
 #define PTSCOPE_IOC_MAGIC	0xB7
@@ -41,6 +41,8 @@
 #define PTSCOPE_FEAT_PAGES	(1ULL << 1)	/* PTSCOPE_IOC_PAGES, /proc/ptscope/pages */
 #define PTSCOPE_FEAT_MAPS	(1ULL << 2)	/* PTSCOPE_IOC_MAPS, /proc/ptscope/maps */
 #define PTSCOPE_FEAT_STATS	(1ULL << 3)	/* PTSCOPE_IOC_STATS, /proc/ptscope/stats */
+#define PTSCOPE_FEAT_MAPS_POLICY (1ULL << 4)	/* PTSCOPE_IOC_MAPS's ABI 1.2 fields: policies, 2 MiB ranges */
+#define PTSCOPE_FEAT_TLB	(1ULL << 5)	/* PTSCOPE_IOC_TLB */
 
 /**
  * struct ptscope_version - argument of PTSCOPE_IOC_VERSION
@@ -292,6 +294,7 @@ struct ptscope_pages {
 #define PTSCOPE_VMA_HEAP	(1ULL << 19)	/* the brk heap: name "[heap]" */
 #define PTSCOPE_VMA_STACK	(1ULL << 20)	/* the main stack: name "[stack]" */
 #define PTSCOPE_VMA_SPECIAL	(1ULL << 21)	/* named by the kernel: [vdso], [vvar]... */
+#define PTSCOPE_VMA_SHMEM	(1ULL << 22)	/* shmem/tmpfs, MAP_SHARED|MAP_ANONYMOUS (ABI 1.2) */
 #define PTSCOPE_VMA_NAME_TRUNCATED (1ULL << 30)	/* @name was cut to fit */
 #define PTSCOPE_VMA_CHANGED	(1ULL << 31)	/* the VMA changed during its walk */
 
@@ -318,6 +321,7 @@ struct ptscope_pages {
 	X(PTSCOPE_VMA_HEAP, "heap")				\
 	X(PTSCOPE_VMA_STACK, "stack")				\
 	X(PTSCOPE_VMA_SPECIAL, "special")			\
+	X(PTSCOPE_VMA_SHMEM, "shmem")				\
 	X(PTSCOPE_VMA_NAME_TRUNCATED, "name_truncated")		\
 	X(PTSCOPE_VMA_CHANGED, "changed")
 
@@ -434,6 +438,30 @@ struct ptscope_table_counts {
  * @pages:	the pages of [@start, @end)
  * @name:	backing file path, [heap], [stack], [vdso]..., or "" for
  *		anonymous memory; NUL-terminated
+ *
+ * Since ABI 1.2 (PTSCOPE_FEAT_MAPS_POLICY; a caller passing
+ * PTSCOPE_VMA_SIZE_VER0 as @rec_size does not get them):
+ *
+ * @policy_nodes: nodes 0-63 of the mapping's memory policy, node N in bit N
+ *		(the policy's current nodemask, as get_mempolicy(2) reports)
+ * @policy_mode: its mode, an MPOL_* value of <linux/mempolicy.h>;
+ *		MPOL_DEFAULT when the mapping has no policy of its own
+ * @policy_flags: its MPOL_F_STATIC_NODES, MPOL_F_RELATIVE_NODES and
+ *		MPOL_F_NUMA_BALANCING mode flags
+ * @policy_source: PTSCOPE_POLICY_*: where @policy_mode came from
+ * @policy_home_node: the policy's home node (set_mempolicy_home_node(2)),
+ *		-1 if none
+ * @ranges_2m:	2 MiB-aligned 2 MiB ranges wholly inside [@start, @end)
+ * @ranges_pmd:	of those, mapped by one huge PMD entry (THP or hugetlb)
+ * @ranges_pte:	of those, mapped through a PTE table
+ * @ranges_pte_full: of @ranges_pte, tables with all 512 entries present
+ * @ranges_collapsible: of @ranges_pte, tables with at most
+ *		@collapse_max_none (struct ptscope_maps) entries that are
+ *		empty or map the zero page: what khugepaged's max_ptes_none
+ *		rule lets it collapse
+ * @ranges_split: PTE tables, whether or not their range is wholly inside,
+ *		that map part of a PMD-sized (order 9) folio: a huge page
+ *		whose PMD was split into a PTE table
  */
 struct ptscope_vma {
 	__u64 start;
@@ -447,7 +475,32 @@ struct ptscope_vma {
 	struct ptscope_table_counts tables;
 	struct ptscope_page_counts pages;
 	char name[PTSCOPE_VMA_NAME_LEN];
+	/* ABI 1.2 */
+	__u64 policy_nodes;
+	__u32 policy_mode;
+	__u32 policy_flags;
+	__u32 policy_source;
+	__s32 policy_home_node;
+	__u64 ranges_2m;
+	__u64 ranges_pmd;
+	__u64 ranges_pte;
+	__u64 ranges_pte_full;
+	__u64 ranges_collapsible;
+	__u64 ranges_split;
 };
+
+/* struct ptscope_vma.policy_source */
+enum {
+	PTSCOPE_POLICY_NONE	= 0,	/* no policy of its own: the task's applies */
+	PTSCOPE_POLICY_VMA	= 1,	/* set on the mapping (mbind(2)) */
+	PTSCOPE_POLICY_SHARED	= 2,	/* shmem: the file's shared policy at @start */
+};
+
+#define PTSCOPE_POLICY_SOURCE_NAMES { "none", "vma", "shared" }
+
+/* struct ptscope_maps.mm_flags */
+#define PTSCOPE_MM_THP_DISABLE	(1ULL << 0)	/* prctl(PR_SET_THP_DISABLE): no THP at all */
+#define PTSCOPE_MM_THP_DISABLE_EXCEPT_ADVISED (1ULL << 1) /* ...except MADV_HUGEPAGE (6.18+) */
 
 /**
  * struct ptscope_maps - argument of PTSCOPE_IOC_MAPS
@@ -467,6 +520,18 @@ struct ptscope_vma {
  *		to the call that reported that VMA)
  * @totals:	out: the sum of the records' page counts
  *
+ * Since ABI 1.2 (PTSCOPE_FEAT_MAPS_POLICY; absent for a caller passing
+ * PTSCOPE_MAPS_SIZE_VER0 as @size):
+ *
+ * @collapse_max_none: in: empty entries a PTE table may have and still
+ *		count in ptscope_vma.ranges_collapsible, 0-511: pass
+ *		/sys/kernel/mm/transparent_hugepage/khugepaged/max_ptes_none
+ * @mm_flags:	out: PTSCOPE_MM_*
+ * @task_policy_nodes: out: nodes 0-63 of the memory policy of task @pid
+ *		(set_mempolicy(2)), as ptscope_vma.policy_nodes
+ * @task_policy_mode: out: its MPOL_* mode; MPOL_DEFAULT if it has none
+ * @task_policy_flags: out: its MPOL_F_* mode flags
+ *
  * One record for every VMA that overlaps [@start, @end), cut to that range.
  * When the array is full the walk stops at @walk_end, the start of the
  * first VMA not reported: call again with @start = @walk_end.
@@ -485,10 +550,19 @@ struct ptscope_maps {
 	__u64 map_count;
 	struct ptscope_table_counts total_tables;
 	struct ptscope_page_counts totals;
+	/* ABI 1.2 */
+	__u64 collapse_max_none;
+	__u64 mm_flags;
+	__u64 task_policy_nodes;
+	__u32 task_policy_mode;
+	__u32 task_policy_flags;
 };
 
 #define PTSCOPE_MAPS_SIZE_VER0	(11 * 8 + 5 * 8 + (39 + 64 + 1) * 8)
 #define PTSCOPE_VMA_SIZE_VER0	(7 * 8 + 5 * 8 + (39 + 64 + 1) * 8 + 256)
+#define PTSCOPE_MAPS_SIZE_VER1	(PTSCOPE_MAPS_SIZE_VER0 + 4 * 8)
+#define PTSCOPE_VMA_SIZE_VER1	(PTSCOPE_VMA_SIZE_VER0 + 9 * 8)
+#define PTSCOPE_COLLAPSE_MAX_NONE 511	/* the largest @collapse_max_none */
 
 #define PTSCOPE_IOC_MAPS	_IOWR(PTSCOPE_IOC_MAGIC, 0x02, struct ptscope_maps)
 
@@ -585,5 +659,103 @@ struct ptscope_stats {
 #define PTSCOPE_STATS_SIZE_VER0	(26 * 8)
 
 #define PTSCOPE_IOC_STATS	_IOWR(PTSCOPE_IOC_MAGIC, 0x03, struct ptscope_stats)
+
+/*
+ * PTSCOPE_IOC_TLB: what the kernel knows about a process's translations
+ * (no instruction reads a TLB's contents; see docs/tlb.md), and the TLB
+ * flushes attributed to it while the caller's open file watches it.
+ */
+
+/*
+ * Why a flush happened: the reason argument of the kernel's tlb:tlb_flush
+ * tracepoint (enum tlb_flush_reason, same numbers), which indexes
+ * struct ptscope_tlb.flushes[].
+ */
+enum {
+	PTSCOPE_TLB_TASK_SWITCH		= 0,	/* CR3 loaded for the mm at a switch */
+	PTSCOPE_TLB_REMOTE_SHOOTDOWN	= 1,	/* flush IPI received for the mm */
+	PTSCOPE_TLB_LOCAL_SHOOTDOWN	= 2,	/* batched flush (reclaim) on its CPU */
+	PTSCOPE_TLB_LOCAL_MM_SHOOTDOWN	= 3,	/* its own flush, on the initiating CPU */
+	PTSCOPE_TLB_REMOTE_SEND_IPI	= 4,	/* it sent flush IPIs to other CPUs */
+	PTSCOPE_TLB_REMOTE_WRONG_CPU	= 5,	/* IPI to a CPU that no longer had it (7.2) */
+	PTSCOPE_TLB_REASON_OTHER	= 7,	/* a reason this header does not know */
+	PTSCOPE_TLB_NR_REASONS		= 8
+};
+
+#define PTSCOPE_TLB_REASON_NAMES { "task_switch", "remote_shootdown", \
+				   "local_shootdown", "local_mm_shootdown", \
+				   "remote_send_ipi", "remote_wrong_cpu", \
+				   "reserved6", "other" }
+
+/* struct ptscope_tlb.flags (in) */
+#define PTSCOPE_TLB_WATCH	(1ULL << 0)	/* start counting flushes of @pid */
+#define PTSCOPE_TLB_UNWATCH	(1ULL << 1)	/* stop, after reporting the counts */
+#define PTSCOPE_TLB_FLAGS_ALL	(PTSCOPE_TLB_WATCH | PTSCOPE_TLB_UNWATCH)
+
+/* struct ptscope_tlb.state (out) */
+#define PTSCOPE_TLB_WATCHING	(1ULL << 0)	/* this open file watches @pid */
+#define PTSCOPE_TLB_HAS_GLOBAL_ASID (1ULL << 1)	/* the kernel has global ASIDs */
+#define PTSCOPE_TLB_PCID	(1ULL << 2)	/* the kernel uses PCID */
+#define PTSCOPE_TLB_INVPCID	(1ULL << 3)	/* the kernel uses INVPCID */
+#define PTSCOPE_TLB_INVLPGB	(1ULL << 4)	/* the kernel uses AMD INVLPGB */
+#define PTSCOPE_TLB_PTI		(1ULL << 5)	/* page-table isolation is on */
+#define PTSCOPE_TLB_CPUMASK_TRUNCATED (1ULL << 6) /* CPUs beyond @cpumask exist */
+#define PTSCOPE_TLB_EXITED	(1ULL << 7)	/* the watched process has exited */
+
+#define PTSCOPE_TLB_MASK_WORDS	16	/* @cpumask: CPUs 0 to 1023 */
+#define PTSCOPE_TLB_MAX_WATCHES	32	/* mms watched at once, all callers */
+
+/**
+ * struct ptscope_tlb - argument of PTSCOPE_IOC_TLB
+ * @size:	in: sizeof(struct ptscope_tlb)
+ * @flags:	in: PTSCOPE_TLB_WATCH or PTSCOPE_TLB_UNWATCH, or 0 to read
+ * @pid:	in: target process
+ * @state:	out: PTSCOPE_TLB_* state bits
+ * @ctx_id:	out: the mm's context id (mm->context.ctx_id): unique for
+ *		the boot, what the per-CPU ASID slots remember
+ * @tlb_gen:	out: the mm's TLB generation (mm->context.tlb_gen): bumped
+ *		by every change of its page tables that needs a flush
+ * @global_asid: out: its global ASID (AMD INVLPGB), 0 if none
+ * @nr_cpu_ids:	out: possible CPU ids
+ * @cpus:	out: CPUs in its mm_cpumask
+ * @cpumask:	out: its mm_cpumask, bit N of word N / 64 = CPU N: the CPUs
+ *		that may hold its translations (see docs/tlb.md)
+ * @watch_ns:	out: how long this file has watched @pid (0: not watching)
+ * @flushes:	out: tlb_flush events attributed to @pid while watched, by
+ *		PTSCOPE_TLB_* reason
+ * @flush_all:	out: of those, flushes of everything (TLB_FLUSH_ALL)
+ * @flush_pages: out: pages flushed one by one by the other flushes
+ * @switch_noflush: out: task switches to @pid that kept its translations
+ *		(counted in flushes[PTSCOPE_TLB_TASK_SWITCH] too)
+ * @timestamp_ns: out: CLOCK_MONOTONIC when the answer was made
+ *
+ * A watch lasts until PTSCOPE_TLB_UNWATCH or the file is closed.  The
+ * process exiting ends no watch: while this file watches @pid, a query
+ * of it after it exited (-ESRCH otherwise) still answers, with
+ * PTSCOPE_TLB_EXITED and the counts up to its exit.  At most
+ * PTSCOPE_TLB_MAX_WATCHES mms are watched at once (-ENOSPC beyond).
+ */
+struct ptscope_tlb {
+	__u64 size;
+	__u64 flags;
+	__u64 pid;
+	__u64 state;
+	__u64 ctx_id;
+	__u64 tlb_gen;
+	__u64 global_asid;
+	__u64 nr_cpu_ids;
+	__u64 cpus;
+	__u64 cpumask[PTSCOPE_TLB_MASK_WORDS];
+	__u64 watch_ns;
+	__u64 flushes[PTSCOPE_TLB_NR_REASONS];
+	__u64 flush_all;
+	__u64 flush_pages;
+	__u64 switch_noflush;
+	__u64 timestamp_ns;
+};
+
+#define PTSCOPE_TLB_SIZE_VER0	((9 + 16 + 1 + 8 + 4) * 8)
+
+#define PTSCOPE_IOC_TLB		_IOWR(PTSCOPE_IOC_MAGIC, 0x04, struct ptscope_tlb)
 
 #endif /* _UAPI_LINUX_PTSCOPE_H */

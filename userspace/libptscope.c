@@ -226,6 +226,15 @@ int ptscope_maps(struct ptscope *ps, uint64_t pid, uint64_t start,
 		 uint64_t end, ptscope_vma_cb cb, void *arg,
 		 struct ptscope_maps_totals *totals)
 {
+	return ptscope_maps_collapse(ps, pid, start, end,
+				     PTSCOPE_COLLAPSE_MAX_NONE, cb, arg, totals);
+}
+
+int ptscope_maps_collapse(struct ptscope *ps, uint64_t pid, uint64_t start,
+			  uint64_t end, uint64_t collapse_max_none,
+			  ptscope_vma_cb cb, void *arg,
+			  struct ptscope_maps_totals *totals)
+{
 	struct ptscope_maps_totals sum;
 	struct ptscope_maps args;
 	struct ptscope_vma *vec;
@@ -246,6 +255,9 @@ int ptscope_maps(struct ptscope *ps, uint64_t pid, uint64_t start,
 		args.vec = (uintptr_t)vec;
 		args.vec_len = PTSCOPE_MAPS_BATCH;
 		args.rec_size = sizeof(*vec);
+		/* A 1.1 module wants the bytes it does not know left zero. */
+		if (ps->version.features & PTSCOPE_FEAT_MAPS_POLICY)
+			args.collapse_max_none = collapse_max_none;
 		ret = ps_ioctl(ps, PTSCOPE_IOC_MAPS, &args, sizeof(args), vec,
 			       PTSCOPE_MAPS_BATCH * sizeof(*vec), maps_answer);
 		if (ret < 0)
@@ -271,6 +283,10 @@ int ptscope_maps(struct ptscope *ps, uint64_t pid, uint64_t start,
 		sum.tables.pte_deposited += args.total_tables.pte_deposited;
 		sum.map_count = args.map_count;
 		sum.nr_vmas += args.nr_records;
+		sum.mm_flags = args.mm_flags;
+		sum.task_policy_nodes = args.task_policy_nodes;
+		sum.task_policy_mode = args.task_policy_mode;
+		sum.task_policy_flags = args.task_policy_flags;
 		if (args.walk_end <= start) {
 			ret = -EIO;	/* no progress: a module bug */
 			break;
@@ -325,6 +341,24 @@ int ptscope_stats(struct ptscope *ps, uint64_t pid, struct ptscope_stats *st,
 		*nr_threads = ret;
 	}
 	return 0;
+}
+
+/*
+ * The TLB facts of process @pid; @flags: PTSCOPE_TLB_WATCH to start
+ * counting its flushes (on this handle, until PTSCOPE_TLB_UNWATCH or
+ * ptscope_close()), PTSCOPE_TLB_UNWATCH to stop, 0 to read.
+ */
+int ptscope_tlb(struct ptscope *ps, uint64_t pid, uint64_t flags,
+		struct ptscope_tlb *t)
+{
+	long ret;
+
+	memset(t, 0, sizeof(*t));
+	t->size = sizeof(*t);
+	t->flags = flags;
+	t->pid = pid;
+	ret = ps_ioctl(ps, PTSCOPE_IOC_TLB, t, sizeof(*t), NULL, 0, NULL);
+	return ret < 0 ? (int)ret : 0;
 }
 
 static const char *const kind_names[] = PTSCOPE_KIND_NAMES;

@@ -59,6 +59,11 @@ struct ptscope_maps_totals {
 	struct ptscope_page_counts pages;
 	uint64_t map_count;
 	uint64_t nr_vmas;			/* records reported */
+	/* ABI 1.2 (PTSCOPE_FEAT_MAPS_POLICY), else zero: */
+	uint64_t mm_flags;			/* PTSCOPE_MM_* */
+	uint64_t task_policy_nodes;
+	uint32_t task_policy_mode;		/* MPOL_* */
+	uint32_t task_policy_flags;
 };
 
 /*
@@ -69,6 +74,15 @@ typedef int (*ptscope_vma_cb)(const struct ptscope_vma *v, void *arg);
 int ptscope_maps(struct ptscope *ps, uint64_t pid, uint64_t start,
 		 uint64_t end, ptscope_vma_cb cb, void *arg,
 		 struct ptscope_maps_totals *totals);
+/*
+ * The same, with @collapse_max_none (0-511, khugepaged's max_ptes_none)
+ * for the records' ranges_collapsible; ptscope_maps() passes 511, the
+ * kernel's default.
+ */
+int ptscope_maps_collapse(struct ptscope *ps, uint64_t pid, uint64_t start,
+			  uint64_t end, uint64_t collapse_max_none,
+			  ptscope_vma_cb cb, void *arg,
+			  struct ptscope_maps_totals *totals);
 
 /*
  * The counters of process @pid.  With @threads, *@threads gets a malloc()ed
@@ -76,6 +90,14 @@ int ptscope_maps(struct ptscope *ps, uint64_t pid, uint64_t start,
  */
 int ptscope_stats(struct ptscope *ps, uint64_t pid, struct ptscope_stats *st,
 		  struct ptscope_thread **threads, size_t *nr_threads);
+
+/*
+ * The TLB facts of process @pid (PTSCOPE_IOC_TLB); @flags PTSCOPE_TLB_WATCH
+ * starts counting its TLB flushes on this handle, PTSCOPE_TLB_UNWATCH
+ * stops, 0 reads.  -ENOTTY from a module older than ABI 1.2.
+ */
+int ptscope_tlb(struct ptscope *ps, uint64_t pid, uint64_t flags,
+		struct ptscope_tlb *t);
 
 /* Names from the uapi tables; "?" when out of range. */
 const char *ptscope_kind_name(unsigned int kind);

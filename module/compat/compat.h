@@ -243,4 +243,66 @@ static inline bool pts_dumpable_by_owner(struct task_struct *task,
 }
 #endif
 
+/*
+ * The mm's global ASID: 7.2's broadcast TLB flush (AMD INVLPGB) gives busy
+ * processes one ASID on every CPU.  The field exists only with
+ * CONFIG_BROADCAST_TLB_FLUSH (7.2); 0 means none.
+ */
+#ifdef CONFIG_BROADCAST_TLB_FLUSH
+#define PTS_HAVE_GLOBAL_ASID 1
+static inline u16 pts_mm_global_asid(struct mm_struct *mm)
+{
+	return READ_ONCE(mm->context.global_asid);
+}
+#else
+static inline u16 pts_mm_global_asid(struct mm_struct *mm)
+{
+	return 0;
+}
+#endif
+
+/*
+ * The "pages" of a tlb_flush event that flushed everything: TLB_FLUSH_ALL
+ * of asm/tlbflush.h, whose definition sits in the part hidden from modules
+ * (#ifndef MODULE) on every supported kernel.
+ */
+#define PTS_TLB_FLUSH_ALL	(-1UL)
+
+/* INVLPGB is known to cpufeatures.h from 6.15 (7.2 here). */
+#ifdef X86_FEATURE_INVLPGB
+#define pts_kernel_uses_invlpgb()	cpu_feature_enabled(X86_FEATURE_INVLPGB)
+#else
+#define pts_kernel_uses_invlpgb()	false
+#endif
+
+/*
+ * prctl(PR_SET_THP_DISABLE) on an mm.  6.18 split MMF_DISABLE_THP into
+ * MMF_DISABLE_THP_COMPLETELY and MMF_DISABLE_THP_EXCEPT_ADVISED (the new
+ * PR_THP_DISABLE_EXCEPT_ADVISED) and made mm->flags a bitmap that only
+ * mm_flags_test() reads; before, MMF_* are bits of an unsigned long in
+ * <linux/sched/coredump.h>.
+ */
+#ifdef MMF_DISABLE_THP_COMPLETELY
+static inline bool pts_mm_thp_disabled(const struct mm_struct *mm)
+{
+	return mm_flags_test(MMF_DISABLE_THP_COMPLETELY, mm);
+}
+
+static inline bool pts_mm_thp_disabled_except_advised(const struct mm_struct *mm)
+{
+	return mm_flags_test(MMF_DISABLE_THP_EXCEPT_ADVISED, mm);
+}
+#else
+#include <linux/sched/coredump.h>
+static inline bool pts_mm_thp_disabled(const struct mm_struct *mm)
+{
+	return test_bit(MMF_DISABLE_THP, &mm->flags);
+}
+
+static inline bool pts_mm_thp_disabled_except_advised(const struct mm_struct *mm)
+{
+	return false;
+}
+#endif
+
 #endif /* PTSCOPE_COMPAT_H */

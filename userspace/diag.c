@@ -1,0 +1,327 @@
+// SPDX-License-Identifier: GPL-2.0
+/* The diagnoses of `ptscope thp` and `ptscope numa`: see diag.h. */
+#include <dirent.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "diag.h"
+
+#define PAGE 4096ULL
+#define SZ_2M (2ULL << 20)
+
+/* The MPOL_* numbers of <linux/mempolicy.h>, which older headers lack. */
+enum { MPOL_DEFAULT_ = 0, MPOL_PREFERRED_, MPOL_BIND_, MPOL_INTERLEAVE_,
+       MPOL_LOCAL_, MPOL_PREFERRED_MANY_, MPOL_WEIGHTED_INTERLEAVE_ };
+
+const char *const thp_reason_names[THP_R_COUNT] = {
+#define THP_R_NAME(nr, name, help) [nr] = name,
+	THP_REASONS_FOREACH(THP_R_NAME)
+#undef THP_R_NAME
+};
+
+const char *const thp_reason_help[THP_R_COUNT] = {
+#define THP_R_HELP(nr, name, help) [nr] = help,
+	THP_REASONS_FOREACH(THP_R_HELP)
+#undef THP_R_HELP
+};
+
+static const char *const thp_mode_names[] = {
+	[THP_UNKNOWN] = "?", [THP_ALWAYS] = "always", [THP_MADVISE] = "madvise",
+	[THP_NEVER] = "never", [THP_INHERIT] = "inherit",
+	[THP_WITHIN_SIZE] = "within_size", [THP_ADVISE] = "advise",
+	[THP_DENY] = "deny", [THP_FORCE] = "force",
+};
+
+const char *thp_mode_name(enum thp_mode m)
+{
+	return m < sizeof(thp_mode_names) / sizeof(thp_mode_names[0]) ?
+	       thp_mode_names[m] : "?";
+}
+
+enum thp_mode thp_mode_parse(const char *line)
+{
+	const char *open = strchr(line, '['), *close;
+	size_t n, i;
+
+	if (open) {
+		close = strchr(open, ']');
+		if (!close)
+			return THP_UNKNOWN;
+		line = open + 1;
+		n = close - line;
+	} else {
+		n = strcspn(line, " \n");
+	}
+	for (i = 1; i < sizeof(thp_mode_names) / sizeof(thp_mode_names[0]); i++)
+		if (strlen(thp_mode_names[i]) == n && !strncmp(line, thp_mode_names[i], n))
+			return i;
+	return THP_UNKNOWN;
+}
+
+static int read_line(const char *root, const char *name, char *buf, size_t len)
+{
+	char path[512];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", root, name);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	if (!fgets(buf, len, f))
+		buf[0] = 0;
+	fclose(f);
+	return 0;
+}
+
+static long read_long(const char *root, const char *name)
+{
+	char buf[64];
+
+	if (read_line(root, name, buf, sizeof(buf)))
+		return -1;
+	return strtol(buf, NULL, 10);
+}
+
+static int mthp_cmp(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+void thp_settings_read(struct thp_settings *s, const char *root)
+{
+	char buf[256], name[300];
+	unsigned long kb;
+	struct dirent *d;
+	const char *open, *close;
+	DIR *dir;
+
+	memset(s, 0, sizeof(*s));
+	s->max_ptes_none = s->max_ptes_swap = s->max_ptes_shared = -1;
+	if (read_line(root, "enabled", buf, sizeof(buf)))
+		return;
+	s->present = true;
+	s->enabled = thp_mode_parse(buf);
+	if (!read_line(root, "shmem_enabled", buf, sizeof(buf)))
+		s->shmem_enabled = thp_mode_parse(buf);
+	if (!read_line(root, "defrag", buf, sizeof(buf))) {
+		open = strchr(buf, '[');
+		close = open ? strchr(open, ']') : NULL;
+		if (close)
+			snprintf(s->defrag, sizeof(s->defrag), "%.*s",
+				 (int)(close - open - 1), open + 1);
+	}
+	s->max_ptes_none = read_long(root, "khugepaged/max_ptes_none");
+	s->max_ptes_swap = read_long(root, "khugepaged/max_ptes_swap");
+	s->max_ptes_shared = read_long(root, "khugepaged/max_ptes_shared");
+	s->pages_to_scan = read_long(root, "khugepaged/pages_to_scan");
+	s->scan_sleep_millisecs = read_long(root, "khugepaged/scan_sleep_millisecs");
+	s->use_zero_page = read_long(root, "use_zero_page");
+
+	/* hugepages-<size>kB/: the per-size (mTHP) controls of 6.8+. */
+	dir = opendir(root);
+	if (!dir)
+		return;
+	while ((d = readdir(dir)) && s->nr_mthp < THP_MAX_MTHP) {
+		if (sscanf(d->d_name, "hugepages-%lukB", &kb) != 1)
+			continue;
+		snprintf(name, sizeof(name), "%s/enabled", d->d_name);
+		if (read_line(root, name, buf, sizeof(buf)))
+			continue;
+		s->mthp[s->nr_mthp].size = kb * 1024ULL;
+		s->mthp[s->nr_mthp].enabled = thp_mode_parse(buf);
+		s->nr_mthp++;
+	}
+	closedir(dir);
+	qsort(s->mthp, s->nr_mthp, sizeof(s->mthp[0]), mthp_cmp);
+}
+
+void thp_bytes(const struct ptscope_page_counts *c, struct thp_bytes *b)
+{
+	uint64_t large = 0, huge;
+	int i;
+
+	for (i = 0; i < PTSCOPE_MAX_ORDERS; i++)
+		large += c->large_pte[i];
+	b->pmd = c->thp_pmd * PAGE;
+	b->large = large * PAGE;
+	b->hugetlb = (c->hugetlb_pmd + c->hugetlb_pud) * PAGE;
+	b->rss = (c->present - c->zero - c->pfnmap) * PAGE;
+	huge = b->pmd + b->large + b->hugetlb;
+	b->base = b->rss > huge ? b->rss - huge : 0;
+}
+
+bool thp_candidate(const struct ptscope_vma *v)
+{
+	return v->end > v->start &&
+	       !(v->flags & (PTSCOPE_VMA_HUGETLB | PTSCOPE_VMA_PFNMAP |
+			     PTSCOPE_VMA_SPECIAL));
+}
+
+/* The mode that rules PMD-sized THPs: hugepages-2048kB's unless "inherit". */
+static enum thp_mode thp_pmd_mode(const struct thp_settings *s)
+{
+	unsigned int i;
+
+	for (i = 0; i < s->nr_mthp; i++)
+		if (s->mthp[i].size == SZ_2M && s->mthp[i].enabled != THP_INHERIT)
+			return s->mthp[i].enabled;
+	return s->enabled;
+}
+
+uint64_t thp_reasons(const struct ptscope_vma *v, uint64_t mm_flags,
+		     const struct thp_settings *s)
+{
+	bool hugepage = v->flags & PTSCOPE_VMA_HUGEPAGE;
+	uint64_t r = 0, size = v->end - v->start, mapped;
+	enum thp_mode mode;
+
+	if (!thp_candidate(v))
+		return 0;
+	if (v->ranges_2m && v->ranges_pmd == v->ranges_2m)
+		return 0;	/* every range it can hold is PMD-mapped */
+
+	if (size < SZ_2M)
+		r |= 1ULL << THP_R_SMALL;
+	else if (!v->ranges_2m)
+		r |= 1ULL << THP_R_UNALIGNED;
+	if (v->flags & PTSCOPE_VMA_NOHUGEPAGE)
+		r |= 1ULL << THP_R_NOHUGEPAGE;
+	if ((mm_flags & PTSCOPE_MM_THP_DISABLE) ||
+	    ((mm_flags & PTSCOPE_MM_THP_DISABLE_EXCEPT_ADVISED) && !hugepage))
+		r |= 1ULL << THP_R_PRCTL;
+
+	if (v->flags & PTSCOPE_VMA_SHMEM) {
+		mode = s->shmem_enabled;
+		if (mode == THP_NEVER || mode == THP_DENY)
+			r |= 1ULL << THP_R_SHMEM_OFF;
+		else if (mode == THP_ADVISE && !hugepage)
+			r |= 1ULL << THP_R_MADVISE;
+	} else if (v->flags & PTSCOPE_VMA_ANON) {
+		mode = thp_pmd_mode(s);
+		if (s->present && mode == THP_NEVER)
+			r |= 1ULL << THP_R_NEVER;
+		else if (mode == THP_MADVISE && !hugepage)
+			r |= 1ULL << THP_R_MADVISE;
+	} else {
+		r |= 1ULL << THP_R_FILE;
+	}
+
+	mapped = v->ranges_pmd + v->ranges_pte;
+	if (v->ranges_2m > mapped)
+		r |= 1ULL << THP_R_UNPOPULATED;
+	if (v->ranges_collapsible)
+		r |= 1ULL << THP_R_COLLAPSIBLE;
+	if (v->ranges_pte > v->ranges_collapsible)
+		r |= 1ULL << THP_R_SPARSE;
+	if (v->ranges_split)
+		r |= 1ULL << THP_R_SPLIT;
+	return r;
+}
+
+static const char *const mpol_names[] = {
+	"default", "preferred", "bind", "interleave", "local",
+	"preferred_many", "weighted_interleave",
+};
+
+const char *numa_mode_name(uint32_t mode)
+{
+	return mode < sizeof(mpol_names) / sizeof(mpol_names[0]) ?
+	       mpol_names[mode] : "?";
+}
+
+uint64_t numa_policy_allowed(uint32_t mode, uint64_t nodes)
+{
+	switch (mode) {
+	case MPOL_BIND_:
+	case MPOL_INTERLEAVE_:
+	case MPOL_WEIGHTED_INTERLEAVE_:
+		return nodes;
+	default:	/* preferred and local fall back to any node */
+		return ~0ULL;
+	}
+}
+
+void numa_evaluate(const struct ptscope_vma *v, uint64_t run_nodes,
+		   uint32_t task_mode, uint64_t task_nodes,
+		   struct numa_eval *e)
+{
+	const struct ptscope_page_counts *c = &v->pages;
+	uint64_t nodes;
+	int i;
+
+	memset(e, 0, sizeof(*e));
+	if (v->policy_source != PTSCOPE_POLICY_NONE) {
+		e->mode = v->policy_mode;
+		nodes = v->policy_nodes;
+	} else {
+		e->from_task = true;
+		e->mode = task_mode;
+		nodes = task_nodes;
+	}
+	e->allowed_nodes = numa_policy_allowed(e->mode, nodes);
+	for (i = 0; i < PTSCOPE_MAX_NODES; i++) {
+		if (!c->node[i])
+			continue;
+		e->present += c->node[i];
+		if (run_nodes && !(run_nodes >> i & 1))
+			e->remote += c->node[i];
+		if (!(e->allowed_nodes >> i & 1))
+			e->not_allowed += c->node[i];
+	}
+	/* Nodes 64 and up are outside every mask the record carries. */
+	e->present += c->node_other;
+	if (run_nodes)
+		e->remote += c->node_other;
+	if (e->allowed_nodes != ~0ULL)
+		e->not_allowed += c->node_other;
+}
+
+char *numa_nodelist(char *buf, size_t len, uint64_t nodes)
+{
+	size_t used = 0;
+	int i, j;
+
+	buf[0] = 0;
+	for (i = 0; i < 64; i++) {
+		if (!(nodes >> i & 1))
+			continue;
+		for (j = i; j < 63 && (nodes >> (j + 1) & 1); j++)
+			;
+		if (j == i)
+			used += snprintf(buf + used, used < len ? len - used : 0,
+					 "%s%d", used ? "," : "", i);
+		else
+			used += snprintf(buf + used, used < len ? len - used : 0,
+					 "%s%d-%d", used ? "," : "", i, j);
+		i = j;
+	}
+	if (!used)
+		snprintf(buf, len, "-");
+	return buf;
+}
+
+char *numa_verdict(char *buf, size_t len, uint64_t anon, uint64_t remote,
+		   uint64_t run_nodes)
+{
+	char nodes[256];
+	bool one = run_nodes && !(run_nodes & (run_nodes - 1));
+
+	if (!run_nodes) {
+		snprintf(buf, len, "the node its threads run on is unknown");
+		return buf;
+	}
+	numa_nodelist(nodes, sizeof(nodes), run_nodes);
+	if (!anon) {
+		snprintf(buf, len, "no anonymous memory is resident");
+		return buf;
+	}
+	snprintf(buf, len,
+		 "%" PRIu64 "%% of anon memory is remote to the %s its threads run on (%s %s)",
+		 (remote * 100 + anon / 2) / anon, one ? "node" : "nodes",
+		 one ? "node" : "nodes", nodes);
+	return buf;
+}
