@@ -5,6 +5,8 @@
 #   make              build the module for the running kernel and the tool
 #   make load         insmod the module built for the running kernel
 #   make demo         boot the default kernel in a VM and show ptscope at work
+#   make labs         the labs of docs/labs/ in a VM (make lab-cow: one of them;
+#                     LAB_KERNEL=6.1 for another kernel than 7.2)
 #   make check        every test: host units, then selftests in 6.1/6.12/7.2
 #   make check-debug  the same selftests in a lockdep/KASAN/kmemleak 6.1 kernel
 #                     built once from Debian's linux-source (slow, not in check)
@@ -65,6 +67,15 @@ fuzz:
 demo:
 	scripts/demo
 
+# The labs of docs/labs/, each end to end in a VM (scripts/lab).
+LAB_KERNEL ?= 7.2
+LAB_NAMES := demand cow sharedfile swap thp isolation zeropage
+labs: lab-all
+lab-all $(addprefix lab-,$(LAB_NAMES)): lab-%: userspace
+	scripts/deps
+	scripts/kernels fetch $(LAB_KERNEL)
+	scripts/vm-run --kernel $(LAB_KERNEL) --mem 3G -- scripts/lab $*
+
 bench:
 	scripts/bench
 
@@ -109,4 +120,4 @@ clean:
 	rm -rf build
 
 .PHONY: all module userspace selftests load deps kernels modules-all style check \
-	check-debug fuzz demo bench install uninstall dkms-install dkms-remove sign clean
+	check-debug fuzz demo labs lab-all $(addprefix lab-,$(LAB_NAMES)) bench install uninstall dkms-install dkms-remove sign clean

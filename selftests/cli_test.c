@@ -21,6 +21,7 @@
 #include "kselftest_harness.h"
 #include "fixtures.h"
 #include "maps_oracle.h"
+#include "cli_exec.h"
 
 #define NPAGES		64	/* pages of each anonymous fixture */
 #define FILE_PAGES	16	/* pages of the file fixture */
@@ -148,70 +149,6 @@ static int make_named_file(const char *path, size_t pages)
 	return 0;
 }
 
-/* $PTSCOPE_CLI, else ../userspace/ptscope beside this binary; absolute. */
-static int find_cli(char *out)
-{
-	const char *env = getenv("PTSCOPE_CLI");
-	char exe[PATH_MAX], rel[PATH_MAX + 32], *slash;
-	ssize_t n;
-
-	if (env && *env)
-		return realpath(env, out) ? 0 : -1;
-	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	if (n <= 0)
-		return -1;
-	exe[n] = 0;
-	slash = strrchr(exe, '/');
-	if (slash)
-		*slash = 0;
-	snprintf(rel, sizeof(rel), "%s/../userspace/ptscope", exe);
-	return realpath(rel, out) ? 0 : -1;
-}
-
-static bool have_tool(const char *name)
-{
-	char cmd[128];
-
-	snprintf(cmd, sizeof(cmd), "command -v %s >/dev/null 2>&1", name);
-	return !system(cmd);
-}
-
-/* All of @f, NUL-terminated (malloc'd), or NULL. */
-static char *slurp(FILE *f)
-{
-	size_t cap = 8192, len = 0, n;
-	char *s = malloc(cap), *t;
-
-	while (s && (n = fread(s + len, 1, cap - len - 1, f)) > 0) {
-		len += n;
-		if (len + 1 == cap) {
-			t = realloc(s, cap *= 2);
-			if (!t)
-				free(s);
-			s = t;
-		}
-	}
-	if (s)
-		s[len] = 0;
-	return s;
-}
-
-/* The stdout of sh -c @cmd (malloc'd) and its exit status in *@status. */
-static char *capture(const char *cmd, int *status)
-{
-	FILE *f = popen(cmd, "r");
-	char *s;
-	int st;
-
-	*status = -1;
-	if (!f)
-		return NULL;
-	s = slurp(f);
-	st = pclose(f);
-	*status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-	return s;
-}
-
 /*
  * Split @s in place into lines (without their newlines); a malloc'd
  * array of them and their count in *@n.  A last empty line is dropped.
@@ -286,7 +223,7 @@ static char *jq(FIXTURE_DATA(cli) *self, const char *opts, const char *filter,
 
 	snprintf(cmd, sizeof(cmd), "jq %s '%s' '%s/out' 2>&1", opts, filter,
 		 self->tmp);
-	return capture(cmd, status);
+	return cli_capture(cmd, status);
 }
 
 static void log_file(struct __test_metadata *_metadata,
@@ -296,7 +233,7 @@ static void log_file(struct __test_metadata *_metadata,
 	int st;
 
 	snprintf(cmd, sizeof(cmd), "head -c 2000 '%s/%s'", self->tmp, name);
-	s = capture(cmd, &st);
+	s = cli_capture(cmd, &st);
 	TH_LOG("%s: %s", name, s ? s : "?");
 	free(s);
 }
@@ -360,13 +297,13 @@ static char *tmux_capture(struct __test_metadata *_metadata,
 	CHECK(!system(cmd), return NULL, "ptscope %s did not finish in tmux",
 	      args);
 	snprintf(cmd, sizeof(cmd), "tmux -S '%s' capture-pane -p", sock);
-	screen = capture(cmd, &st);
+	screen = cli_capture(cmd, &st);
 	EXPECT_EQ(0, st);
 	snprintf(cmd, sizeof(cmd), "tmux -S '%s' kill-server", sock);
 	system(cmd);
 	self->tmux = false;
 	snprintf(cmd, sizeof(cmd), "cat '%s/rc'", self->tmp);
-	s = capture(cmd, &st);
+	s = cli_capture(cmd, &st);
 	*rc = s ? atoi(s) : -1;
 	free(s);
 	return screen;
@@ -391,7 +328,7 @@ FIXTURE_SETUP(cli)
 	bool ok;
 
 	self->pid = -1;
-	ASSERT_EQ(0, find_cli(self->cli)) {
+	ASSERT_EQ(0, cli_find(self->cli)) {
 		TH_LOG("no ptscope command: set PTSCOPE_CLI or build ../userspace");
 	}
 	ASSERT_EQ(0, access(self->cli, X_OK));
@@ -458,9 +395,9 @@ FIXTURE_TEARDOWN(cli)
 /* jq, and tmux too if @tmux, are installed; else the one missing. */
 static const char *missing_tool(bool tmux)
 {
-	if (!have_tool("jq"))
+	if (!cli_have_tool("jq"))
 		return "jq";
-	if (tmux && !have_tool("tmux"))
+	if (tmux && !cli_have_tool("tmux"))
 		return "tmux";
 	return NULL;
 }

@@ -186,7 +186,9 @@ static int promtool_check(const char *text)
 /*
  * The oracle for COW sharing: anonymous pages (pagemap: present, not
  * PM_FILE) that are mapped more than once (not PM_EXCLUSIVE), other than
- * the zero page and KSM pages (kpageflags), over every mapping.
+ * the zero page (kpageflags), over every mapping.  The target has no
+ * MADV_MERGEABLE memory, so no KSM page; kpageflags' KSM bit cannot tell
+ * anyway: Debian's 6.12 sets it on every anonymous page.
  */
 static long cow_shared_pages(pid_t pid)
 {
@@ -217,7 +219,7 @@ static long cow_shared_pages(pid_t pid)
 			if (!(pm[i] & PM_PRESENT) || (pm[i] & (PM_FILE | PM_EXCLUSIVE)))
 				continue;
 			flags = kpageflags(pm[i] & PM_PFN_MASK);
-			if (flags & ((1ULL << KPF_ZERO_PAGE) | (1ULL << KPF_KSM)))
+			if (flags & (1ULL << KPF_ZERO_PAGE))
 				continue;
 			shared += !!(flags & (1ULL << KPF_ANON));
 		}

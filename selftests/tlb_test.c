@@ -15,6 +15,7 @@
 #include <sys/wait.h>
 
 #include "kselftest_harness.h"
+#include "cli_exec.h"
 #include "fixtures.h"
 #include "ptscope_test.h"
 
@@ -333,26 +334,6 @@ TEST(watch_lifecycle)
 	close(fd);
 }
 
-/* $PTSCOPE_CLI, else ../userspace/ptscope beside this binary. */
-static int find_cli(char *out)
-{
-	const char *env = getenv("PTSCOPE_CLI");
-	char exe[PATH_MAX], rel[PATH_MAX + 32], *slash;
-	ssize_t n;
-
-	if (env && *env)
-		return realpath(env, out) ? 0 : -1;
-	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	if (n <= 0)
-		return -1;
-	exe[n] = 0;
-	slash = strrchr(exe, '/');
-	if (slash)
-		*slash = 0;
-	snprintf(rel, sizeof(rel), "%s/../userspace/ptscope", exe);
-	return realpath(rel, out) ? 0 : -1;
-}
-
 /* The number after "key": in @json at or after @from, or -1. */
 static long long json_num(const char *json, const char *from, const char *key)
 {
@@ -456,7 +437,7 @@ TEST(reach_follows_page_sizes)
 	long long thp_kb, p2m, p4k, need;
 	pid_t pid;
 
-	if (find_cli(cli))
+	if (cli_find(cli))
 		SKIP(return, "no ptscope command: set PTSCOPE_CLI or build ../userspace");
 
 	/* 4 KiB-backed. */

@@ -119,6 +119,17 @@ extern const struct option cmd_faults_options[];
 int cmd_maps_option(int val, const char *arg);
 extern const struct option cmd_maps_options[];
 int cmd_tree(int argc, char **argv);
+int cmd_tlb(int argc, char **argv);
+int cmd_tlb_option(int val, const char *arg);
+extern const struct option cmd_tlb_options[];
+int cmd_thp(int argc, char **argv);
+int cmd_numa(int argc, char **argv);
+int cmd_export(int argc, char **argv);
+int cmd_export_option(int val, const char *arg);
+extern const struct option cmd_export_options[];
+int cmd_cow(int argc, char **argv);
+int cmd_snapshot(int argc, char **argv);
+int cmd_diff(int argc, char **argv);
 
 /* maps --heatmap (view_heatmap.c); @by is an enum heat_by. */
 int heatmap_show(struct ptscope *ps, uint64_t pid, uint64_t start,

@@ -15,6 +15,13 @@ enum { OPT_RECORD = 200, OPT_REPLAY };
 static int cmd_help(int argc, char **argv);
 
 static const struct cli_command commands[] = {
+	{ .name = "cow", .run = cmd_cow,
+	  .help = "what two processes (parent, child) still share after fork, page by page" },
+	{ .name = "diff", .run = cmd_diff,
+	  .help = "what changed between two snapshots, page by page" },
+	{ .name = "export", .run = cmd_export,
+	  .help = "per-process memory metrics in the Prometheus text format",
+	  .options = cmd_export_options, .option = cmd_export_option },
 	{ .name = "faults", .run = cmd_faults,
 	  .help = "fault counters, RSS and page-table size, once or per interval",
 	  .options = cmd_faults_options, .option = cmd_faults_option },
@@ -23,8 +30,17 @@ static const struct cli_command commands[] = {
 	{ .name = "maps", .run = cmd_maps,
 	  .help = "each mapping, counted from its page tables; --heatmap draws them",
 	  .options = cmd_maps_options, .option = cmd_maps_option },
+	{ .name = "numa", .run = cmd_numa,
+	  .help = "NUMA placement per mapping: nodes, policy, remote pages, verdict" },
 	{ .name = "pages", .run = cmd_pages,
 	  .help = "page-table entries of a range, page by page" },
+	{ .name = "snapshot", .run = cmd_snapshot,
+	  .help = "record the state of every page of a process in a file" },
+	{ .name = "thp", .run = cmd_thp,
+	  .help = "huge-page backing per mapping, and why not where it is not" },
+	{ .name = "tlb", .run = cmd_tlb,
+	  .help = "TLB geometry (CPUID), a process's TLB state and reach; --interval: its flushes",
+	  .options = cmd_tlb_options, .option = cmd_tlb_option },
 	{ .name = "tree", .run = cmd_tree,
 	  .help = "the shape of the page tables: tables per level, how full" },
 	{ .name = "version", .run = cmd_version,
@@ -48,7 +64,8 @@ static void usage(FILE *f)
 		   "  -r, --raw             raw output, no alignment or units\n"
 		   "  -n, --noheadings      no table headings\n"
 		   "      --all             pages: one row per page, no region merging;\n"
-		   "                        tree: every PTE table\n"
+		   "                        tree: every PTE table;\n"
+		   "                        cow, diff: every address range\n"
 		   "      --color[=WHEN]    auto, always or never\n"
 		   "      --record FILE     also save the module's answers to FILE\n"
 		   "      --replay FILE     show answers saved with --record; no module needed\n"
