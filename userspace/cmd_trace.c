@@ -1,0 +1,572 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ptscope trace PID [--duration S]: the page faults of a process by mapping
+ * and 2 MiB address bucket, minor or major, and the TLB flushes run while
+ * one of its threads is current, by reason, counted live by a BPF program
+ * (bpf/trace.bpf.c, loaded through its libbpf skeleton).  Needs no module.
+ * See docs/trace.md.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <libsmartcols.h>
+#include <linux/types.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "cli.h"
+#include "format.h"
+#include "json.h"
+#include "bpf/trace.h"
+
+/* Generated code: not ours to keep free of warnings. */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wextra"
+#pragma GCC diagnostic ignored "-Wall"
+#include "bpf/trace.skel.h"
+#pragma GCC diagnostic pop
+
+#define BUCKET_SHIFT 21		/* 2 MiB: one PMD's reach */
+#define MAPS_LINE 4352
+
+static const char *const reason_names[PTSCOPE_TLB_NR_REASONS] =
+	PTSCOPE_TLB_REASON_NAMES;
+static const char *const kind_names[TRACE_NR_KINDS] = {
+	"minor", "major", "retry", "error",
+};
+
+static volatile sig_atomic_t stop_tracing;
+
+static void on_interrupt(int sig)
+{
+	(void)sig;
+	stop_tracing = 1;
+}
+
+enum {
+	COL_START, COL_END, COL_BUCKET, COL_MINOR, COL_MAJOR, COL_RETRY,
+	COL_ERROR, COL_GUP, COL_MAPPING,
+};
+
+static const struct cli_column trace_columns[] = {
+	[COL_START]	= { "START", 14, SCOLS_FL_RIGHT, "start of the mapping (VMA) faulted in" },
+	[COL_END]	= { "END", 14, SCOLS_FL_RIGHT, "its end (exclusive)" },
+	[COL_BUCKET]	= { "BUCKET", 14, SCOLS_FL_RIGHT, "start of the 2 MiB-aligned address range of the faults" },
+	[COL_MINOR]	= { "MINOR", 8, SCOLS_FL_RIGHT, "minor faults: resolved without I/O" },
+	[COL_MAJOR]	= { "MAJOR", 8, SCOLS_FL_RIGHT, "major faults: VM_FAULT_MAJOR, or a retried fault" },
+	[COL_RETRY]	= { "RETRY", 8, SCOLS_FL_RIGHT, "attempts that returned VM_FAULT_RETRY (counted again when retried)" },
+	[COL_ERROR]	= { "ERROR", 8, SCOLS_FL_RIGHT, "faults that failed (SIGSEGV, SIGBUS, OOM)" },
+	[COL_GUP]	= { "GUP", 8, SCOLS_FL_RIGHT, "of them, faults taken by the kernel for the process (get_user_pages)" },
+	[COL_MAPPING]	= { "MAPPING", 0.3, SCOLS_FL_TRUNC, "the mapping's file or [heap], [stack], ... from /proc/PID/maps" },
+};
+
+static const int trace_default_columns[] = {
+	COL_START, COL_END, COL_BUCKET, COL_MINOR, COL_MAJOR, COL_RETRY,
+	COL_ERROR, COL_GUP, COL_MAPPING,
+};
+
+struct trace_args {
+	uint64_t pid;
+	double duration;	/* 0: until ^C or the process exits */
+};
+
+static struct trace_args trargs;
+
+enum { OPT_DURATION = CLI_OPT_BASE };
+
+const struct option cmd_trace_options[] = {
+	{ "duration",	required_argument,	NULL, OPT_DURATION },
+	{ NULL }
+};
+
+int cmd_trace_option(int val, const char *arg)
+{
+	char *end;
+
+	if (val != OPT_DURATION)
+		return 2;
+	trargs.duration = strtod(arg, &end);
+	if (*end || end == arg || !(trargs.duration >= 0.1 && trargs.duration <= 86400))
+		return cli_error("--duration takes seconds between 0.1 and 86400, not '%s'",
+				 arg) + 1;
+	return 0;
+}
+
+static void trace_usage(FILE *f)
+{
+	fprintf(f, "Usage: ptscope trace PID [--duration SECONDS]\n\n"
+		   "Trace the page faults of process PID (all its threads) with BPF:\n"
+		   "per mapping and 2 MiB address bucket, minor or major as\n"
+		   "/proc/PID/stat counts them, and the TLB flushes run while one of\n"
+		   "its threads is current, by reason.  A line a second while it\n"
+		   "runs, the tables at the end (until SECONDS passed, ^C, or the\n"
+		   "process exits); with --json one object at the end.\n"
+		   "Needs CAP_BPF and CAP_PERFMON (or root) and a kernel with BTF,\n"
+		   "not the ptscope module.  See docs/trace.md.\n\n"
+		   "Options:\n"
+		   "      --duration SECONDS  stop after SECONDS (0.1 to 86400)\n\n");
+	cli_columns_help(f, trace_columns, ARRAY_SIZE(trace_columns));
+}
+
+/* One line of /proc/PID/maps, kept to name the mappings after it exits. */
+struct map_line {
+	uint64_t start, end;
+	char name[256];
+};
+
+struct maps_copy {
+	struct map_line *v;
+	size_t nr;
+};
+
+/* Re-read /proc/PID/maps; on failure (the process exited) keep the old copy. */
+static void maps_refresh(struct maps_copy *m, uint64_t pid)
+{
+	struct map_line *v = NULL, *t;
+	char path[64], line[MAPS_LINE];
+	size_t nr = 0, cap = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%" PRIu64 "/maps", pid);
+	f = fopen(path, "r");
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		unsigned long long s, e;
+		int off = 0;
+		char *name;
+
+		if (sscanf(line, "%llx-%llx %*s %*s %*s %*s %n", &s, &e, &off) < 2 || !off)
+			continue;
+		if (nr == cap) {
+			cap = cap ? cap * 2 : 64;
+			t = realloc(v, cap * sizeof(*v));
+			if (!t)
+				break;
+			v = t;
+		}
+		name = line + off;
+		name[strcspn(name, "\n")] = 0;
+		v[nr].start = s;
+		v[nr].end = e;
+		snprintf(v[nr].name, sizeof(v[nr].name), "%s", name);
+		nr++;
+	}
+	fclose(f);
+	if (!nr) {
+		free(v);
+		return;
+	}
+	free(m->v);
+	m->v = v;
+	m->nr = nr;
+}
+
+static const char *maps_name(const struct maps_copy *m, uint64_t start)
+{
+	size_t i;
+
+	for (i = 0; i < m->nr; i++)
+		if (m->v[i].start <= start && start < m->v[i].end)
+			return m->v[i].name;
+	return "";
+}
+
+/* One row: the faults of one (mapping, bucket). */
+struct trace_row {
+	uint64_t vm_start, vm_end, bucket;
+	uint64_t n[TRACE_NR_KINDS];
+	uint64_t gup;
+};
+
+struct trace_result {
+	struct trace_row *rows;
+	size_t nr;
+	uint64_t total[TRACE_NR_KINDS];
+	uint64_t gup;
+	struct trace_flush_val flush[TRACE_NR_REASONS];
+	uint64_t dropped;
+};
+
+static int row_cmp(const void *a, const void *b)
+{
+	const struct trace_row *x = a, *y = b;
+
+	if (x->vm_start != y->vm_start)
+		return x->vm_start < y->vm_start ? -1 : 1;
+	if (x->bucket != y->bucket)
+		return x->bucket < y->bucket ? -1 : 1;
+	return 0;
+}
+
+static struct trace_row *row_of(struct trace_result *r, const struct trace_fault_key *k,
+				size_t *cap)
+{
+	struct trace_row *t;
+	size_t i;
+
+	for (i = 0; i < r->nr; i++)
+		if (r->rows[i].vm_start == k->vm_start && r->rows[i].bucket == k->bucket)
+			return &r->rows[i];
+	if (r->nr == *cap) {
+		*cap = *cap ? *cap * 2 : 64;
+		t = realloc(r->rows, *cap * sizeof(*t));
+		if (!t)
+			return NULL;
+		r->rows = t;
+	}
+	t = &r->rows[r->nr++];
+	memset(t, 0, sizeof(*t));
+	t->vm_start = k->vm_start;
+	t->bucket = k->bucket << BUCKET_SHIFT;
+	return t;
+}
+
+/* Everything counted so far, from the maps. */
+static int trace_collect(struct trace_bpf *skel, struct trace_result *r)
+{
+	int fd = bpf_map__fd(skel->maps.faults);
+	struct trace_fault_key key, next, *prev = NULL;
+	struct trace_fault_val val;
+	struct trace_row *row;
+	size_t cap = 0;
+	__u32 i, zero = 0;
+
+	free(r->rows);
+	memset(r, 0, sizeof(*r));
+	while (!bpf_map_get_next_key(fd, prev, &next)) {
+		key = next;
+		prev = &key;
+		if (bpf_map_lookup_elem(fd, &key, &val) || key.kind >= TRACE_NR_KINDS)
+			continue;
+		row = row_of(r, &key, &cap);
+		if (!row)
+			return -ENOMEM;
+		row->vm_end = val.vm_end;
+		row->n[key.kind] += val.count;
+		r->total[key.kind] += val.count;
+		if (key.gup) {
+			row->gup += val.count;
+			r->gup += val.count;
+		}
+	}
+	if (r->nr)
+		qsort(r->rows, r->nr, sizeof(*r->rows), row_cmp);
+	fd = bpf_map__fd(skel->maps.flushes);
+	for (i = 0; i < TRACE_NR_REASONS; i++)
+		bpf_map_lookup_elem(fd, &i, &r->flush[i]);
+	bpf_map_lookup_elem(bpf_map__fd(skel->maps.dropped), &zero, &r->dropped);
+	return 0;
+}
+
+static uint64_t flush_total(const struct trace_result *r)
+{
+	uint64_t n = 0;
+	unsigned int i;
+
+	for (i = 0; i < TRACE_NR_REASONS; i++)
+		n += r->flush[i].count;
+	return n;
+}
+
+static void trace_cell(struct libscols_line *ln, int col, int idx,
+		       const struct trace_row *row, const struct maps_copy *m)
+{
+	char buf[64];
+
+	switch (col) {
+	case COL_START:
+		snprintf(buf, sizeof(buf), "0x%" PRIx64, row->vm_start);
+		break;
+	case COL_END:
+		snprintf(buf, sizeof(buf), "0x%" PRIx64, row->vm_end);
+		break;
+	case COL_BUCKET:
+		snprintf(buf, sizeof(buf), "0x%" PRIx64, row->bucket);
+		break;
+	case COL_MINOR:
+	case COL_MAJOR:
+	case COL_RETRY:
+	case COL_ERROR:
+		snprintf(buf, sizeof(buf), "%" PRIu64,
+			 row->n[TRACE_FAULT_MINOR + col - COL_MINOR]);
+		break;
+	case COL_GUP:
+		snprintf(buf, sizeof(buf), "%" PRIu64, row->gup);
+		break;
+	case COL_MAPPING:
+		scols_line_set_data(ln, idx, maps_name(m, row->vm_start));
+		return;
+	}
+	scols_line_set_data(ln, idx, buf);
+}
+
+static int trace_print(const struct cli_columns *sel, const struct trace_result *r,
+		       const struct maps_copy *m, double secs)
+{
+	struct libscols_table *tb;
+	struct libscols_line *ln;
+	unsigned int i;
+	size_t k, c;
+
+	printf("\nFaults in %.1f s: %" PRIu64 " minor, %" PRIu64 " major, %" PRIu64
+	       " retried, %" PRIu64 " failed\n", secs, r->total[TRACE_FAULT_MINOR],
+	       r->total[TRACE_FAULT_MAJOR], r->total[TRACE_FAULT_RETRY],
+	       r->total[TRACE_FAULT_ERROR]);
+	tb = cli_table_new(sel, trace_columns);
+	if (!tb)
+		return cli_error("cannot make a table: out of memory");
+	for (k = 0; k < r->nr; k++) {
+		ln = scols_table_new_line(tb, NULL);
+		if (!ln)
+			break;
+		for (c = 0; c < sel->nr; c++)
+			trace_cell(ln, sel->ids[c], c, &r->rows[k], m);
+	}
+	if (r->nr)
+		scols_print_table(tb);
+	scols_unref_table(tb);
+	if (r->dropped)
+		printf("(%" PRIu64 " faults not counted: more than %d mapping and bucket pairs)\n",
+		       r->dropped, TRACE_MAX_FAULT_KEYS);
+
+	printf("\nTLB flushes while a thread of it was current: %" PRIu64 "\n",
+	       flush_total(r));
+	if (!flush_total(r))
+		return 0;
+	tb = scols_new_table();
+	if (!tb)
+		return cli_error("cannot make a table: out of memory");
+	scols_table_enable_raw(tb, opts.raw);
+	scols_table_enable_noheadings(tb, opts.noheadings);
+	scols_table_new_column(tb, "REASON", 0.3, 0);
+	scols_table_new_column(tb, "FLUSHES", 8, SCOLS_FL_RIGHT);
+	scols_table_new_column(tb, "PAGES", 8, SCOLS_FL_RIGHT);
+	scols_table_new_column(tb, "ALL", 8, SCOLS_FL_RIGHT);
+	for (i = 0; i < TRACE_NR_REASONS; i++) {
+		char buf[3][32];
+
+		if (!r->flush[i].count)
+			continue;
+		ln = scols_table_new_line(tb, NULL);
+		if (!ln)
+			break;
+		snprintf(buf[0], sizeof(buf[0]), "%" PRIu64, (uint64_t)r->flush[i].count);
+		snprintf(buf[1], sizeof(buf[1]), "%" PRIu64, (uint64_t)r->flush[i].pages);
+		snprintf(buf[2], sizeof(buf[2]), "%" PRIu64, (uint64_t)r->flush[i].all);
+		scols_line_set_data(ln, 0, reason_names[i]);
+		scols_line_set_data(ln, 1, buf[0]);
+		scols_line_set_data(ln, 2, buf[1]);
+		scols_line_set_data(ln, 3, buf[2]);
+	}
+	scols_print_table(tb);
+	scols_unref_table(tb);
+	return 0;
+}
+
+static void trace_json(uint64_t pid, const struct trace_result *r,
+		       const struct maps_copy *m, uint64_t ns, bool exited)
+{
+	struct json j;
+	unsigned int i;
+	size_t k;
+
+	json_init(&j, stdout, opts.pretty);
+	json_open(&j, NULL, '{');
+	json_u64(&j, "pid", pid);
+	json_u64(&j, "duration_ns", ns);
+	json_bool(&j, "exited", exited);
+	json_u64(&j, "bucket_size", 1ULL << BUCKET_SHIFT);
+	json_open(&j, "totals", '{');
+	for (i = 0; i < TRACE_NR_KINDS; i++)
+		json_u64(&j, kind_names[i], r->total[i]);
+	json_u64(&j, "gup", r->gup);
+	json_u64(&j, "dropped", r->dropped);
+	json_close(&j, '}');
+	json_open(&j, "faults", '[');
+	for (k = 0; k < r->nr; k++) {
+		const struct trace_row *row = &r->rows[k];
+
+		json_open(&j, NULL, '{');
+		json_u64(&j, "start", row->vm_start);
+		json_u64(&j, "end", row->vm_end);
+		json_str(&j, "mapping", maps_name(m, row->vm_start));
+		json_u64(&j, "bucket", row->bucket);
+		for (i = 0; i < TRACE_NR_KINDS; i++)
+			json_u64(&j, kind_names[i], row->n[i]);
+		json_u64(&j, "gup", row->gup);
+		json_close(&j, '}');
+	}
+	json_close(&j, ']');
+	json_open(&j, "tlb_flushes", '{');
+	for (i = 0; i < TRACE_NR_REASONS; i++) {
+		json_open(&j, reason_names[i], '{');
+		json_u64(&j, "flushes", r->flush[i].count);
+		json_u64(&j, "pages", r->flush[i].pages);
+		json_u64(&j, "all", r->flush[i].all);
+		json_close(&j, '}');
+	}
+	json_close(&j, '}');
+	json_close(&j, '}');
+}
+
+static int libbpf_quiet(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	if (level == LIBBPF_DEBUG || !getenv("PTSCOPE_BPF_DEBUG"))
+		return 0;
+	return vfprintf(stderr, fmt, ap);
+}
+
+static int bpf_error(const char *what, int err)
+{
+	if (err == -EPERM || err == -EACCES)
+		return cli_error("BPF is not permitted: ptscope trace needs CAP_BPF and CAP_PERFMON (or root)");
+	return cli_error("cannot %s the BPF program: %s (it needs a kernel with BTF, "
+			 "/sys/kernel/btf/vmlinux; PTSCOPE_BPF_DEBUG=1 shows libbpf's messages)",
+			 what, strerror(-err));
+}
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+static bool process_gone(int pidfd, uint64_t pid)
+{
+	struct pollfd p = { .fd = pidfd, .events = POLLIN };
+
+	if (pidfd >= 0)
+		return poll(&p, 1, 0) > 0;
+	return kill(pid, 0) && errno == ESRCH;
+}
+
+int cmd_trace(int argc, char **argv)
+{
+	struct trace_args a = trargs;
+	struct trace_result res = { 0 }, prev = { 0 };
+	struct maps_copy maps = { 0 };
+	struct trace_bpf *skel;
+	struct cli_columns sel;
+	uint64_t t0, end, t;
+	bool exited = false;
+	int err, pidfd, ret = 0;
+
+	if (opts.help) {
+		trace_usage(stdout);
+		return 0;
+	}
+	if (argc != 2) {
+		trace_usage(stderr);
+		return 2;
+	}
+	if (opts.record || opts.replay)
+		return cli_error("trace reads no module answers: --record and --replay do not apply") + 1;
+	if (parse_pid(argv[1], &a.pid) || !a.pid || a.pid > INT32_MAX)
+		return cli_error("'%s' is not a process id", argv[1]) + 1;
+	if (cli_columns_select(&sel, trace_columns, ARRAY_SIZE(trace_columns),
+			       trace_default_columns, ARRAY_SIZE(trace_default_columns)))
+		return 1;
+	if (kill(a.pid, 0) && errno == ESRCH)
+		return cli_error("no process %" PRIu64 ": give the id of a running process",
+				 a.pid);
+
+	libbpf_set_print(libbpf_quiet);
+	skel = trace_bpf__open();
+	if (!skel)
+		return bpf_error("open", -errno);
+	skel->rodata->target_tgid = a.pid;
+	skel->rodata->bucket_shift = BUCKET_SHIFT;
+	err = trace_bpf__load(skel);
+	if (!err)
+		err = trace_bpf__attach(skel);
+	if (err) {
+		ret = bpf_error(err == -EPERM || err == -EACCES ? "load" : "load or attach", err);
+		goto out;
+	}
+	pidfd = syscall(SYS_pidfd_open, (pid_t)a.pid, 0);
+	if (pidfd < 0 && errno == ESRCH) {
+		ret = cli_error("process %" PRIu64 " exited before tracing began", a.pid);
+		goto out;
+	}
+	maps_refresh(&maps, a.pid);
+	signal(SIGINT, on_interrupt);
+	signal(SIGTERM, on_interrupt);
+	fprintf(stderr, "Tracing process %" PRIu64, a.pid);
+	if (a.duration)
+		fprintf(stderr, " for %g s", a.duration);
+	fprintf(stderr, ": ^C to stop\n");
+	if (!opts.json)
+		printf("%8s %10s %10s %10s %10s\n", "TIME", "MINOR", "MAJOR", "RETRY",
+		       "TLB-FLUSH");
+	fflush(stdout);
+
+	t0 = now_ns();
+	end = a.duration ? t0 + (uint64_t)(a.duration * 1e9) : UINT64_MAX;
+	while (!stop_tracing) {
+		struct pollfd p = { .fd = pidfd, .events = POLLIN };
+		uint64_t left;
+		int ms;
+
+		t = now_ns();
+		if (t >= end)
+			break;
+		left = end - t;
+		ms = left > 1000000000ULL ? 1000 : (int)((left + 999999) / 1000000);
+		if (pidfd >= 0 && poll(&p, 1, ms) > 0)
+			exited = true;
+		else if (pidfd < 0)
+			usleep(ms * 1000);
+		if (!exited && process_gone(pidfd, a.pid))
+			exited = true;
+		if (!exited)
+			maps_refresh(&maps, a.pid);
+		if (!opts.json) {
+			if (trace_collect(skel, &res)) {
+				ret = cli_error("out of memory");
+				goto out_fd;
+			}
+			printf("%8.1f %10" PRIu64 " %10" PRIu64 " %10" PRIu64 " %10" PRIu64 "\n",
+			       (now_ns() - t0) / 1e9,
+			       res.total[TRACE_FAULT_MINOR] - prev.total[TRACE_FAULT_MINOR],
+			       res.total[TRACE_FAULT_MAJOR] - prev.total[TRACE_FAULT_MAJOR],
+			       res.total[TRACE_FAULT_RETRY] - prev.total[TRACE_FAULT_RETRY],
+			       flush_total(&res) - flush_total(&prev));
+			fflush(stdout);
+			memcpy(prev.total, res.total, sizeof(prev.total));
+			memcpy(prev.flush, res.flush, sizeof(prev.flush));
+		}
+		if (exited)
+			break;
+	}
+	t = now_ns() - t0;
+	if (trace_collect(skel, &res)) {
+		ret = cli_error("out of memory");
+		goto out_fd;
+	}
+	if (opts.json) {
+		trace_json(a.pid, &res, &maps, t, exited);
+	} else {
+		if (exited)
+			printf("(process %" PRIu64 " exited)\n", a.pid);
+		ret = trace_print(&sel, &res, &maps, t / 1e9);
+	}
+out_fd:
+	if (pidfd >= 0)
+		close(pidfd);
+out:
+	trace_bpf__destroy(skel);
+	free(res.rows);
+	free(maps.v);
+	return ret;
+}
