@@ -192,6 +192,29 @@ void cli_json_records(struct json *j, bool *started, uint64_t pid,
 	json_open(j, key, '[');
 }
 
+int cli_vma_list_add(const struct ptscope_vma *v, void *list)
+{
+	struct cli_vma_list *l = list;
+	struct ptscope_vma *bigger;
+
+	if (l->nr == l->cap) {
+		l->cap = l->cap ? l->cap * 2 : 64;
+		bigger = realloc(l->v, l->cap * sizeof(*bigger));
+		if (!bigger)
+			return -ENOMEM;
+		l->v = bigger;
+	}
+	l->v[l->nr++] = *v;
+	return 0;
+}
+
+const char *cli_short_name(const char *name)
+{
+	const char *slash = strrchr(name, '/');
+
+	return name[0] == '/' && slash[1] ? slash + 1 : name;
+}
+
 char *cli_size(char *buf, size_t len, uint64_t bytes)
 {
 	if (opts.raw) {

@@ -110,6 +110,19 @@ void cli_json_records(struct json *j, bool *started, uint64_t pid,
 /* A size for a table cell: human units, or exact bytes with --raw. */
 char *cli_size(char *buf, size_t len, uint64_t bytes);
 
+/*
+ * Every record of a MAPS walk, kept in order: ptscope_maps()'s callback
+ * cli_vma_list_add() with a zeroed list as its argument; free(list.v).
+ */
+struct cli_vma_list {
+	struct ptscope_vma *v;
+	size_t nr, cap;
+};
+int cli_vma_list_add(const struct ptscope_vma *v, void *list);
+
+/* A mapping's name for the NAME column: a file's base name, else as is. */
+const char *cli_short_name(const char *name);
+
 int cmd_version(int argc, char **argv);
 int cmd_pages(int argc, char **argv);
 int cmd_maps(int argc, char **argv);

@@ -97,9 +97,7 @@ static void cow_json_start(struct cow_view *v)
 
 static const char *vma_name(const struct ptscope_vma *m, bool path)
 {
-	if (!path && m->name[0] == '/' && strrchr(m->name, '/')[1])
-		return strrchr(m->name, '/') + 1;
-	return m->name;
+	return path ? m->name : cli_short_name(m->name);
 }
 
 /* A row: a mapping (@c), a run (--all: @cls), or the total (@m NULL). */

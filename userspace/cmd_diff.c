@@ -80,9 +80,7 @@ struct diff_view {
 
 static const char *vma_name(const struct snap_vma *m, bool path)
 {
-	if (!path && m->name[0] == '/' && strrchr(m->name, '/')[1])
-		return strrchr(m->name, '/') + 1;
-	return m->name;
+	return path ? m->name : cli_short_name(m->name);
 }
 
 static int diff_row(struct diff_view *v, const struct snap_vma *m, uint64_t s,

@@ -266,10 +266,7 @@ static void maps_cell(struct libscols_line *ln, int col, int idx,
 					  vma_flag_names, nr_vma_flag_names);
 		break;
 	case COL_NAME:
-		if (v && v->name[0] == '/' && strrchr(v->name, '/')[1])
-			snprintf(buf, sizeof(buf), "%s", strrchr(v->name, '/') + 1);
-		else
-			snprintf(buf, sizeof(buf), "%s", v ? v->name : total);
+		snprintf(buf, sizeof(buf), "%s", v ? cli_short_name(v->name) : total);
 		break;
 	case COL_PATH:
 		snprintf(buf, sizeof(buf), "%s", v ? v->name : total);

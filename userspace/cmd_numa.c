@@ -40,27 +40,6 @@ static const int numa_default_columns[] = {
 	COL_NOT_ALLOWED, COL_NAME,
 };
 
-struct numa_view {
-	struct ptscope_vma *vmas;
-	size_t nr, cap;
-};
-
-static int numa_record(const struct ptscope_vma *v, void *arg)
-{
-	struct numa_view *nv = arg;
-	struct ptscope_vma *bigger;
-
-	if (nv->nr == nv->cap) {
-		nv->cap = nv->cap ? nv->cap * 2 : 64;
-		bigger = realloc(nv->vmas, nv->cap * sizeof(*bigger));
-		if (!bigger)
-			return -ENOMEM;
-		nv->vmas = bigger;
-	}
-	nv->vmas[nv->nr++] = *v;
-	return 0;
-}
-
 static void nodes_cell(char *buf, size_t len, const struct ptscope_page_counts *c)
 {
 	char sz[32];
@@ -159,7 +138,7 @@ static void numa_usage(FILE *f)
 
 int cmd_numa(int argc, char **argv)
 {
-	struct numa_view nv = { 0 };
+	struct cli_vma_list nv = { 0 };
 	struct ptscope_maps_totals tot;
 	struct ptscope_page_counts all = { 0 };
 	struct ptscope_thread *threads = NULL;
@@ -190,7 +169,7 @@ int cmd_numa(int argc, char **argv)
 		cli_close(ps);
 		return cli_error("the module is too old for 'numa' (it needs ABI 1.2): load a newer ptscope.ko");
 	}
-	ret = ptscope_maps(ps, pid, start, end, numa_record, &nv, &tot);
+	ret = ptscope_maps(ps, pid, start, end, cli_vma_list_add, &nv, &tot);
 	if (!ret)
 		ret = ptscope_stats(ps, pid, &st, &threads, &nr_threads);
 	if (ret)
@@ -212,7 +191,7 @@ int cmd_numa(int argc, char **argv)
 		}
 	}
 	for (i = 0; i < nv.nr; i++) {
-		const struct ptscope_vma *v = &nv.vmas[i];
+		const struct ptscope_vma *v = &nv.v[i];
 		char p[8];
 
 		numa_evaluate(v, run_nodes, tot.task_policy_mode,
@@ -296,10 +275,7 @@ int cmd_numa(int argc, char **argv)
 				cli_size(buf, sizeof(buf), v->pages.protnone * PAGE);
 				break;
 			case COL_NAME:
-				if (v->name[0] == '/' && strrchr(v->name, '/')[1])
-					snprintf(buf, sizeof(buf), "%s", strrchr(v->name, '/') + 1);
-				else
-					snprintf(buf, sizeof(buf), "%s", v->name);
+				snprintf(buf, sizeof(buf), "%s", cli_short_name(v->name));
 				break;
 			}
 			scols_line_set_data(ln, k, buf);
@@ -390,7 +366,7 @@ out:
 	if (tb)
 		scols_unref_table(tb);
 	free(threads);
-	free(nv.vmas);
+	free(nv.v);
 	cli_close(ps);
 	if (ret)
 		return cli_error("numa of %" PRIu64 ": %s", pid, ptscope_strerror(ret));

@@ -63,8 +63,7 @@ struct thp_view {
 	uint64_t large_by_order[PTSCOPE_MAX_ORDERS];
 	uint64_t ranges[6];		/* 2m, pmd, pte, pte_full, collapsible, split */
 	/* The records, kept until the mm flags are known (they feed the reasons). */
-	struct ptscope_vma *vmas;
-	size_t nr, cap;
+	struct cli_vma_list vmas;
 };
 
 static unsigned int pct(uint64_t part, uint64_t whole)
@@ -153,10 +152,7 @@ static void thp_cell(struct thp_view *tv, struct libscols_line *ln, int col,
 					  vma_flag_names, nr_vma_flag_names);
 		break;
 	case COL_NAME:
-		if (v && v->name[0] == '/' && strrchr(v->name, '/')[1])
-			snprintf(buf, sizeof(buf), "%s", strrchr(v->name, '/') + 1);
-		else
-			snprintf(buf, sizeof(buf), "%s", v ? v->name : total);
+		snprintf(buf, sizeof(buf), "%s", v ? cli_short_name(v->name) : total);
 		break;
 	case COL_REASONS:
 		if (v)
@@ -276,22 +272,6 @@ static void thp_json_settings(struct json *j, const struct thp_settings *s,
 	json_close(j, '}');
 }
 
-static int thp_record(const struct ptscope_vma *v, void *arg)
-{
-	struct thp_view *tv = arg;
-	struct ptscope_vma *bigger;
-
-	if (tv->nr == tv->cap) {
-		tv->cap = tv->cap ? tv->cap * 2 : 64;
-		bigger = realloc(tv->vmas, tv->cap * sizeof(*bigger));
-		if (!bigger)
-			return -ENOMEM;
-		tv->vmas = bigger;
-	}
-	tv->vmas[tv->nr++] = *v;
-	return 0;
-}
-
 static void thp_add_totals(struct thp_view *tv, const struct ptscope_vma *v)
 {
 	struct thp_bytes b;
@@ -366,16 +346,16 @@ static int thp_finish(struct thp_view *tv)
 	size_t i, k;
 	int ret;
 
-	for (i = 0; i < tv->nr; i++)
-		thp_add_totals(tv, &tv->vmas[i]);
+	for (i = 0; i < tv->vmas.nr; i++)
+		thp_add_totals(tv, &tv->vmas.v[i]);
 	if (opts.json) {
 		cli_json_records(&tv->json, &tv->started, tv->pid, "vmas");
-		for (i = 0; i < tv->nr; i++)
-			thp_json_vma(tv, &tv->vmas[i]);
+		for (i = 0; i < tv->vmas.nr; i++)
+			thp_json_vma(tv, &tv->vmas.v[i]);
 		json_close(&tv->json, ']');
 		thp_json_settings(&tv->json, &tv->set, tv->mm_flags);
 		json_open(&tv->json, "totals", '{');
-		json_u64(&tv->json, "vmas", tv->nr);
+		json_u64(&tv->json, "vmas", tv->vmas.nr);
 		json_bytes(&tv->json, NULL, &tv->tot, 0, tv->large_by_order,
 			   tv->hugetlb_by_size);
 		json_open(&tv->json, "ranges_2m", '{');
@@ -391,17 +371,17 @@ static int thp_finish(struct thp_view *tv)
 		return 0;
 	}
 
-	for (i = 0; i < tv->nr; i++) {
+	for (i = 0; i < tv->vmas.nr; i++) {
 		struct thp_bytes bb;
 
 		ln = scols_table_new_line(tv->tb, NULL);
 		if (!ln)
 			return -ENOMEM;
-		thp_bytes(&tv->vmas[i].pages, &bb);
+		thp_bytes(&tv->vmas.v[i].pages, &bb);
 		for (k = 0; k < tv->cols.nr; k++)
-			thp_cell(tv, ln, tv->cols.ids[k], k, &tv->vmas[i], &bb, NULL);
+			thp_cell(tv, ln, tv->cols.ids[k], k, &tv->vmas.v[i], &bb, NULL);
 	}
-	snprintf(total, sizeof(total), "(%zu mappings)", tv->nr);
+	snprintf(total, sizeof(total), "(%zu mappings)", tv->vmas.nr);
 	ln = scols_table_new_line(tv->tb, NULL);
 	if (!ln)
 		return -ENOMEM;
@@ -460,14 +440,15 @@ int cmd_thp(int argc, char **argv)
 			return cli_error("out of memory");
 		}
 	}
-	ret = ptscope_maps_collapse(ps, pid, start, end, max_none, thp_record, &tv, &tot);
+	ret = ptscope_maps_collapse(ps, pid, start, end, max_none,
+				    cli_vma_list_add, &tv.vmas, &tot);
 	if (!ret) {
 		tv.mm_flags = tot.mm_flags;
 		ret = thp_finish(&tv);
 	}
 	if (tv.tb)
 		scols_unref_table(tv.tb);
-	free(tv.vmas);
+	free(tv.vmas.v);
 	cli_close(ps);
 	if (ret)
 		return cli_error("thp of %" PRIu64 ": %s", pid, ptscope_strerror(ret));
