@@ -320,11 +320,8 @@ TEST_F(export, numbers_equal_the_kernels_own)
 	EXPECT_LE(SHARED_PAGES * PAGE, v);
 
 	if (self->thp) {
-		char path[64], val[256];
-
-		snprintf(path, sizeof(path), "/proc/%d/smaps_rollup", self->pid);
-		ASSERT_EQ(0, read_keyed_line(path, "AnonHugePages:", val, sizeof(val)));
-		rollup_kb = strtol(val, NULL, 10);
+		rollup_kb = proc_key_value(self->pid, "smaps_rollup", "AnonHugePages");
+		ASSERT_LE(0, rollup_kb);
 		EXPECT_EQ(rollup_kb * 1024.0,
 			  sample(out, "ptscope_huge_bytes", self->pid, "kind=\"thp_pmd\""));
 		EXPECT_LE(SZ_2M, rollup_kb * 1024);

@@ -277,25 +277,6 @@ static int smaps_at(pid_t pid, uint64_t addr, struct smaps_vma *out)
 	return ret;
 }
 
-/* "@key:" of /proc/PID/smaps_rollup, in kB, or -1. */
-static long rollup_kb(pid_t pid, const char *key)
-{
-	char path[64], line[256];
-	size_t n = strlen(key);
-	long v = -1;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/%d/smaps_rollup", pid);
-	f = fopen(path, "r");
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (!strncmp(line, key, n) && line[n] == ':')
-			v = strtol(line + n + 1, NULL, 10);
-	fclose(f);
-	return v;
-}
-
 /* The perms of the /proc/PID/maps line holding @addr, in @perms[5]. */
 static int maps_perms(pid_t pid, uint64_t addr, char *perms)
 {
@@ -722,7 +703,7 @@ TEST(lab5_thp)
 	EXPECT_EQ(blocks - huge, v[0]);
 	EXPECT_EQ(pages - huge * 512, v[1]);
 	/* PMD leaves of the whole process: its AnonHugePages, all of it. */
-	EXPECT_EQ(rollup_kb(l.pid, "AnonHugePages") / 2048, v[2]);
+	EXPECT_EQ(proc_key_value(l.pid, "smaps_rollup", "AnonHugePages") / 2048, v[2]);
 	EXPECT_EQ(v[4], v[3]);
 	/* One fault per THP, one per page of the 2 MiB blocks without. */
 	EXPECT_EQ(huge + (blocks - huge) * 512, faults);

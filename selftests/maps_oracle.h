@@ -119,15 +119,18 @@ static inline int numa_maps_nodes(pid_t pid, uint64_t start, long *nodes, int ma
 	return found;
 }
 
-/* The value of "Key:" in /proc/PID/status (kB for sizes), or -1. */
-static inline long status_value(pid_t pid, const char *key)
+/*
+ * The value of "Key:" in /proc/PID/@file, a "Key: value [kB]" file such as
+ * status or smaps_rollup (kB for sizes), or -1.
+ */
+static inline long proc_key_value(pid_t pid, const char *file, const char *key)
 {
 	char path[64], line[256];
 	size_t n = strlen(key);
 	long v = -1;
 	FILE *f;
 
-	snprintf(path, sizeof(path), "/proc/%d/status", pid);
+	snprintf(path, sizeof(path), "/proc/%d/%s", pid, file);
 	f = fopen(path, "r");
 	if (!f)
 		return -1;
@@ -136,6 +139,12 @@ static inline long status_value(pid_t pid, const char *key)
 			v = strtol(line + n + 1, NULL, 10);
 	fclose(f);
 	return v;
+}
+
+/* The value of "Key:" in /proc/PID/status (kB for sizes), or -1. */
+static inline long status_value(pid_t pid, const char *key)
+{
+	return proc_key_value(pid, "status", key);
 }
 
 /* Field @field (1-based, as proc(5) numbers them) of a stat file, or -1. */
