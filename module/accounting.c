@@ -54,6 +54,20 @@ void *ptscope_alloc(size_t n, size_t size)
 	return p;
 }
 
+/*
+ * Not zeroed: for buffers whose parts are written before they are read or
+ * copied out (the walk's bounce buffer, where zeroing 80 KiB would cost a
+ * small query more than its walk).
+ */
+void *ptscope_alloc_uninit(size_t n, size_t size)
+{
+	void *p = kvmalloc_array(n, size, GFP_KERNEL);
+
+	if (p)
+		atomic_long_inc(&ptscope_live_allocations);
+	return p;
+}
+
 /* Free what ptscope_alloc() or ptscope_memdup_user_nul() returned. */
 void ptscope_free(const void *p)
 {

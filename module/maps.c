@@ -40,23 +40,60 @@ static u64 ptscope_ranges_2m(unsigned long start, unsigned long end)
 	return last > first ? (last - first) / PMD_SIZE : 0;
 }
 
-/* Lock again after a break; the VMA at @addr, or NULL if it went away. */
-static struct vm_area_struct *ptscope_maps_relock(struct mm_struct *mm,
-						  unsigned long addr,
-						  u64 *locked_at, int *ret)
+/* Take the target's mmap lock for a new hold, with a fresh step budget. */
+static int ptscope_maps_lock(struct ptscope_maps_state *st)
+{
+	if (ptscope_mmap_lock(st->mm, &st->locked_at))
+		return -EINTR;
+	st->locked = true;
+	st->steps = PTSCOPE_CHUNK_STEPS;
+	return 0;
+}
+
+/**
+ * ptscope_maps_unlock - end the current hold of the mmap lock, if any
+ * @st: the query
+ *
+ * ptscope_maps_next() may return with the lock still held when
+ * @st->keep_locked is set, so that the next VMA is walked in the same hold;
+ * the caller must call this before copying anything to user space.
+ */
+void ptscope_maps_unlock(struct ptscope_maps_state *st)
+{
+	if (!st->locked)
+		return;
+	ptscope_mmap_unlock(st->mm, st->locked_at);
+	st->locked = false;
+}
+
+/* Drop the lock after a chunk and take it again: the VMA at @addr or NULL. */
+static struct vm_area_struct *ptscope_maps_relock(struct ptscope_maps_state *st,
+						  unsigned long addr, int *ret)
 {
 	struct vm_area_struct *vma;
 
+	ptscope_maps_unlock(st);
 	cond_resched();
-	if (ptscope_mmap_lock(mm, locked_at)) {
-		*ret = -EINTR;
+	*ret = ptscope_maps_lock(st);
+	if (*ret)
 		return NULL;
-	}
-	vma = find_vma(mm, addr);
+	vma = find_vma(st->mm, addr);
 	if (vma && vma->vm_start <= addr)
 		return vma;
-	ptscope_mmap_unlock(mm, *locked_at);
+	ptscope_maps_unlock(st);
 	return NULL;
+}
+
+/*
+ * Done with a VMA: keep the lock for the next one only if asked, budget is
+ * left, and neither a writer nor the scheduler is waiting.
+ */
+static void ptscope_maps_vma_done(struct ptscope_maps_state *st)
+{
+	if (st->locked && st->keep_locked && st->steps &&
+	    !mmap_lock_is_contended(st->mm) && !need_resched())
+		return;
+	ptscope_maps_unlock(st);
 }
 
 /**
@@ -76,16 +113,17 @@ int ptscope_maps_next(struct ptscope_maps_state *st, struct ptscope_vma *rec)
 	struct vm_area_struct *vma;
 	unsigned long addr, stop;
 	vm_flags_t vm_flags;
-	u64 locked_at;
 	int ret = 0;
 
-	if (st->cursor >= st->end)
+	if (st->cursor >= st->end) {
+		ptscope_maps_unlock(st);
 		return 0;
-	if (ptscope_mmap_lock(st->mm, &locked_at))
+	}
+	if (!st->locked && ptscope_maps_lock(st))
 		return -EINTR;
 	vma = find_vma(st->mm, st->cursor);
 	if (!vma || vma->vm_start >= st->end) {
-		ptscope_mmap_unlock(st->mm, locked_at);
+		ptscope_maps_unlock(st);
 		st->cursor = st->end;
 		return 0;
 	}
@@ -105,11 +143,12 @@ int ptscope_maps_next(struct ptscope_maps_state *st, struct ptscope_vma *rec)
 	st->sum.deposit_pages = 0;
 
 	for (;;) {
+		w.steps = st->steps;
 		addr = ptscope_walk_vma_chunk(&w, vma, addr, stop);
+		st->steps = w.steps;
 		if (addr >= stop)
 			break;
-		ptscope_mmap_unlock(st->mm, locked_at);
-		vma = ptscope_maps_relock(st->mm, addr, &locked_at, &ret);
+		vma = ptscope_maps_relock(st, addr, &ret);
 		if (!vma) {
 			/* Killed, or the rest of the VMA was unmapped. */
 			rec->flags |= PTSCOPE_VMA_CHANGED;
@@ -121,8 +160,9 @@ int ptscope_maps_next(struct ptscope_maps_state *st, struct ptscope_vma *rec)
 			stop = min(stop, vma->vm_end);
 		}
 	}
-	ptscope_mmap_unlock(st->mm, locked_at);
+	ptscope_maps_vma_done(st);
 out:
+	ptscope_summary_flush(&st->sum);
 	rec->end = stop;
 	rec->ranges_2m = ptscope_ranges_2m(rec->start, stop);
 	st->sum.prev_end = stop;
@@ -132,6 +172,29 @@ out:
 	st->total_tables.pte_entries += rec->tables.pte_entries;
 	st->total_tables.pte_deposited += rec->tables.pte_deposited;
 	return ret ? ret : 1;
+}
+
+/*
+ * Up to @max records, as many VMAs as one hold of the lock walks; returns
+ * with the lock dropped: how many, 0 at the end, or -EINTR.
+ */
+static int ptscope_maps_batch(struct ptscope_maps_state *st,
+			      struct ptscope_vma *recs, unsigned int max)
+{
+	unsigned int nr = 0;
+	int ret;
+
+	do {
+		memset(&recs[nr], 0, sizeof(recs[nr]));
+		ret = ptscope_maps_next(st, &recs[nr]);
+		if (ret < 0) {
+			ptscope_maps_unlock(st);
+			return ret;
+		}
+		nr += ret;
+	} while (ret && nr < max && st->locked);
+	ptscope_maps_unlock(st);
+	return nr;
 }
 
 static int ptscope_maps_get_args(struct ptscope_maps *args, void __user *uarg)
@@ -158,10 +221,11 @@ long ptscope_ioctl_maps(struct file *file, void __user *uarg)
 	struct ptscope_policy task_pol;
 	struct task_struct *task;
 	struct ptscope_maps args;
-	struct ptscope_vma *rec;
+	struct ptscope_vma *recs;
 	u64 written = 0;
 	u64 usize;
 	long ret;
+	int nr, i;
 
 	ret = ptscope_maps_get_args(&args, uarg);
 	if (ret)
@@ -178,31 +242,39 @@ long ptscope_ioctl_maps(struct file *file, void __user *uarg)
 	st.cursor = args.start;
 	st.end = args.end;
 
-	rec = ptscope_alloc(1, sizeof(*rec));
-	if (!rec) {
+	/* Each record is zeroed before it is filled; d_path() fills its own. */
+	recs = ptscope_alloc_uninit(min_t(u64, args.vec_len, PTSCOPE_MAPS_BATCH),
+				    sizeof(*recs));
+	if (!recs) {
 		ret = -ENOMEM;
 		goto out_put_target;
 	}
-	st.path_buf = ptscope_alloc(1, PAGE_SIZE);
+	st.path_buf = ptscope_alloc_uninit(1, PAGE_SIZE);
 	if (!st.path_buf) {
 		ret = -ENOMEM;
-		goto out_free_rec;
+		goto out_free_recs;
 	}
 
+	/* VMAs walked in one hold of the lock are copied out after it. */
+	st.keep_locked = true;
 	memset(&args.totals, 0, sizeof(args.totals));
 	while (written < args.vec_len) {
-		memset(rec, 0, sizeof(*rec));
-		ret = ptscope_maps_next(&st, rec);
-		if (ret < 0)
-			goto out_free_path_buf;
-		if (!ret)
+		nr = ptscope_maps_batch(&st, recs,
+					min_t(u64, PTSCOPE_MAPS_BATCH,
+					      args.vec_len - written));
+		if (nr <= 0) {
+			ret = nr;
+			if (ret < 0)
+				goto out_free_path_buf;
 			break;
+		}
 		ret = ptscope_copy_records(args.vec, written, args.rec_size,
-					   rec, sizeof(*rec), 1);
+					   recs, sizeof(*recs), nr);
 		if (ret)
 			goto out_free_path_buf;
-		ptscope_counts_add(&args.totals, &rec->pages);
-		written++;
+		for (i = 0; i < nr; i++)
+			ptscope_counts_add(&args.totals, &recs[i].pages);
+		written += nr;
 	}
 
 	args.walk_end = st.cursor;
@@ -223,8 +295,8 @@ long ptscope_ioctl_maps(struct file *file, void __user *uarg)
 		ret = written;
 out_free_path_buf:
 	ptscope_free(st.path_buf);
-out_free_rec:
-	ptscope_free(rec);
+out_free_recs:
+	ptscope_free(recs);
 out_put_target:
 	mmput(st.mm);
 	put_task_struct(task);

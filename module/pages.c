@@ -94,8 +94,10 @@ long ptscope_ioctl_pages(struct file *file, void __user *uarg)
 	st.out.regions = args.flags & PTSCOPE_PAGES_REGIONS;
 	st.out.room = args.vec_len;
 	st.out.pages_left = args.max_pages;
-	st.out.cap = min_t(u64, args.vec_len, PTSCOPE_CHUNK_RECORDS);
-	st.out.buf = ptscope_alloc(st.out.cap, sizeof(*st.out.buf));
+	/* No more records than pages; only records written are copied. */
+	st.out.cap = min3(args.vec_len, (u64)PTSCOPE_CHUNK_RECORDS,
+			  (args.end - args.start) >> PAGE_SHIFT);
+	st.out.buf = ptscope_alloc_uninit(st.out.cap, sizeof(*st.out.buf));
 	if (!st.out.buf) {
 		ret = -ENOMEM;
 		goto out_put_mm;

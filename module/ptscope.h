@@ -38,6 +38,7 @@ enum ptscope_query_kind {
 };
 
 void *ptscope_alloc(size_t n, size_t size);
+void *ptscope_alloc_uninit(size_t n, size_t size);
 void ptscope_free(const void *p);
 char *ptscope_memdup_user_nul(const char __user *ubuf, size_t count);
 void ptscope_count_query(enum ptscope_query_kind kind);
@@ -78,22 +79,63 @@ enum ptscope_out_status {
 	PTSCOPE_OUT_DONE,	/* the caller's array or page budget is used up */
 };
 
-int ptscope_out_add(struct ptscope_out *out,
-		    const struct ptscope_page_region *rec,
-		    unsigned long nr_pages, unsigned long *stop);
+/*
+ * Does @next (one or more pages from @next->start) continue the run @run:
+ * the same facts, frames and swap offsets advancing by one a page?  The
+ * facts after @raw (swap_type ... reserved) are compared as three words.
+ */
+static __always_inline bool
+ptscope_region_extends(const struct ptscope_page_region *run,
+		       const struct ptscope_page_region *next)
+{
+	u64 pages = (run->end - run->start) >> PAGE_SHIFT;
+
+	static_assert(offsetofend(struct ptscope_page_region, reserved) -
+		      offsetof(struct ptscope_page_region, swap_type) == 24);
+	return run->end == next->start &&
+	       run->flags == next->flags &&
+	       !memcmp(&run->swap_type, &next->swap_type, 24) &&
+	       (run->pfn ? next->pfn == run->pfn + pages : !next->pfn) &&
+	       (run->swap_offset ?
+			next->swap_offset == run->swap_offset + pages :
+			!next->swap_offset);
+}
+
+int ptscope_out_add_slow(struct ptscope_out *out,
+			 const struct ptscope_page_region *rec,
+			 unsigned long nr_pages, unsigned long *stop);
 bool ptscope_out_flush_pending(struct ptscope_out *out);
 
-/* pte_decode.c: one leaf entry into a record */
+/*
+ * Add @nr_pages pages starting at @rec->start, all described by @rec (frame
+ * and swap offset are those of the first page).  Returns PTSCOPE_OUT_OK, or
+ * why the walk must stop, with *stop the first page not taken.  The common
+ * case, a page that grows the pending run, is inline.
+ */
+static __always_inline int ptscope_out_add(struct ptscope_out *out,
+					   const struct ptscope_page_region *rec,
+					   unsigned long nr_pages,
+					   unsigned long *stop)
+{
+	if (out->has_pending && out->regions && nr_pages <= out->pages_left &&
+	    ptscope_region_extends(&out->pending, rec)) {
+		out->pending.end += nr_pages << PAGE_SHIFT;
+		out->pages_left -= nr_pages;
+		return PTSCOPE_OUT_OK;
+	}
+	return ptscope_out_add_slow(out, rec, nr_pages, stop);
+}
+
+/* pte_decode.c, pte_decode.h: one leaf entry into a record */
 struct ptscope_decode {
 	struct vm_area_struct *vma;
 	bool show_pfn;
+	bool raw_pfns;		/* VM_PFNMAP or VM_MIXEDMAP: check each frame */
 };
 
-void ptscope_decode_pte(const struct ptscope_decode *d, pte_t pte,
-			struct ptscope_page_region *rec);
+void ptscope_decode_leaf(pte_t pte, struct ptscope_page_region *rec);
 void ptscope_decode_huge(const struct ptscope_decode *d, u64 entry, int level,
 			 struct ptscope_page_region *rec, struct folio **folio);
-void ptscope_decode_none(int level, struct ptscope_page_region *rec);
 unsigned int ptscope_subpage_mapcount(struct folio *folio, unsigned long idx);
 
 /* summary.c: a mapping's counts, from the walk */
@@ -107,6 +149,8 @@ struct ptscope_summary {
 	unsigned long deposit_pages;	/* pages of anonymous PMD leaves */
 	unsigned int collapse_max_none;	/* struct ptscope_maps's */
 	bool counted[3];
+	/* Pages alike, not yet counted: [run.start, run.end), maybe empty. */
+	struct ptscope_page_region run;
 };
 
 /* One PMD entry's 2 MiB range, as the walk found it. */
@@ -119,9 +163,28 @@ struct ptscope_range {
 	unsigned int present;	/* present entries */
 };
 
-void ptscope_summary_add(struct ptscope_summary *s,
-			 const struct ptscope_page_region *rec,
-			 unsigned long nr);
+void ptscope_summary_add_run(struct ptscope_summary *s,
+			     const struct ptscope_page_region *rec,
+			     unsigned long nr);
+void ptscope_summary_flush(struct ptscope_summary *s);
+
+/*
+ * @nr pages from @rec->start, described by @rec, into the counts: pages
+ * that continue the run of alike pages only lengthen it, and a run is
+ * counted in one go when a page breaks it or the VMA is done.
+ */
+static __always_inline void ptscope_summary_add(struct ptscope_summary *s,
+						const struct ptscope_page_region *rec,
+						unsigned long nr)
+{
+	if (s->run.end != s->run.start &&
+	    ptscope_region_extends(&s->run, rec)) {
+		s->run.end += nr << PAGE_SHIFT;
+		return;
+	}
+	ptscope_summary_add_run(s, rec, nr);
+}
+
 void ptscope_summary_table(struct ptscope_summary *s, int level,
 			   unsigned long base);
 void ptscope_summary_range(struct ptscope_summary *s,
@@ -168,9 +231,17 @@ struct ptscope_maps_state {
 	unsigned long cursor;	/* next address to walk */
 	unsigned long end;
 	char *path_buf;		/* PAGE_SIZE, for d_path() */
+	bool keep_locked;	/* the caller walks on in the same hold */
+	bool locked;		/* the mmap lock is held, since @locked_at */
+	u64 locked_at;
+	unsigned long steps;	/* entries left in this hold */
 };
 
+/* VMA records a MAPS ioctl gathers under one hold before copying out. */
+#define PTSCOPE_MAPS_BATCH	16
+
 int ptscope_maps_next(struct ptscope_maps_state *st, struct ptscope_vma *rec);
+void ptscope_maps_unlock(struct ptscope_maps_state *st);
 void ptscope_counts_add(struct ptscope_page_counts *sum,
 			const struct ptscope_page_counts *c);
 long ptscope_ioctl_maps(struct file *file, void __user *uarg);

@@ -6,27 +6,6 @@
  */
 #include "ptscope.h"
 
-static bool ptscope_mergeable(const struct ptscope_page_region *a,
-			      const struct ptscope_page_region *b)
-{
-	u64 pages = (a->end - a->start) >> PAGE_SHIFT;
-
-	return a->end == b->start &&
-	       a->flags == b->flags &&
-	       a->kind == b->kind &&
-	       a->entry == b->entry &&
-	       a->level == b->level &&
-	       a->folio_order == b->folio_order &&
-	       a->mapcount == b->mapcount &&
-	       a->mapcount_src == b->mapcount_src &&
-	       a->refcount == b->refcount &&
-	       a->node == b->node &&
-	       a->swap_type == b->swap_type &&
-	       (a->pfn ? b->pfn == a->pfn + pages : !b->pfn) &&
-	       (a->swap_offset ? b->swap_offset == a->swap_offset + pages :
-				 !b->swap_offset);
-}
-
 /*
  * Commit the pending run to the chunk buffer.  False when the buffer is
  * full: the caller empties it and calls again.
@@ -44,21 +23,57 @@ bool ptscope_out_flush_pending(struct ptscope_out *out)
 }
 
 /*
- * Add @nr_pages pages starting at @rec->start, all described by @rec (frame
- * and swap offset are those of the first page).  Returns PTSCOPE_OUT_OK, or
- * why the walk must stop, with *stop the first page not taken.
+ * Without PTSCOPE_PAGES_REGIONS every page is its own record, written
+ * straight into the chunk buffer: nothing is ever pending.
+ */
+static int ptscope_out_add_pages(struct ptscope_out *out,
+				 const struct ptscope_page_region *rec,
+				 unsigned long nr_pages, unsigned long *stop)
+{
+	struct ptscope_page_region *dst;
+	unsigned long i, start;
+
+	for (i = 0; i < nr_pages; i++) {
+		start = rec->start + (i << PAGE_SHIFT);
+		if (!out->pages_left || !out->room) {
+			*stop = start;
+			return PTSCOPE_OUT_DONE;
+		}
+		if (out->nr == out->cap) {
+			*stop = start;
+			return PTSCOPE_OUT_CHUNK_FULL;
+		}
+		dst = &out->buf[out->nr++];
+		*dst = *rec;
+		dst->start = start;
+		dst->end = start + PAGE_SIZE;
+		if (dst->pfn)
+			dst->pfn += i;
+		if (dst->swap_offset)
+			dst->swap_offset += i;
+		out->room--;
+		out->pages_left--;
+	}
+	return PTSCOPE_OUT_OK;
+}
+
+/*
+ * ptscope_out_add() when @rec does not simply grow the pending run: per
+ * page records, a new run, a page budget or a full buffer.
  *
  * Invariant: while a run is pending, the caller's array has room for it,
  * so a stop never loses a page that was taken.
  */
-int ptscope_out_add(struct ptscope_out *out,
-		    const struct ptscope_page_region *rec,
-		    unsigned long nr_pages, unsigned long *stop)
+int ptscope_out_add_slow(struct ptscope_out *out,
+			 const struct ptscope_page_region *rec,
+			 unsigned long nr_pages, unsigned long *stop)
 {
-	unsigned long step = out->regions ? nr_pages : 1;
+	unsigned long step = nr_pages;
 	struct ptscope_page_region one;
 	unsigned long i;
 
+	if (!out->regions)
+		return ptscope_out_add_pages(out, rec, nr_pages, stop);
 	for (i = 0; i < nr_pages; i += step) {
 		one = *rec;
 		one.start = rec->start + (i << PAGE_SHIFT);
@@ -73,9 +88,8 @@ int ptscope_out_add(struct ptscope_out *out,
 		if (i && one.swap_offset)
 			one.swap_offset += i;
 
-		/* Without PTSCOPE_PAGES_REGIONS every page is its own record. */
-		if (out->has_pending && out->regions &&
-		    ptscope_mergeable(&out->pending, &one)) {
+		if (out->has_pending &&
+		    ptscope_region_extends(&out->pending, &one)) {
 			out->pending.end = one.end;
 		} else if (out->has_pending) {
 			if (out->room < 2) {

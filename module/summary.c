@@ -54,10 +54,10 @@ static void ptscope_count_folio(struct ptscope_page_counts *c,
 	}
 }
 
-/* @nr_pages pages described by @rec, into the VMA's and the totals' counts. */
-void ptscope_summary_add(struct ptscope_summary *s,
-			 const struct ptscope_page_region *rec,
-			 unsigned long nr)
+/* @nr pages described by @rec, into the VMA's and the totals' counts. */
+static void ptscope_summary_count(struct ptscope_summary *s,
+				  const struct ptscope_page_region *rec,
+				  unsigned long nr)
 {
 	struct ptscope_page_counts *c = &s->rec->pages;
 
@@ -106,6 +106,26 @@ void ptscope_summary_add(struct ptscope_summary *s,
 	else if (rec->node >= PTSCOPE_MAX_NODES)
 		c->node_other += nr;
 	ptscope_count_folio(c, rec, nr);
+}
+
+/* Count the pending run, if any, and start none. */
+void ptscope_summary_flush(struct ptscope_summary *s)
+{
+	if (s->run.end != s->run.start)
+		ptscope_summary_count(s, &s->run,
+				      (s->run.end - s->run.start) >> PAGE_SHIFT);
+	s->run.start = 0;
+	s->run.end = 0;
+}
+
+/* ptscope_summary_add() when @rec starts a new run. */
+void ptscope_summary_add_run(struct ptscope_summary *s,
+			     const struct ptscope_page_region *rec,
+			     unsigned long nr)
+{
+	ptscope_summary_flush(s);
+	s->run = *rec;
+	s->run.end = rec->start + (nr << PAGE_SHIFT);
 }
 
 /*

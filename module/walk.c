@@ -30,7 +30,7 @@
 #include <linux/pgtable.h>
 #include <linux/sched.h>
 
-#include "ptscope.h"
+#include "pte_decode.h"
 
 /*
  * mmap_assert_locked() without its VM_BUG_ON_MM(), which calls dump_mm():
@@ -47,16 +47,18 @@ struct ptscope_walk_vma {
 };
 
 /* Emit; true when the walk must stop (w->stop and w->status set). */
-static bool ptscope_emit(struct ptscope_walk *w, struct ptscope_page_region *rec,
-			 unsigned long addr, unsigned long nr_pages)
+static __always_inline bool ptscope_emit(struct ptscope_walk *w,
+					 struct ptscope_page_region *rec,
+					 unsigned long addr,
+					 unsigned long nr_pages)
 {
 	int status;
 
+	rec->start = addr;
 	if (w->sum) {
 		ptscope_summary_add(w->sum, rec, nr_pages);
 		return false;
 	}
-	rec->start = addr;
 	status = ptscope_out_add(w->out, rec, nr_pages, &w->stop);
 	if (status == PTSCOPE_OUT_OK)
 		return false;
@@ -164,16 +166,30 @@ static int ptscope_walk_pte_range(struct ptscope_walk_vma *wv, pmd_t *pmd,
 	struct ptscope_page_region rec;
 	pte_t *start_pte, *pte;
 	spinlock_t *ptl;	/* the page-table lock covering the entry */
+	unsigned long nr;	/* entries the record describes */
 	int ret = 0;
 
 	start_pte = ptscope_pte_map_lock(w->mm, pmd, addr, &ptl);
 	if (!start_pte)
 		return -EAGAIN;
-	for (pte = start_pte; addr < end; addr += PAGE_SIZE, pte++) {
-		ptscope_decode_pte(&wv->d, ptep_get(pte), &rec);
-		if (r)
-			ptscope_range_add(r, &rec);
-		if (ptscope_emit(w, &rec, addr, 1)) {
+	for (pte = start_pte; addr < end; addr += nr << PAGE_SHIFT, pte += nr) {
+		pte_t entry = ptep_get(pte);
+
+		nr = 1;
+		if (pte_none(entry)) {
+			/* Empty entries come in runs: one record for the run. */
+			while (addr + (nr << PAGE_SHIFT) < end &&
+			       pte_none(ptep_get(pte + nr)))
+				nr++;
+			ptscope_decode_none(PTSCOPE_LEVEL_PTE, &rec);
+			if (r)
+				r->empty += nr;
+		} else {
+			ptscope_decode_pte(&wv->d, entry, &rec);
+			if (r)
+				ptscope_range_add(r, &rec);
+		}
+		if (ptscope_emit(w, &rec, addr, nr)) {
 			ret = 1;
 			break;
 		}
@@ -385,7 +401,11 @@ static int ptscope_walk_vma_range(struct ptscope_walk *w,
 {
 	struct ptscope_walk_vma wv = {
 		.w = w,
-		.d = { .vma = vma, .show_pfn = w->show_pfn },
+		.d = {
+			.vma = vma,
+			.show_pfn = w->show_pfn,
+			.raw_pfns = vma->vm_flags & (VM_PFNMAP | VM_MIXEDMAP),
+		},
 	};
 	struct address_space *mapping = NULL;
 	unsigned long next;
@@ -456,7 +476,9 @@ unsigned long ptscope_walk_chunk(struct ptscope_walk *w, unsigned long start,
 
 /**
  * ptscope_walk_vma_chunk - walk [@start, @end) of @vma until the chunk is over
- * @w: walk state; @w->mm held with mmget and mmap_read_lock
+ * @w: walk state; @w->mm held with mmget and mmap_read_lock, @w->steps the
+ *     entries this hold of the lock may still visit (at most
+ *     PTSCOPE_CHUNK_STEPS), left in it for the next VMA
  * @vma: a VMA found under that lock, containing [@start, @end)
  * @start: first address
  * @end: end of the range
@@ -469,7 +491,6 @@ unsigned long ptscope_walk_vma_chunk(struct ptscope_walk *w,
 {
 	ptscope_assert_locked(w->mm);
 	w->status = PTSCOPE_OUT_OK;
-	w->steps = PTSCOPE_CHUNK_STEPS;
 	if (ptscope_walk_vma_range(w, vma, start, end))
 		return w->stop;
 	return end;

@@ -182,6 +182,28 @@ static inline unsigned int pts_page_mapcount(struct folio *folio,
 }
 
 /*
+ * A folio's page flags as one word, read once, and the node they name.
+ * 6.18 wrapped the word in memdesc_flags_t.
+ */
+static inline unsigned long pts_folio_flags(const struct folio *folio)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 18, 0)
+	return READ_ONCE(folio->flags.f);
+#else
+	return READ_ONCE(folio->flags);
+#endif
+}
+
+static inline int pts_flags_nid(const struct folio *folio, unsigned long flags)
+{
+#ifdef NODE_NOT_IN_PAGE_FLAGS
+	return folio_nid(folio);
+#else
+	return (flags >> NODES_PGSHIFT) & NODES_MASK;
+#endif
+}
+
+/*
  * True when the pages of a PMD-mapped large folio may have different
  * mapcounts, i.e. the folio may also be mapped by PTEs somewhere.  6.12+
  * count all mappings of a large folio in _large_mapcount, so equality with
