@@ -207,15 +207,21 @@ static inline int pts_flags_nid(const struct folio *folio, unsigned long flags)
  * True when the pages of a PMD-mapped large folio may have different
  * mapcounts, i.e. the folio may also be mapped by PTEs somewhere.  6.12+
  * count all mappings of a large folio in _large_mapcount, so equality with
- * the entire (PMD) mapcount proves there are no PTE mappings; 6.1 cannot
- * tell cheaply.
+ * the entire (PMD) mapcount proves there are no PTE mappings; 6.1 can tell
+ * from the refcount.
  */
 static inline bool pts_folio_maybe_pte_mapped(struct folio *folio)
 {
 #if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 11, 0)
 	return folio_large_mapcount(folio) != folio_entire_mapcount(folio);
 #else
-	return true;
+	/*
+	 * Every mapping of a large folio, PMD or PTE, holds a reference on
+	 * it, so a refcount equal to the entire mapcount leaves none for PTE
+	 * mappings (smaps_account() trusts a refcount of 1 the same way);
+	 * pins or the swap cache only make this answer "maybe".
+	 */
+	return folio_ref_count(folio) != folio_entire_mapcount(folio);
 #endif
 }
 
