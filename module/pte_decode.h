@@ -3,9 +3,10 @@
  * ptscope: decode a PTE into a struct ptscope_page_region, inline.
  *
  * This runs once for every page a walk passes, so it is compiled into the
- * walker's loop over a PTE table, where the record stays in registers and
- * nothing is called for an ordinary page.  The rarer cases (non-present
- * entries, huge leaves) are decoded out of line in pte_decode.c.
+ * walker's loop over a PTE table, where nothing is called for an ordinary
+ * page (the record itself still lives on the stack).  The rarer cases
+ * (non-present entries, huge leaves) are decoded out of line in
+ * pte_decode.c.
  *
  * Called with the page-table lock that covers the entry held, so a present
  * entry's folio stays mapped (and so allocated) while it is looked at.

@@ -181,14 +181,18 @@ static int ptscope_walk_pte_range(struct ptscope_walk_vma *wv, pmd_t *pmd,
 			while (addr + (nr << PAGE_SHIFT) < end &&
 			       pte_none(ptep_get(pte + nr)))
 				nr++;
-			ptscope_decode_none(PTSCOPE_LEVEL_PTE, &rec);
 			if (r)
 				r->empty += nr;
-		} else {
-			ptscope_decode_pte(&wv->d, entry, &rec);
-			if (r)
-				ptscope_range_add(r, &rec);
+			if (ptscope_emit_none(w, PTSCOPE_LEVEL_PTE, addr,
+					      addr + (nr << PAGE_SHIFT))) {
+				ret = 1;
+				break;
+			}
+			continue;
 		}
+		ptscope_decode_pte(&wv->d, entry, &rec);
+		if (r)
+			ptscope_range_add(r, &rec);
 		if (ptscope_emit(w, &rec, addr, nr)) {
 			ret = 1;
 			break;
