@@ -3,10 +3,12 @@
  * ptscope: decode a PTE into a struct ptscope_page_region, inline.
  *
  * This runs once for every page a walk passes, so it is compiled into the
- * walker's loop over a PTE table, where nothing is called for an ordinary
- * page (the record itself still lives on the stack).  The rarer cases
- * (non-present entries, huge leaves) are decoded out of line in
- * pte_decode.c.
+ * walker's loop over a PTE table.  An order-0 page is first read into a
+ * key (its entry, folio flags, mapping and counts, each read once); a page
+ * whose key repeats the page before it has that page's record and is not
+ * decoded at all, so a run of alike pages costs the reads and five
+ * compares a page.  The rarer cases (non-present entries, huge leaves) are
+ * decoded out of line in pte_decode.c.
  *
  * Called with the page-table lock that covers the entry held, so a present
  * entry's folio stays mapped (and so allocated) while it is looked at.
@@ -89,16 +91,128 @@ static __always_inline void ptscope_hide_frame(const struct ptscope_decode *d,
 	rec->flags |= PTSCOPE_PF_PFN_HIDDEN;
 }
 
+/* What kind of memory a folio is, from its mapping's type bits and flags. */
+static __always_inline u8 ptscope_folio_kind(unsigned long mapping,
+					     unsigned long pflags)
+{
+	if (IS_ENABLED(CONFIG_KSM) &&
+	    (mapping & PTS_MAPPING_FLAGS) == PTS_MAPPING_KSM)
+		return PTSCOPE_KIND_KSM;
+	if (mapping & PTS_MAPPING_ANON)
+		return PTSCOPE_KIND_ANON;
+	if (pflags & BIT(PG_swapbacked))
+		return PTSCOPE_KIND_SHMEM;
+	return PTSCOPE_KIND_FILE;
+}
+
+/*
+ * Everything an order-0 page's record is made of, as read once: two pages
+ * whose keys are equal (but for the frame) have equal records, so a page
+ * that repeats the one before it need not be decoded again.
+ */
+struct ptscope_page_key {
+	struct folio *folio;	/* not compared */
+	unsigned long pfn;
+	u64 pte_bits;		/* the entry without its frame */
+	unsigned long pflags;	/* the folio flags a record reads */
+	unsigned long mapping;	/* folio->mapping, type bits included */
+	int refcount;
+	int mapcount;		/* _mapcount as stored: -1 for none */
+};
+
+static __always_inline unsigned long ptscope_key_pflags_mask(void)
+{
+	return BIT(PG_head) | BIT(PG_lru) | BIT(PG_swapbacked) |
+	       BIT(PG_anon_exclusive) | pts_flags_nid_mask();
+}
+
+/* Read @folio's part of @key; false when it is a large folio. */
+static __always_inline bool ptscope_key_read_folio(struct folio *folio,
+						   struct ptscope_page_key *key)
+{
+	key->pflags = pts_folio_flags(folio) & ptscope_key_pflags_mask();
+	if (key->pflags & BIT(PG_head))
+		return false;
+	key->folio = folio;
+	key->mapping = (unsigned long)READ_ONCE(folio->mapping);
+	key->refcount = folio_ref_count(folio);
+	key->mapcount = atomic_read(&folio->_mapcount);
+	return true;
+}
+
+/*
+ * The key of @pte, if it is a present, normal entry mapping an order-0
+ * folio (false otherwise: decode it with ptscope_decode_pte()).
+ */
+static __always_inline bool ptscope_read_page_key(const struct ptscope_decode *d,
+						  pte_t pte,
+						  struct ptscope_page_key *key)
+{
+	struct folio *folio;
+	struct page *page;
+
+	if (!pte_present(pte) || pte_special(pte) || d->raw_pfns)
+		return false;
+	key->pfn = pte_pfn(pte);
+	page = pfn_to_page(key->pfn);
+	folio = page_folio(page);
+	if (&folio->page != page)
+		return false;
+	key->pte_bits = pte_val(pte) & ~PTE_PFN_MASK;
+	return ptscope_key_read_folio(folio, key);
+}
+
+/*
+ * Does the page keyed @next, right after the one keyed @last, have the
+ * same record, its frame advancing by one when frames are shown?
+ */
+static __always_inline bool
+ptscope_key_repeats(const struct ptscope_decode *d,
+		    const struct ptscope_page_key *last,
+		    const struct ptscope_page_key *next)
+{
+	return next->pte_bits == last->pte_bits &&
+	       next->pflags == last->pflags &&
+	       next->mapping == last->mapping &&
+	       next->refcount == last->refcount &&
+	       next->mapcount == last->mapcount &&
+	       (!d->show_pfn || next->pfn == last->pfn + 1);
+}
+
+/* An order-0 folio's facts, from its key. */
+static __always_inline void ptscope_fill_small(const struct ptscope_page_key *key,
+					       struct ptscope_page_region *rec)
+{
+	rec->refcount = key->refcount;
+	rec->mapcount = pts_small_mapcount(key->mapcount, &rec->mapcount_src);
+	rec->node = pts_flags_nid(key->folio, key->pflags);
+	if (key->pflags & BIT(PG_lru))
+		rec->flags |= PTSCOPE_PF_LRU;
+	if (key->pflags & BIT(PG_swapbacked))
+		rec->flags |= PTSCOPE_PF_SWAPBACKED;
+	rec->kind = ptscope_folio_kind(key->mapping, key->pflags);
+	if (rec->kind == PTSCOPE_KIND_ANON &&
+	    (key->pflags & BIT(PG_anon_exclusive)))
+		rec->flags |= PTSCOPE_PF_ANON_EXCLUSIVE;
+}
+
 /*
  * Folio facts for @page, mapped at @rec's address.  An order-0 folio (most
- * pages) has its page flags read once; a large one goes the long way.
+ * pages) has its fields read once, into a key; a large one goes the long
+ * way.
  */
 static __always_inline void ptscope_fill_folio(struct folio *folio,
 					       struct page *page,
 					       struct ptscope_page_region *rec)
 {
-	unsigned long pflags = pts_folio_flags(folio);
+	struct ptscope_page_key key;
+	unsigned long pflags;
 
+	if (ptscope_key_read_folio(folio, &key)) {
+		ptscope_fill_small(&key, rec);
+		return;
+	}
+	pflags = pts_folio_flags(folio);
 	rec->refcount = folio_ref_count(folio);
 	rec->mapcount = pts_page_mapcount(folio, page, &rec->mapcount_src);
 	rec->node = pts_flags_nid(folio, pflags);
@@ -106,29 +220,38 @@ static __always_inline void ptscope_fill_folio(struct folio *folio,
 		rec->flags |= PTSCOPE_PF_LRU;
 	if (pflags & BIT(PG_swapbacked))
 		rec->flags |= PTSCOPE_PF_SWAPBACKED;
-
-	if (folio_test_ksm(folio)) {
-		rec->kind = PTSCOPE_KIND_KSM;
-	} else if (folio_test_anon(folio)) {
-		rec->kind = PTSCOPE_KIND_ANON;
-		/* A page's own flags, but hugetlb keeps the bit on its head. */
-		if (!(pflags & BIT(PG_head)) ?
-		    pflags & BIT(PG_anon_exclusive) :
-		    PageAnonExclusive(folio_test_hugetlb(folio) ?
-				      &folio->page : page))
-			rec->flags |= PTSCOPE_PF_ANON_EXCLUSIVE;
-	} else if (pflags & BIT(PG_swapbacked)) {
-		rec->kind = PTSCOPE_KIND_SHMEM;
-	} else {
-		rec->kind = PTSCOPE_KIND_FILE;
-	}
-	if (!(pflags & BIT(PG_head)))
-		return;
+	rec->kind = ptscope_folio_kind((unsigned long)READ_ONCE(folio->mapping),
+				       pflags);
+	/* A page's own flag, but hugetlb keeps it on its head. */
+	if (rec->kind == PTSCOPE_KIND_ANON &&
+	    PageAnonExclusive(folio_test_hugetlb(folio) ? &folio->page : page))
+		rec->flags |= PTSCOPE_PF_ANON_EXCLUSIVE;
 	rec->folio_order = folio_order(folio);
 	if (folio_test_hugetlb(folio))
 		rec->flags |= PTSCOPE_PF_HUGETLB;
 	else
 		rec->flags |= PTSCOPE_PF_THP;
+}
+
+/* A present PTE's own facts, before those of its folio. */
+static __always_inline void ptscope_decode_present_pte(pte_t pte,
+						       struct ptscope_page_region *rec)
+{
+	ptscope_decode_none(PTSCOPE_LEVEL_PTE, rec);
+	rec->raw = pte_val(pte);
+	ptscope_decode_present(pte, false, rec);
+	rec->pfn = pte_pfn(pte);
+}
+
+/* The record of @pte, which ptscope_read_page_key() keyed @key. */
+static __always_inline void ptscope_decode_keyed(const struct ptscope_decode *d,
+						 pte_t pte,
+						 const struct ptscope_page_key *key,
+						 struct ptscope_page_region *rec)
+{
+	ptscope_decode_present_pte(pte, rec);
+	ptscope_fill_small(key, rec);
+	ptscope_hide_frame(d, rec, PTE_PFN_MASK);
 }
 
 static __always_inline void ptscope_decode_pte(const struct ptscope_decode *d,
@@ -137,20 +260,18 @@ static __always_inline void ptscope_decode_pte(const struct ptscope_decode *d,
 {
 	unsigned long pfn;
 
-	ptscope_decode_none(PTSCOPE_LEVEL_PTE, rec);
-	if (pte_none(pte))
-		return;
-	rec->raw = pte_val(pte);
 	if (unlikely(!pte_present(pte))) {
+		ptscope_decode_none(PTSCOPE_LEVEL_PTE, rec);
+		if (pte_none(pte))
+			return;
+		rec->raw = pte_val(pte);
 		ptscope_decode_leaf(pte, rec);
 		ptscope_hide_frame(d, rec, PTSCOPE_SWP_LOCATION_MASK);
 		return;
 	}
 
-	ptscope_decode_present(pte, false, rec);
-
-	pfn = pte_pfn(pte);
-	rec->pfn = pfn;
+	ptscope_decode_present_pte(pte, rec);
+	pfn = rec->pfn;
 	if (unlikely(pte_special(pte))) {
 		/* Our vm_normal_page(): special entries have no usable page. */
 		rec->flags |= PTSCOPE_PF_SPECIAL;

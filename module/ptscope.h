@@ -126,6 +126,40 @@ static __always_inline int ptscope_out_add(struct ptscope_out *out,
 	return ptscope_out_add_slow(out, rec, nr_pages, stop);
 }
 
+/*
+ * Take the page at @addr, whose record is that of the page before it, the
+ * last one taken, but for its own frame @pfn and entry @raw (as they are
+ * to be shown).  False when it cannot be taken this way: add its record
+ * with ptscope_out_add(), which also says why the walk must stop.
+ */
+static __always_inline bool ptscope_out_repeat(struct ptscope_out *out,
+					       unsigned long addr, u64 pfn,
+					       u64 raw)
+{
+	struct ptscope_page_region *dst;
+
+	if (!out->pages_left)
+		return false;
+	if (out->regions) {
+		if (!out->has_pending || out->pending.end != addr)
+			return false;
+		out->pending.end += PAGE_SIZE;
+	} else {
+		if (!out->nr || out->nr == out->cap || !out->room ||
+		    out->buf[out->nr - 1].end != addr)
+			return false;
+		dst = &out->buf[out->nr++];
+		*dst = dst[-1];
+		dst->start = addr;
+		dst->end = addr + PAGE_SIZE;
+		dst->pfn = pfn;
+		dst->raw = raw;
+		out->room--;
+	}
+	out->pages_left--;
+	return true;
+}
+
 /* pte_decode.c, pte_decode.h: one leaf entry into a record */
 struct ptscope_decode {
 	struct vm_area_struct *vma;
@@ -183,6 +217,16 @@ static __always_inline void ptscope_summary_add(struct ptscope_summary *s,
 		return;
 	}
 	ptscope_summary_add_run(s, rec, nr);
+}
+
+/* The page at @addr is like the last one counted: lengthen its run. */
+static __always_inline bool ptscope_summary_repeat(struct ptscope_summary *s,
+						   unsigned long addr)
+{
+	if (s->run.end == s->run.start || s->run.end != addr)
+		return false;
+	s->run.end += PAGE_SIZE;
+	return true;
 }
 
 void ptscope_summary_table(struct ptscope_summary *s, int level,

@@ -66,6 +66,24 @@ static __always_inline bool ptscope_emit(struct ptscope_walk *w,
 	return true;
 }
 
+/*
+ * Take the page at @addr, keyed @key, whose key repeats that of the page
+ * just taken before it.  False: decode and emit it the long way.
+ */
+static __always_inline bool ptscope_emit_repeat(struct ptscope_walk_vma *wv,
+						pte_t pte,
+						const struct ptscope_page_key *key,
+						unsigned long addr)
+{
+	struct ptscope_walk *w = wv->w;
+
+	if (w->sum)
+		return ptscope_summary_repeat(w->sum, addr);
+	if (wv->d.show_pfn)
+		return ptscope_out_repeat(w->out, addr, key->pfn, pte_val(pte));
+	return ptscope_out_repeat(w->out, addr, 0, key->pte_bits);
+}
+
 static bool ptscope_emit_none(struct ptscope_walk *w, int level,
 			      unsigned long addr, unsigned long end)
 {
@@ -163,6 +181,8 @@ static int ptscope_walk_pte_range(struct ptscope_walk_vma *wv, pmd_t *pmd,
 				  struct ptscope_range *r)
 {
 	struct ptscope_walk *w = wv->w;
+	struct ptscope_page_key key, last;	/* this page's, the last one's */
+	bool have_last = false;	/* the last entry was keyed and taken */
 	struct ptscope_page_region rec;
 	pte_t *start_pte, *pte;
 	spinlock_t *ptl;	/* the page-table lock covering the entry */
@@ -177,6 +197,7 @@ static int ptscope_walk_pte_range(struct ptscope_walk_vma *wv, pmd_t *pmd,
 
 		nr = 1;
 		if (pte_none(entry)) {
+			have_last = false;
 			/* Empty entries come in runs: one record for the run. */
 			while (addr + (nr << PAGE_SHIFT) < end &&
 			       pte_none(ptep_get(pte + nr)))
@@ -190,7 +211,22 @@ static int ptscope_walk_pte_range(struct ptscope_walk_vma *wv, pmd_t *pmd,
 			}
 			continue;
 		}
-		ptscope_decode_pte(&wv->d, entry, &rec);
+		if (!ptscope_read_page_key(&wv->d, entry, &key)) {
+			ptscope_decode_pte(&wv->d, entry, &rec);
+			have_last = false;
+		} else if (have_last &&
+			   ptscope_key_repeats(&wv->d, &last, &key) &&
+			   ptscope_emit_repeat(wv, entry, &key, addr)) {
+			/* As the page before: present, order 0, not zero. */
+			if (r)
+				r->present++;
+			last = key;
+			continue;
+		} else {
+			ptscope_decode_keyed(&wv->d, entry, &key, &rec);
+			have_last = true;
+			last = key;
+		}
 		if (r)
 			ptscope_range_add(r, &rec);
 		if (ptscope_emit(w, &rec, addr, nr)) {

@@ -386,9 +386,8 @@ TEST(fork_shares_until_the_child_writes)
 	check_range(_metadata, getpid(), RANGE(p, len), false, &c, &pr);
 	check_range(_metadata, child, RANGE(p, len), false, &c, &cr);
 	for (i = 0; i < 32; i++) {
-		if (i < 16) {	/* copied: own frames, writable in the child */ {
+		if (i < 16) {	/* copied: own frames, writable in the child */
 			EXPECT_NE(pr[i].pfn, cr[i].pfn);
-		}
 			EXPECT_EQ(1, cr[i].mapcount);
 			EXPECT_TRUE(cr[i].flags & PTSCOPE_PF_WRITE);
 			EXPECT_TRUE(cr[i].flags & PTSCOPE_PF_ANON_EXCLUSIVE);
@@ -399,6 +398,69 @@ TEST(fork_shares_until_the_child_writes)
 	}
 	free(pr);
 	free(cr);
+	write(go[1], "g", 1);
+	waitpid(child, NULL, 0);
+	munmap(p, len);
+}
+
+/*
+ * Neighbouring pages whose entries are alike but whose folios are not must
+ * not share a run.  After the child writes every other page, the parent's
+ * entries are all read-only, dirty and accessed, and only the mapcounts
+ * (and refcounts) of its pages alternate: 2 where the child still shares
+ * the page, 1 where it took its own copy.
+ */
+TEST(alike_entries_of_unalike_pages_are_separate_regions)
+{
+	const uint64_t pte_bits = PTSCOPE_PF_PRESENT | PTSCOPE_PF_WRITE |
+				  PTSCOPE_PF_DIRTY | PTSCOPE_PF_ACCESSED;
+	size_t len = 32 * PAGE, i;
+	char *p = map_anon(len, PROT_READ | PROT_WRITE, 0);
+	struct ptscope_page_region *pr, vec[64];
+	struct ptscope_pages args;
+	int ready[2], go[2], fd;
+	struct checked c;
+	pid_t child;
+	char x;
+
+	ASSERT_NE(NULL, p);
+	ASSERT_EQ(0, madvise(p, len, MADV_NOHUGEPAGE));
+	memset(p, 7, len);
+	ASSERT_EQ(0, pipe(ready));
+	ASSERT_EQ(0, pipe(go));
+	child = fork();
+	ASSERT_LE(0, child);
+	if (!child) {
+		for (i = PAGE; i < len; i += 2 * PAGE)	/* the odd pages */
+			p[i] = 9;
+		write(ready[1], "w", 1);
+		read(go[0], &x, 1);
+		_exit(0);
+	}
+	ASSERT_EQ(1, read(ready[0], &x, 1));
+
+	check_range(_metadata, getpid(), RANGE(p, len), false, &c, &pr);
+	for (i = 0; i < 32; i++) {
+		EXPECT_EQ(pr[0].flags & pte_bits, pr[i].flags & pte_bits);
+		EXPECT_EQ(i % 2 ? 1 : 2, pr[i].mapcount) {
+			TH_LOG("page %zu: mapcount %u", i, pr[i].mapcount);
+		}
+	}
+	free(pr);
+
+	/* As regions (frames hidden): one run a page, whole range done. */
+	fd = ptscope_open_dev();
+	ASSERT_LE(0, fd);
+	pages_args(&args, getpid(), RANGE(p, len), PTSCOPE_PAGES_REGIONS,
+		   vec, 64);
+	ASSERT_LE(0, ptscope_pages_call(fd, &args));
+	EXPECT_EQ((uint64_t)(uintptr_t)p + len, args.walk_end);
+	EXPECT_EQ(32, args.nr_records);
+	for (i = 0; i < args.nr_records && i < 32; i++) {
+		EXPECT_EQ((uint64_t)(uintptr_t)p + i * PAGE, vec[i].start);
+		EXPECT_EQ(i % 2 ? 1 : 2, vec[i].mapcount);
+	}
+	close(fd);
 	write(go[1], "g", 1);
 	waitpid(child, NULL, 0);
 	munmap(p, len);

@@ -149,6 +149,44 @@ static inline void pts_decode_leaf(pte_t pte, struct pts_leaf_info *info)
 }
 
 /*
+ * How many page-table entries map an order-0 folio whose _mapcount reads
+ * @raw (-1 for none), and where that number came from, as
+ * pts_page_mapcount() would say: a small folio's page is the folio, so all
+ * three ways of counting read the same word.
+ */
+static inline unsigned int pts_small_mapcount(int raw, u8 *src)
+{
+	int mapcount = raw + 1;
+
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 2, 0)
+	*src = 1;	/* PTSCOPE_MAPCOUNT_PAGE */
+#else
+#ifdef CONFIG_NO_PAGE_MAPCOUNT
+	*src = 3;	/* PTSCOPE_MAPCOUNT_AVERAGE */
+#else
+	*src = 2;	/* PTSCOPE_MAPCOUNT_PRECISE */
+#endif
+	if (page_mapcount_is_type(mapcount))
+		mapcount = 0;
+#endif
+	return max(mapcount, 0);
+}
+
+/*
+ * The type bits in the low end of folio->mapping: 6.16 renamed them from
+ * PAGE_MAPPING_* to FOLIO_MAPPING_*, with the same values.
+ */
+#ifdef FOLIO_MAPPING_ANON
+#define PTS_MAPPING_ANON	FOLIO_MAPPING_ANON
+#define PTS_MAPPING_KSM		FOLIO_MAPPING_KSM
+#define PTS_MAPPING_FLAGS	FOLIO_MAPPING_FLAGS
+#else
+#define PTS_MAPPING_ANON	PAGE_MAPPING_ANON
+#define PTS_MAPPING_KSM		PAGE_MAPPING_KSM
+#define PTS_MAPPING_FLAGS	PAGE_MAPPING_FLAGS
+#endif
+
+/*
  * How many page-table entries map @page, and where that number came from
  * (a PTSCOPE_MAPCOUNT_* value in *src).  6.1 has page_mapcount(); 6.2+ keeps
  * per-page counts that fs/proc reads with folio_precise_page_mapcount(),
@@ -200,6 +238,16 @@ static inline int pts_flags_nid(const struct folio *folio, unsigned long flags)
 	return folio_nid(folio);
 #else
 	return (flags >> NODES_PGSHIFT) & NODES_MASK;
+#endif
+}
+
+/* The bits of a folio's flags word that pts_flags_nid() reads. */
+static inline unsigned long pts_flags_nid_mask(void)
+{
+#ifdef NODE_NOT_IN_PAGE_FLAGS
+	return SECTIONS_MASK << SECTIONS_PGSHIFT;
+#else
+	return NODES_MASK << NODES_PGSHIFT;
 #endif
 }
 
