@@ -179,6 +179,44 @@ ptscope_key_repeats(const struct ptscope_decode *d,
 	       (!d->show_pfn || next->pfn == last->pfn + 1);
 }
 
+/*
+ * A swap entry's key: the entry, and the slot it names.  Two swap entries
+ * alike but for the slot have alike records, the slot advancing by one a
+ * page when slots are shown.
+ */
+struct ptscope_swap_key {
+	u64 val;
+	unsigned int type;
+	unsigned long offset;
+};
+
+/* The key of @pte, if it is a swap entry (false otherwise). */
+static __always_inline bool ptscope_read_swap_key(pte_t pte,
+						  struct ptscope_swap_key *key)
+{
+	struct pts_leaf_info info;
+
+	if (pte_present(pte) || pte_none(pte))
+		return false;
+	pts_decode_leaf(pte, &info);
+	if (info.type != PTS_LEAF_SWAP)
+		return false;
+	key->val = pte_val(pte);
+	key->type = info.swap_type;
+	key->offset = info.swap_offset;
+	return true;
+}
+
+static __always_inline bool
+ptscope_swap_key_repeats(const struct ptscope_decode *d,
+			 const struct ptscope_swap_key *last,
+			 const struct ptscope_swap_key *next)
+{
+	return !((next->val ^ last->val) & ~PTSCOPE_SWP_LOCATION_MASK) &&
+	       (!d->show_pfn || (next->type == last->type &&
+				 next->offset == last->offset + 1));
+}
+
 /* An order-0 folio's facts, from its key. */
 static __always_inline void ptscope_fill_small(const struct ptscope_page_key *key,
 					       struct ptscope_page_region *rec)

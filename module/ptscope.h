@@ -127,14 +127,42 @@ static __always_inline int ptscope_out_add(struct ptscope_out *out,
 }
 
 /*
+ * @dst: the one-page record at @addr that @prev's page is before, but for
+ * its own frame, swap slot and entry.  Field by field, as a struct copy becomes a
+ * rep movs, which is slow where string instructions are emulated.
+ */
+static __always_inline void
+ptscope_region_repeat(struct ptscope_page_region *dst,
+		      const struct ptscope_page_region *prev,
+		      unsigned long addr, u64 pfn, u64 swap_offset, u64 raw)
+{
+	dst->start = addr;
+	dst->end = addr + PAGE_SIZE;
+	dst->flags = prev->flags;
+	dst->pfn = pfn;
+	dst->swap_offset = swap_offset;
+	dst->raw = raw;
+	dst->swap_type = prev->swap_type;
+	dst->mapcount = prev->mapcount;
+	dst->refcount = prev->refcount;
+	dst->node = prev->node;
+	dst->kind = prev->kind;
+	dst->entry = prev->entry;
+	dst->level = prev->level;
+	dst->folio_order = prev->folio_order;
+	dst->mapcount_src = prev->mapcount_src;
+	memset(dst->reserved, 0, sizeof(dst->reserved));
+}
+
+/*
  * Take the page at @addr, whose record is that of the page before it, the
- * last one taken, but for its own frame @pfn and entry @raw (as they are
- * to be shown).  False when it cannot be taken this way: add its record
+ * last one taken, but for its own frame @pfn, swap slot @swap_offset and
+ * entry @raw (as they are to be shown).  False when it cannot be taken this way: add its record
  * with ptscope_out_add(), which also says why the walk must stop.
  */
 static __always_inline bool ptscope_out_repeat(struct ptscope_out *out,
 					       unsigned long addr, u64 pfn,
-					       u64 raw)
+					       u64 swap_offset, u64 raw)
 {
 	struct ptscope_page_region *dst;
 
@@ -149,11 +177,7 @@ static __always_inline bool ptscope_out_repeat(struct ptscope_out *out,
 		    out->buf[out->nr - 1].end != addr)
 			return false;
 		dst = &out->buf[out->nr++];
-		*dst = dst[-1];
-		dst->start = addr;
-		dst->end = addr + PAGE_SIZE;
-		dst->pfn = pfn;
-		dst->raw = raw;
+		ptscope_region_repeat(dst, dst - 1, addr, pfn, swap_offset, raw);
 		out->room--;
 	}
 	out->pages_left--;

@@ -67,21 +67,17 @@ static __always_inline bool ptscope_emit(struct ptscope_walk *w,
 }
 
 /*
- * Take the page at @addr, keyed @key, whose key repeats that of the page
- * just taken before it.  False: decode and emit it the long way.
+ * Take the page at @addr, whose key repeats that of the page just taken
+ * before it, with its own frame, swap slot and entry as they are shown.
+ * False: decode and emit it the long way.
  */
-static __always_inline bool ptscope_emit_repeat(struct ptscope_walk_vma *wv,
-						pte_t pte,
-						const struct ptscope_page_key *key,
-						unsigned long addr)
+static __always_inline bool ptscope_emit_repeat(struct ptscope_walk *w,
+						unsigned long addr, u64 pfn,
+						u64 swap_offset, u64 raw)
 {
-	struct ptscope_walk *w = wv->w;
-
 	if (w->sum)
 		return ptscope_summary_repeat(w->sum, addr);
-	if (wv->d.show_pfn)
-		return ptscope_out_repeat(w->out, addr, key->pfn, pte_val(pte));
-	return ptscope_out_repeat(w->out, addr, 0, key->pte_bits);
+	return ptscope_out_repeat(w->out, addr, pfn, swap_offset, raw);
 }
 
 static bool ptscope_emit_none(struct ptscope_walk *w, int level,
@@ -172,6 +168,13 @@ static void ptscope_range_add(struct ptscope_range *r,
 		r->split = true;
 }
 
+/* What the entry before was, and so which key the next can repeat. */
+enum ptscope_last {
+	PTSCOPE_LAST_OTHER,	/* none, or not keyed */
+	PTSCOPE_LAST_PAGE,	/* an order-0 page, keyed and taken */
+	PTSCOPE_LAST_SWAP,	/* a swap entry, keyed and taken */
+};
+
 /*
  * Returns -EAGAIN when the table went away: the caller re-reads the PMD.
  * @r, when counting, gets the facts of the range.
@@ -182,7 +185,9 @@ static int ptscope_walk_pte_range(struct ptscope_walk_vma *wv, pmd_t *pmd,
 {
 	struct ptscope_walk *w = wv->w;
 	struct ptscope_page_key key, last;	/* this page's, the last one's */
-	bool have_last = false;	/* the last entry was keyed and taken */
+	struct ptscope_swap_key swap, last_swap;
+	enum ptscope_last last_was = PTSCOPE_LAST_OTHER;
+	bool show_pfn = wv->d.show_pfn;
 	struct ptscope_page_region rec;
 	pte_t *start_pte, *pte;
 	spinlock_t *ptl;	/* the page-table lock covering the entry */
@@ -197,7 +202,7 @@ static int ptscope_walk_pte_range(struct ptscope_walk_vma *wv, pmd_t *pmd,
 
 		nr = 1;
 		if (pte_none(entry)) {
-			have_last = false;
+			last_was = PTSCOPE_LAST_OTHER;
 			/* Empty entries come in runs: one record for the run. */
 			while (addr + (nr << PAGE_SHIFT) < end &&
 			       pte_none(ptep_get(pte + nr)))
@@ -211,21 +216,38 @@ static int ptscope_walk_pte_range(struct ptscope_walk_vma *wv, pmd_t *pmd,
 			}
 			continue;
 		}
-		if (!ptscope_read_page_key(&wv->d, entry, &key)) {
-			ptscope_decode_pte(&wv->d, entry, &rec);
-			have_last = false;
-		} else if (have_last &&
-			   ptscope_key_repeats(&wv->d, &last, &key) &&
-			   ptscope_emit_repeat(wv, entry, &key, addr)) {
-			/* As the page before: present, order 0, not zero. */
-			if (r)
-				r->present++;
-			last = key;
-			continue;
-		} else {
+		if (ptscope_read_page_key(&wv->d, entry, &key)) {
+			if (last_was == PTSCOPE_LAST_PAGE &&
+			    ptscope_key_repeats(&wv->d, &last, &key) &&
+			    ptscope_emit_repeat(w, addr,
+						show_pfn ? key.pfn : 0, 0,
+						show_pfn ? pte_val(entry) :
+							   key.pte_bits)) {
+				/* Present, order 0, not the zero page. */
+				if (r)
+					r->present++;
+				last = key;
+				continue;
+			}
 			ptscope_decode_keyed(&wv->d, entry, &key, &rec);
-			have_last = true;
 			last = key;
+			last_was = PTSCOPE_LAST_PAGE;
+		} else if (ptscope_read_swap_key(entry, &swap)) {
+			if (last_was == PTSCOPE_LAST_SWAP &&
+			    ptscope_swap_key_repeats(&wv->d, &last_swap, &swap) &&
+			    ptscope_emit_repeat(w, addr, 0,
+						show_pfn ? swap.offset : 0,
+						show_pfn ? swap.val : swap.val &
+						~PTSCOPE_SWP_LOCATION_MASK)) {
+				last_swap = swap;
+				continue;
+			}
+			ptscope_decode_pte(&wv->d, entry, &rec);
+			last_swap = swap;
+			last_was = PTSCOPE_LAST_SWAP;
+		} else {
+			ptscope_decode_pte(&wv->d, entry, &rec);
+			last_was = PTSCOPE_LAST_OTHER;
 		}
 		if (r)
 			ptscope_range_add(r, &rec);
