@@ -90,13 +90,13 @@ void ptscope_decode_huge(const struct ptscope_decode *d, u64 entry, int level,
 		struct page *page = pfn_to_page(pfn);
 
 		*folio = page_folio(page);
-		ptscope_fill_folio(*folio, page, rec);
+		ptscope_fill_folio(d, *folio, page, rec);
 		/*
 		 * The huge zero page's symbols are not exported: a PMD leaf
 		 * in an anonymous VMA whose folio is not anonymous is it.
 		 */
 		if (level == PTSCOPE_LEVEL_PMD && vma_is_anonymous(d->vma) &&
-		    !folio_test_anon(*folio) && !folio_test_hugetlb(*folio))
+		    !folio_test_anon(*folio) && !d->hugetlb)
 			rec->kind = PTSCOPE_KIND_HUGE_ZERO;
 	}
 	ptscope_hide_frame(d, rec, pfn_mask);

@@ -239,7 +239,8 @@ static __always_inline void ptscope_fill_small(const struct ptscope_page_key *ke
  * pages) has its fields read once, into a key; a large one goes the long
  * way.
  */
-static __always_inline void ptscope_fill_folio(struct folio *folio,
+static __always_inline void ptscope_fill_folio(const struct ptscope_decode *d,
+					       struct folio *folio,
 					       struct page *page,
 					       struct ptscope_page_region *rec)
 {
@@ -262,10 +263,10 @@ static __always_inline void ptscope_fill_folio(struct folio *folio,
 				       pflags);
 	/* A page's own flag, but hugetlb keeps it on its head. */
 	if (rec->kind == PTSCOPE_KIND_ANON &&
-	    PageAnonExclusive(folio_test_hugetlb(folio) ? &folio->page : page))
+	    PageAnonExclusive(d->hugetlb ? &folio->page : page))
 		rec->flags |= PTSCOPE_PF_ANON_EXCLUSIVE;
 	rec->folio_order = folio_order(folio);
-	if (folio_test_hugetlb(folio))
+	if (d->hugetlb)
 		rec->flags |= PTSCOPE_PF_HUGETLB;
 	else
 		rec->flags |= PTSCOPE_PF_THP;
@@ -329,7 +330,7 @@ static __always_inline void ptscope_decode_pte(const struct ptscope_decode *d,
 	} else {
 		struct page *page = pfn_to_page(pfn);
 
-		ptscope_fill_folio(page_folio(page), page, rec);
+		ptscope_fill_folio(d, page_folio(page), page, rec);
 	}
 	ptscope_hide_frame(d, rec, PTE_PFN_MASK);
 }

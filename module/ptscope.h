@@ -189,6 +189,7 @@ struct ptscope_decode {
 	struct vm_area_struct *vma;
 	bool show_pfn;
 	bool raw_pfns;		/* VM_PFNMAP or VM_MIXEDMAP: check each frame */
+	bool hugetlb;		/* a hugetlb VMA, which maps hugetlb folios only */
 };
 
 void ptscope_decode_leaf(pte_t pte, struct ptscope_page_region *rec);

@@ -56,6 +56,12 @@ static __always_inline bool ptscope_emit(struct ptscope_walk *w,
 
 	rec->start = addr;
 	if (w->sum) {
+		/*
+		 * A summary counts sharing (a mapcount of two or more), not
+		 * the counts: pages that differ only there are alike to it.
+		 */
+		rec->refcount = 0;
+		rec->mapcount = min_t(u32, rec->mapcount, 2);
 		ptscope_summary_add(w->sum, rec, nr_pages);
 		return false;
 	}
@@ -103,7 +109,8 @@ static void ptscope_walk_table(struct ptscope_walk *w, int level,
  * lock (the target's own mmap, munmap or mprotect, which every new fault
  * of the target then queues behind) or the scheduler wants the CPU.
  */
-static bool ptscope_chunk_over(struct ptscope_walk *w, unsigned long addr)
+static __always_inline bool ptscope_chunk_over(struct ptscope_walk *w,
+					       unsigned long addr)
 {
 	if (w->steps) {
 		if (w->steps == PTSCOPE_CHUNK_STEPS)
@@ -467,6 +474,7 @@ static int ptscope_walk_vma_range(struct ptscope_walk *w,
 			.vma = vma,
 			.show_pfn = w->show_pfn,
 			.raw_pfns = vma->vm_flags & (VM_PFNMAP | VM_MIXEDMAP),
+			.hugetlb = is_vm_hugetlb_page(vma),
 		},
 	};
 	struct address_space *mapping = NULL;
