@@ -217,18 +217,27 @@ ptscope_swap_key_repeats(const struct ptscope_decode *d,
 				 next->offset == last->offset + 1));
 }
 
+/* The facts of any folio that its flags word and mapping tell. */
+static __always_inline void ptscope_fill_folio_flags(struct folio *folio,
+						     unsigned long pflags,
+						     unsigned long mapping,
+						     struct ptscope_page_region *rec)
+{
+	rec->node = pts_flags_nid(folio, pflags);
+	if (pflags & BIT(PG_lru))
+		rec->flags |= PTSCOPE_PF_LRU;
+	if (pflags & BIT(PG_swapbacked))
+		rec->flags |= PTSCOPE_PF_SWAPBACKED;
+	rec->kind = ptscope_folio_kind(mapping, pflags);
+}
+
 /* An order-0 folio's facts, from its key. */
 static __always_inline void ptscope_fill_small(const struct ptscope_page_key *key,
 					       struct ptscope_page_region *rec)
 {
 	rec->refcount = key->refcount;
 	rec->mapcount = pts_small_mapcount(key->mapcount, &rec->mapcount_src);
-	rec->node = pts_flags_nid(key->folio, key->pflags);
-	if (key->pflags & BIT(PG_lru))
-		rec->flags |= PTSCOPE_PF_LRU;
-	if (key->pflags & BIT(PG_swapbacked))
-		rec->flags |= PTSCOPE_PF_SWAPBACKED;
-	rec->kind = ptscope_folio_kind(key->mapping, key->pflags);
+	ptscope_fill_folio_flags(key->folio, key->pflags, key->mapping, rec);
 	if (rec->kind == PTSCOPE_KIND_ANON &&
 	    (key->pflags & BIT(PG_anon_exclusive)))
 		rec->flags |= PTSCOPE_PF_ANON_EXCLUSIVE;
@@ -245,22 +254,15 @@ static __always_inline void ptscope_fill_folio(const struct ptscope_decode *d,
 					       struct ptscope_page_region *rec)
 {
 	struct ptscope_page_key key;
-	unsigned long pflags;
 
 	if (ptscope_key_read_folio(folio, &key)) {
 		ptscope_fill_small(&key, rec);
 		return;
 	}
-	pflags = pts_folio_flags(folio);
 	rec->refcount = folio_ref_count(folio);
 	rec->mapcount = pts_page_mapcount(folio, page, &rec->mapcount_src);
-	rec->node = pts_flags_nid(folio, pflags);
-	if (pflags & BIT(PG_lru))
-		rec->flags |= PTSCOPE_PF_LRU;
-	if (pflags & BIT(PG_swapbacked))
-		rec->flags |= PTSCOPE_PF_SWAPBACKED;
-	rec->kind = ptscope_folio_kind((unsigned long)READ_ONCE(folio->mapping),
-				       pflags);
+	ptscope_fill_folio_flags(folio, pts_folio_flags(folio),
+				 (unsigned long)READ_ONCE(folio->mapping), rec);
 	/* A page's own flag, but hugetlb keeps it on its head. */
 	if (rec->kind == PTSCOPE_KIND_ANON &&
 	    PageAnonExclusive(d->hugetlb ? &folio->page : page))
