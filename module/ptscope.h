@@ -128,8 +128,8 @@ static __always_inline int ptscope_out_add(struct ptscope_out *out,
 
 /*
  * @dst: the one-page record at @addr that @prev's page is before, but for
- * its own frame, swap slot and entry.  Field by field, as a struct copy becomes a
- * rep movs, which is slow where string instructions are emulated.
+ * its own frame, swap slot and entry.  Field by field, as a struct copy
+ * becomes a rep movs, which is slow where string instructions are emulated.
  */
 static __always_inline void
 ptscope_region_repeat(struct ptscope_page_region *dst,
@@ -157,8 +157,9 @@ ptscope_region_repeat(struct ptscope_page_region *dst,
 /*
  * Take the page at @addr, whose record is that of the page before it, the
  * last one taken, but for its own frame @pfn, swap slot @swap_offset and
- * entry @raw (as they are to be shown).  False when it cannot be taken this way: add its record
- * with ptscope_out_add(), which also says why the walk must stop.
+ * entry @raw (as they are to be shown).  False when it cannot be taken this
+ * way: add its record with ptscope_out_add(), which also says why the walk
+ * must stop.
  */
 static __always_inline bool ptscope_out_repeat(struct ptscope_out *out,
 					       unsigned long addr, u64 pfn,
@@ -231,11 +232,17 @@ void ptscope_summary_flush(struct ptscope_summary *s);
  * @nr pages from @rec->start, described by @rec, into the counts: pages
  * that continue the run of alike pages only lengthen it, and a run is
  * counted in one go when a page breaks it or the VMA is done.
+ *
+ * A summary counts sharing (a mapcount of two or more), not the counts, so
+ * @rec is first cut down to that: pages that differ only in their counts
+ * are alike to it.
  */
 static __always_inline void ptscope_summary_add(struct ptscope_summary *s,
-						const struct ptscope_page_region *rec,
+						struct ptscope_page_region *rec,
 						unsigned long nr)
 {
+	rec->refcount = 0;
+	rec->mapcount = min_t(u32, rec->mapcount, 2);
 	if (s->run.end != s->run.start &&
 	    ptscope_region_extends(&s->run, rec)) {
 		s->run.end += nr << PAGE_SHIFT;

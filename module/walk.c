@@ -56,12 +56,6 @@ static __always_inline bool ptscope_emit(struct ptscope_walk *w,
 
 	rec->start = addr;
 	if (w->sum) {
-		/*
-		 * A summary counts sharing (a mapcount of two or more), not
-		 * the counts: pages that differ only there are alike to it.
-		 */
-		rec->refcount = 0;
-		rec->mapcount = min_t(u32, rec->mapcount, 2);
 		ptscope_summary_add(w->sum, rec, nr_pages);
 		return false;
 	}
