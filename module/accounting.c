@@ -45,30 +45,33 @@ static const char *const ptscope_query_kind_names[PTSCOPE_NR_QUERY_KINDS] = {
 };
 
 /* Zeroed, from the slab or vmalloc; ptscope_free() it.  */
-void *ptscope_alloc(size_t n, size_t size)
+/* @p, just allocated (or NULL), counted until ptscope_free(). */
+static void *ptscope_counted(void *p)
 {
-	void *p = kvcalloc(n, size, GFP_KERNEL);
-
 	if (p)
 		atomic_long_inc(&ptscope_live_allocations);
 	return p;
+}
+
+void *ptscope_alloc(size_t n, size_t size)
+{
+	return ptscope_counted(kvcalloc(n, size, GFP_KERNEL));
 }
 
 /*
  * Not zeroed: for buffers whose parts are written before they are read or
- * copied out (the walk's bounce buffer, where zeroing 80 KiB would cost a
+ * copied out (the walk's bounce buffer, where zeroing 72 KiB would cost a
  * small query more than its walk).
  */
 void *ptscope_alloc_uninit(size_t n, size_t size)
 {
-	void *p = kvmalloc_array(n, size, GFP_KERNEL);
-
-	if (p)
-		atomic_long_inc(&ptscope_live_allocations);
-	return p;
+	return ptscope_counted(kvmalloc_array(n, size, GFP_KERNEL));
 }
 
-/* Free what ptscope_alloc() or ptscope_memdup_user_nul() returned. */
+/*
+ * Free what ptscope_alloc(), ptscope_alloc_uninit() or
+ * ptscope_memdup_user_nul() returned.
+ */
 void ptscope_free(const void *p)
 {
 	if (!p)
