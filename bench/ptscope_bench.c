@@ -8,8 +8,9 @@
  *	ptscope_bench [-r REPS] [-L] [-t TARGET,...] [-o FILE.json] SIZE_MIB...
  *
  * For each size it builds targets (4 KiB pages; THP-backed; half paged out
- * to zram; shared copy-on-write with a forked child), each in a child that
- * then sleeps, and times, per target:
+ * to zram; shared copy-on-write with a forked child; 4 KiB pages whose
+ * frames are out of sequence), each in a child that then sleeps, and times,
+ * per target:
  *	per page:    PTSCOPE_IOC_PAGES (regions, and per page), pagemap alone,
  *	             pagemap + kpageflags + kpagecount for each present page
  *	per mapping: PTSCOPE_IOC_MAPS, smaps, smaps_rollup,
@@ -21,7 +22,8 @@
  * it runs, against the same with no walk, with the longest time the module
  * held the target's mmap lock (from /proc/ptscope/status) meanwhile.
  * -L measures only that, for targets too big to time every method on.
- * -t names the targets to build (4k, thp, swapped, shared; default all).
+ * -t names the targets to build (4k, thp, swapped, shared, scattered;
+ * default all).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -53,9 +55,12 @@ enum target_kind {
 	TARGET_THP,	/* MADV_HUGEPAGE */
 	TARGET_SWAPPED,	/* 4 KiB pages, the first half paged out to zram */
 	TARGET_SHARED,	/* 4 KiB pages shared copy-on-write with a forked child */
+	TARGET_SCATTERED,	/* 4 KiB pages whose frames are out of sequence */
 	NR_TARGETS
 };
-static const char *const target_names[] = { "4k", "thp", "swapped", "shared" };
+static const char *const target_names[] = {
+	"4k", "thp", "swapped", "shared", "scattered",
+};
 
 enum method {
 	M_PAGES_REGIONS, M_PAGES_ALL, M_PAGEMAP, M_PAGEMAP_KPAGE,
@@ -79,6 +84,7 @@ struct target {
 static int dev_fd;
 static void *buf;	/* records and pagemap entries */
 static uint64_t sink;	/* results are summed here, so nothing is optimised out */
+static uint64_t records[NR_METHODS];	/* records of a method's last run */
 
 static uint64_t now_ns(void)
 {
@@ -125,8 +131,13 @@ static void target_main(enum target_kind kind, uint64_t len, int cmd, int reply)
 		_exit(1);
 	p = (char *)(((uintptr_t)p + SZ_2M - 1) & ~(SZ_2M - 1));
 	madvise(p, len, kind == TARGET_THP ? MADV_HUGEPAGE : MADV_NOHUGEPAGE);
-	for (i = 0; i < len; i += PAGE)
-		p[i] = 1;
+	/*
+	 * A fresh guest hands out frames in sequence.  Faulting the pages in a
+	 * stride of 257 (odd, so every page is visited once) gives neighbours
+	 * frames far apart, as on a machine that has been up for a while.
+	 */
+	for (i = 0; i < len / PAGE; i++)
+		p[(kind == TARGET_SCATTERED ? i * 257 % (len / PAGE) : i) * PAGE] = 1;
 	if (kind == TARGET_SWAPPED)
 		madvise(p, len / 2, MADV_PAGEOUT);
 	if (kind == TARGET_SHARED && !fork()) {
@@ -180,15 +191,16 @@ static void target_stop(struct target *t)
 
 /* --- the methods ----------------------------------------------------- */
 
-static int ioc_pages(const struct target *t, uint64_t flags)
+/* Returns the number of records, or -errno. */
+static int64_t ioc_pages(const struct target *t, uint64_t flags)
 {
 	struct ptscope_pages a;
-	uint64_t cur = t->start, end = t->start + t->len;
+	uint64_t cur = t->start, end = t->start + t->len, nr = 0;
 
 	while (cur < end) {
 		memset(&a, 0, sizeof(a));
 		a.size = sizeof(a);
-		a.flags = flags;
+		a.flags = flags | PTSCOPE_PAGES_PFN;	/* as pagemap, read by root */
 		a.pid = t->pid;
 		a.start = cur;
 		a.end = end;
@@ -197,10 +209,11 @@ static int ioc_pages(const struct target *t, uint64_t flags)
 		a.rec_size = sizeof(struct ptscope_page_region);
 		if (ioctl(dev_fd, PTSCOPE_IOC_PAGES, &a) < 0)
 			return -errno;
-		sink += a.nr_records;
+		nr += a.nr_records;
 		cur = a.walk_end;
 	}
-	return 0;
+	sink += nr;
+	return nr;
 }
 
 static int ioc_maps(const struct target *t)
@@ -350,13 +363,17 @@ static int cli(const struct target *t, bool pages, bool sample)
 
 static int run_method(enum method m, const struct target *t)
 {
+	int64_t nr;
 	int ret;
 
 	switch (m) {
 	case M_PAGES_REGIONS:
-		return ioc_pages(t, PTSCOPE_PAGES_REGIONS);
 	case M_PAGES_ALL:
-		return ioc_pages(t, 0);
+		nr = ioc_pages(t, m == M_PAGES_REGIONS ? PTSCOPE_PAGES_REGIONS : 0);
+		if (nr < 0)
+			return nr;
+		records[m] = nr;
+		return 0;
 	case M_PAGEMAP:
 		return pagemap(t, false);
 	case M_PAGEMAP_KPAGE:
@@ -557,6 +574,7 @@ int main(int argc, char **argv)
 				return 1;
 			}
 			/* Alternate: each repetition runs every method once. */
+			memset(records, 0, sizeof(records));
 			status_reset();
 			for (r = 0; r < reps && !hold_only; r++) {
 				for (m = 0; m < NR_METHODS; m++) {
@@ -591,19 +609,25 @@ int main(int argc, char **argv)
 			for (m = 0; m < NR_METHODS && !hold_only; m++) {
 				struct result res = summarize(ns[m], reps);
 
-				printf("  %-35s %9.2f (%.2f-%.2f) ms %8.1f ns/page\n",
+				printf("  %-35s %9.2f (%.2f-%.2f) ms %8.1f ns/page",
 				       method_names[m], res.median / 1e6,
 				       res.min / 1e6, res.max / 1e6,
 				       (double)res.median / pages);
+				if (records[m])
+					printf(", %llu records",
+					       (unsigned long long)records[m]);
+				printf("\n");
 				if (json)
 					fprintf(json, "%s{\"size_mib\":%s,\"target\":\"%s\",\"method\":\"%s\","
-						"\"median_ns\":%llu,\"min_ns\":%llu,\"max_ns\":%llu,\"pages\":%llu}",
+						"\"median_ns\":%llu,\"min_ns\":%llu,\"max_ns\":%llu,\"pages\":%llu,"
+						"\"records\":%llu}",
 						first ? "" : ",", argv[a], target_names[k],
 						method_names[m],
 						(unsigned long long)res.median,
 						(unsigned long long)res.min,
 						(unsigned long long)res.max,
-						(unsigned long long)pages);
+						(unsigned long long)pages,
+						(unsigned long long)records[m]);
 				first = false;
 			}
 			printf("  target's worst mmap+munmap: %.1f us idle, %.1f us during pagemap reads, %.1f us during PAGES walks\n",

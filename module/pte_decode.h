@@ -164,25 +164,24 @@ static __always_inline bool ptscope_read_page_key(const struct ptscope_decode *d
 
 /*
  * Does the page keyed @next, right after the one keyed @last, have the
- * same record, its frame advancing by one when frames are shown?
+ * same record but for its frame?  (Whether that frame continues the run is
+ * the output's business: ptscope_out_repeat().)
  */
 static __always_inline bool
-ptscope_key_repeats(const struct ptscope_decode *d,
-		    const struct ptscope_page_key *last,
+ptscope_key_repeats(const struct ptscope_page_key *last,
 		    const struct ptscope_page_key *next)
 {
 	return next->pte_bits == last->pte_bits &&
 	       next->pflags == last->pflags &&
 	       next->mapping == last->mapping &&
 	       next->refcount == last->refcount &&
-	       next->mapcount == last->mapcount &&
-	       (!d->show_pfn || next->pfn == last->pfn + 1);
+	       next->mapcount == last->mapcount;
 }
 
 /*
  * A swap entry's key: the entry, and the slot it names.  Two swap entries
- * alike but for the slot have alike records, the slot advancing by one a
- * page when slots are shown.
+ * alike but for the slot (and, when slots are shown, in the same swap
+ * area) have alike records but for the slot.
  */
 struct ptscope_swap_key {
 	u64 val;
@@ -213,8 +212,7 @@ ptscope_swap_key_repeats(const struct ptscope_decode *d,
 			 const struct ptscope_swap_key *next)
 {
 	return !((next->val ^ last->val) & ~PTSCOPE_SWP_LOCATION_MASK) &&
-	       (!d->show_pfn || (next->type == last->type &&
-				 next->offset == last->offset + 1));
+	       (!d->show_pfn || next->type == last->type);
 }
 
 /* The facts of any folio that its flags word and mapping tell. */

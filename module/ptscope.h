@@ -157,28 +157,42 @@ ptscope_region_repeat(struct ptscope_page_region *dst,
 /*
  * Take the page at @addr, whose record is that of the page before it, the
  * last one taken, but for its own frame @pfn, swap slot @swap_offset and
- * entry @raw (as they are to be shown).  False when it cannot be taken this
- * way: add its record with ptscope_out_add(), which also says why the walk
- * must stop.
+ * entry @raw (as they are to be shown).  In regions, it grows the pending
+ * run if its frame and slot continue it, and otherwise starts a run like
+ * it.  False when it cannot be taken this way: add its record with
+ * ptscope_out_add(), which also says why the walk must stop.
  */
 static __always_inline bool ptscope_out_repeat(struct ptscope_out *out,
 					       unsigned long addr, u64 pfn,
 					       u64 swap_offset, u64 raw)
 {
-	struct ptscope_page_region *dst;
+	struct ptscope_page_region *run = &out->pending;
+	u64 pages = (run->end - run->start) >> PAGE_SHIFT;
 
 	if (!out->pages_left)
 		return false;
 	if (out->regions) {
-		if (!out->has_pending || out->pending.end != addr)
+		if (!out->has_pending || run->end != addr)
 			return false;
-		out->pending.end += PAGE_SIZE;
+		if ((run->pfn ? pfn == run->pfn + pages : !pfn) &&
+		    (run->swap_offset ? swap_offset == run->swap_offset + pages :
+					!swap_offset)) {
+			run->end += PAGE_SIZE;
+		} else {
+			/* Alike but for where it is: a new run like the last. */
+			if (out->room < 2 || out->nr == out->cap)
+				return false;
+			ptscope_out_flush_pending(out);
+			ptscope_region_repeat(run, run, addr, pfn, swap_offset,
+					      raw);
+			out->has_pending = true;
+		}
 	} else {
 		if (!out->nr || out->nr == out->cap || !out->room ||
 		    out->buf[out->nr - 1].end != addr)
 			return false;
-		dst = &out->buf[out->nr++];
-		ptscope_region_repeat(dst, dst - 1, addr, pfn, swap_offset, raw);
+		run = &out->buf[out->nr++];
+		ptscope_region_repeat(run, run - 1, addr, pfn, swap_offset, raw);
 		out->room--;
 	}
 	out->pages_left--;

@@ -219,7 +219,7 @@ static int ptscope_walk_pte_range(struct ptscope_walk_vma *wv, pmd_t *pmd,
 		}
 		if (ptscope_read_page_key(&wv->d, entry, &key)) {
 			if (last_was == PTSCOPE_LAST_PAGE &&
-			    ptscope_key_repeats(&wv->d, &last, &key) &&
+			    ptscope_key_repeats(&last, &key) &&
 			    ptscope_emit_repeat(w, addr,
 						show_pfn ? key.pfn : 0, 0,
 						show_pfn ? pte_val(entry) :

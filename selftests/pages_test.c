@@ -466,6 +466,86 @@ TEST(alike_entries_of_unalike_pages_are_separate_regions)
 	munmap(p, len);
 }
 
+/*
+ * Pages alike in every fact but their frames are one run per stretch of
+ * consecutive frames.  Faulting another buffer's page between each two of
+ * ours scatters our frames; pagemap says where each run must break.  A
+ * page may also join the LRU between two reads (a per-CPU batch drains),
+ * which breaks a run too: the runs are checked against per-page records
+ * read just before and after them, and the check is retried until those
+ * two agree.
+ */
+TEST(alike_pages_break_runs_where_frames_do)
+{
+	size_t n = 64, len = n * PAGE, i, runs, tries;
+	char *p = map_anon(len, PROT_READ | PROT_WRITE, 0);
+	char *q = map_anon(len, PROT_READ | PROT_WRITE, 0);
+	struct ptscope_page_region before[64], after[64], vec[64];
+	struct ptscope_pages args;
+	uint64_t pm[64];
+	int fd;
+
+	ASSERT_NE(NULL, p);
+	ASSERT_NE(NULL, q);
+	ASSERT_EQ(0, madvise(p, len, MADV_NOHUGEPAGE));
+	ASSERT_EQ(0, madvise(q, len, MADV_NOHUGEPAGE));
+	for (i = 0; i < n; i++) {
+		p[i * PAGE] = 1;
+		q[i * PAGE] = 1;
+	}
+	fd = ptscope_open_dev();
+	ASSERT_LE(0, fd);
+
+	for (tries = 0; tries < 10; tries++) {
+		ASSERT_EQ((long)n, query_pages(fd, getpid(), RANGE(p, len),
+					       PTSCOPE_PAGES_PFN, 64, before));
+		pages_args(&args, getpid(), RANGE(p, len),
+			   PTSCOPE_PAGES_REGIONS | PTSCOPE_PAGES_PFN, vec, 64);
+		ASSERT_LE(0, ptscope_pages_call(fd, &args));
+		ASSERT_EQ(0, pagemap_read(getpid(), (uintptr_t)p, n, pm));
+		ASSERT_EQ((long)n, query_pages(fd, getpid(), RANGE(p, len),
+					       PTSCOPE_PAGES_PFN, 64, after));
+		if (!memcmp(before, after, sizeof(before)))
+			break;
+	}
+	ASSERT_GT(10, tries);
+
+	runs = 1;
+	for (i = 0; i < n; i++) {
+		EXPECT_EQ(pm[i] & PM_PFN_MASK, before[i].pfn);
+		EXPECT_EQ(1, before[i].mapcount);
+		EXPECT_EQ(PTSCOPE_KIND_ANON, before[i].kind);
+		if (!i)
+			continue;
+		EXPECT_EQ(before[0].flags & ~PTSCOPE_PF_LRU,
+			  before[i].flags & ~PTSCOPE_PF_LRU);
+		runs += before[i].pfn != before[i - 1].pfn + 1 ||
+			before[i].flags != before[i - 1].flags;
+	}
+	if (runs == 1)
+		SKIP(goto out, "the frames came out consecutive");
+
+	EXPECT_EQ((uint64_t)(uintptr_t)p + len, args.walk_end);
+	EXPECT_EQ(runs, args.nr_records);
+	for (i = 0; i < args.nr_records; i++) {
+		size_t first = (vec[i].start - (uintptr_t)p) / PAGE;
+		size_t last = (vec[i].end - (uintptr_t)p) / PAGE - 1;
+
+		EXPECT_EQ(before[first].pfn, vec[i].pfn) {
+			TH_LOG("run %zu at page %zu", i, first);
+		}
+		EXPECT_EQ(before[last].pfn, vec[i].pfn + last - first) {
+			TH_LOG("run %zu to page %zu", i, last);
+		}
+		EXPECT_EQ(before[first].flags, vec[i].flags);
+		EXPECT_EQ(before[first].raw, vec[i].raw);
+	}
+out:
+	close(fd);
+	munmap(q, len);
+	munmap(p, len);
+}
+
 TEST(thp_is_one_pmd_leaf)
 {
 	struct ptscope_page_region *r;
