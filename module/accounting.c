@@ -20,11 +20,11 @@
 #include <linux/mm.h>
 #include <linux/mmap_lock.h>
 #include <linux/proc_fs.h>
+#include <linux/sched/clock.h>
 #include <linux/sched/signal.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/string.h>
-#include <linux/timekeeping.h>
 #include <linux/uaccess.h>
 
 #include "ptscope.h"
@@ -105,19 +105,24 @@ void ptscope_count_yield(void)
  * @mm: the target, held with mmget
  * @since: gets the time it was taken, for ptscope_mmap_unlock()
  *
+ * The time is local_clock()'s: the hold is timed on every lock, and
+ * ktime_get() may read a slow clocksource (HPET, in a VM without a stable
+ * TSC).  Should the query move to a CPU whose clock is behind, the hold
+ * counts as zero.
+ *
  * Returns 0, or -EINTR when a fatal signal is pending.
  */
 int ptscope_mmap_lock(struct mm_struct *mm, u64 *since)
 {
 	if (fatal_signal_pending(current) || mmap_read_lock_killable(mm))
 		return -EINTR;
-	*since = ktime_get_ns();
+	*since = local_clock();
 	return 0;
 }
 
 void ptscope_mmap_unlock(struct mm_struct *mm, u64 since)
 {
-	u64 held = ktime_get_ns() - since;
+	u64 held = max_t(s64, local_clock() - since, 0);
 	s64 max = atomic64_read(&ptscope_lock_hold_max_ns);
 
 	mmap_read_unlock(mm);

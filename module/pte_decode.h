@@ -64,10 +64,27 @@ static __always_inline void ptscope_decode_present(pte_t pte, bool huge,
 static __always_inline void ptscope_decode_none(int level,
 						struct ptscope_page_region *rec)
 {
-	memset(rec, 0, sizeof(*rec));
-	rec->level = level;
+	/*
+	 * Field by field: GCC makes a memset of the record a rep stos,
+	 * which TCG emulates one element at a time.
+	 */
+	static_assert(sizeof(*rec) == 6 * 8 + 4 * 4 + 8);
+	rec->start = 0;
+	rec->end = 0;
+	rec->flags = 0;
+	rec->pfn = 0;
+	rec->swap_offset = 0;
+	rec->raw = 0;
+	rec->swap_type = 0;
+	rec->mapcount = 0;
+	rec->refcount = 0;
 	rec->node = NUMA_NO_NODE;
+	rec->kind = PTSCOPE_KIND_NONE;
 	rec->entry = PTSCOPE_ENTRY_NONE;
+	rec->level = level;
+	rec->folio_order = 0;
+	rec->mapcount_src = 0;
+	memset(rec->reserved, 0, sizeof(rec->reserved));
 }
 
 /*
@@ -251,7 +268,7 @@ static __always_inline void ptscope_fill_folio(const struct ptscope_decode *d,
 					       struct page *page,
 					       struct ptscope_page_region *rec)
 {
-	struct ptscope_page_key key;
+	struct ptscope_page_key key __uninitialized;	/* read before use */
 
 	if (ptscope_key_read_folio(folio, &key)) {
 		ptscope_fill_small(&key, rec);

@@ -83,7 +83,7 @@ static __always_inline bool ptscope_emit_repeat(struct ptscope_walk *w,
 static bool ptscope_emit_none(struct ptscope_walk *w, int level,
 			      unsigned long addr, unsigned long end)
 {
-	struct ptscope_page_region rec;
+	struct ptscope_page_region rec __uninitialized;	/* decoded in full */
 
 	ptscope_decode_none(level, &rec);
 	return ptscope_emit(w, &rec, addr, (end - addr) >> PAGE_SHIFT);
@@ -177,6 +177,30 @@ enum ptscope_last {
 };
 
 /*
+ * A PTE that does not repeat the one before it, decoded in full and taken;
+ * @key is its key if @kind is PTSCOPE_LAST_PAGE.  Out of line, so that the
+ * loop of ptscope_walk_pte_range() over pages that do repeat stays small.
+ * True when the walk must stop.
+ */
+static noinline bool ptscope_walk_pte_decode(struct ptscope_walk_vma *wv,
+					     pte_t entry,
+					     const struct ptscope_page_key *key,
+					     enum ptscope_last kind,
+					     unsigned long addr,
+					     struct ptscope_range *r)
+{
+	struct ptscope_page_region rec __uninitialized;	/* decoded in full */
+
+	if (kind == PTSCOPE_LAST_PAGE)
+		ptscope_decode_keyed(&wv->d, entry, key, &rec);
+	else
+		ptscope_decode_pte(&wv->d, entry, &rec);
+	if (r)
+		ptscope_range_add(r, &rec);
+	return ptscope_emit(wv->w, &rec, addr, 1);
+}
+
+/*
  * Returns -EAGAIN when the table went away: the caller re-reads the PMD.
  * @r, when counting, gets the facts of the range.
  */
@@ -189,7 +213,6 @@ static int ptscope_walk_pte_range(struct ptscope_walk_vma *wv, pmd_t *pmd,
 	struct ptscope_swap_key swap, last_swap;
 	enum ptscope_last last_was = PTSCOPE_LAST_OTHER;
 	bool show_pfn = wv->d.show_pfn;
-	struct ptscope_page_region rec;
 	pte_t *start_pte, *pte;
 	spinlock_t *ptl;	/* the page-table lock covering the entry */
 	unsigned long nr;	/* entries the record describes */
@@ -230,7 +253,6 @@ static int ptscope_walk_pte_range(struct ptscope_walk_vma *wv, pmd_t *pmd,
 				last = key;
 				continue;
 			}
-			ptscope_decode_keyed(&wv->d, entry, &key, &rec);
 			last = key;
 			last_was = PTSCOPE_LAST_PAGE;
 		} else if (ptscope_read_swap_key(entry, &swap)) {
@@ -243,16 +265,12 @@ static int ptscope_walk_pte_range(struct ptscope_walk_vma *wv, pmd_t *pmd,
 				last_swap = swap;
 				continue;
 			}
-			ptscope_decode_pte(&wv->d, entry, &rec);
 			last_swap = swap;
 			last_was = PTSCOPE_LAST_SWAP;
 		} else {
-			ptscope_decode_pte(&wv->d, entry, &rec);
 			last_was = PTSCOPE_LAST_OTHER;
 		}
-		if (r)
-			ptscope_range_add(r, &rec);
-		if (ptscope_emit(w, &rec, addr, nr)) {
+		if (ptscope_walk_pte_decode(wv, entry, &key, last_was, addr, r)) {
 			ret = 1;
 			break;
 		}
@@ -272,7 +290,7 @@ static bool ptscope_walk_huge_leaf(struct ptscope_walk_vma *wv, u64 entry,
 				   unsigned long addr, unsigned long end)
 {
 	struct ptscope_walk *w = wv->w;
-	struct ptscope_page_region rec;
+	struct ptscope_page_region rec __uninitialized;	/* decoded in full */
 	unsigned long idx, first, last, run;
 	struct folio *folio;
 	bool per_page;
