@@ -80,6 +80,21 @@ enum ptscope_out_status {
 };
 
 /*
+ * Do frame @pfn and swap slot @swap_offset (0: none, or not shown), those
+ * of the page right after the run @run, advance @run's by one a page?
+ */
+static __always_inline bool
+ptscope_run_continues(const struct ptscope_page_region *run, u64 pfn,
+		      u64 swap_offset)
+{
+	u64 pages = (run->end - run->start) >> PAGE_SHIFT;
+
+	return (run->pfn ? pfn == run->pfn + pages : !pfn) &&
+	       (run->swap_offset ? swap_offset == run->swap_offset + pages :
+				   !swap_offset);
+}
+
+/*
  * Does @next (one or more pages from @next->start) continue the run @run:
  * the same facts, frames and swap offsets advancing by one a page?  The
  * facts after @raw (swap_type ... reserved) are compared as three words.
@@ -88,17 +103,12 @@ static __always_inline bool
 ptscope_region_extends(const struct ptscope_page_region *run,
 		       const struct ptscope_page_region *next)
 {
-	u64 pages = (run->end - run->start) >> PAGE_SHIFT;
-
 	static_assert(offsetofend(struct ptscope_page_region, reserved) -
 		      offsetof(struct ptscope_page_region, swap_type) == 24);
 	return run->end == next->start &&
 	       run->flags == next->flags &&
 	       !memcmp(&run->swap_type, &next->swap_type, 24) &&
-	       (run->pfn ? next->pfn == run->pfn + pages : !next->pfn) &&
-	       (run->swap_offset ?
-			next->swap_offset == run->swap_offset + pages :
-			!next->swap_offset);
+	       ptscope_run_continues(run, next->pfn, next->swap_offset);
 }
 
 int ptscope_out_add_slow(struct ptscope_out *out,
@@ -167,16 +177,13 @@ static __always_inline bool ptscope_out_repeat(struct ptscope_out *out,
 					       u64 swap_offset, u64 raw)
 {
 	struct ptscope_page_region *run = &out->pending;
-	u64 pages = (run->end - run->start) >> PAGE_SHIFT;
 
 	if (!out->pages_left)
 		return false;
 	if (out->regions) {
 		if (!out->has_pending || run->end != addr)
 			return false;
-		if ((run->pfn ? pfn == run->pfn + pages : !pfn) &&
-		    (run->swap_offset ? swap_offset == run->swap_offset + pages :
-					!swap_offset)) {
+		if (ptscope_run_continues(run, pfn, swap_offset)) {
 			run->end += PAGE_SIZE;
 		} else {
 			/* Alike but for where it is: a new run like the last. */
