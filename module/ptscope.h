@@ -95,6 +95,35 @@ ptscope_run_continues(const struct ptscope_page_region *run, u64 pfn,
 }
 
 /*
+ * The facts of a record after @raw (swap_type ... reserved), as three
+ * words: what ptscope_region_extends() compares, and what a record copies
+ * from its neighbour.
+ */
+#define PTSCOPE_REGION_TAIL_SIZE \
+	(offsetofend(struct ptscope_page_region, reserved) - \
+	 offsetof(struct ptscope_page_region, swap_type))
+static_assert(PTSCOPE_REGION_TAIL_SIZE == 3 * sizeof(u64));
+static_assert(offsetof(struct ptscope_page_region, swap_type) %
+	      sizeof(u64) == 0);
+
+/*
+ * Copy those three words (a memcpy() across fields, which FORTIFY_SOURCE
+ * rejects, or a struct copy, become rep movs, which is slow where string
+ * instructions are emulated: QEMU's TCG).
+ */
+static __always_inline void
+ptscope_region_copy_tail(struct ptscope_page_region *dst,
+			 const struct ptscope_page_region *src)
+{
+	const u64 *from = (const u64 *)&src->swap_type;
+	u64 *to = (u64 *)&dst->swap_type;
+
+	to[0] = from[0];
+	to[1] = from[1];
+	to[2] = from[2];
+}
+
+/*
  * Does @next (one or more pages from @next->start) continue the run @run:
  * the same facts, frames and swap offsets advancing by one a page?  The
  * facts after @raw (swap_type ... reserved) are compared as three words.
@@ -103,18 +132,50 @@ static __always_inline bool
 ptscope_region_extends(const struct ptscope_page_region *run,
 		       const struct ptscope_page_region *next)
 {
-	static_assert(offsetofend(struct ptscope_page_region, reserved) -
-		      offsetof(struct ptscope_page_region, swap_type) == 24);
 	return run->end == next->start &&
 	       run->flags == next->flags &&
-	       !memcmp(&run->swap_type, &next->swap_type, 24) &&
+	       !memcmp(&run->swap_type, &next->swap_type,
+		       PTSCOPE_REGION_TAIL_SIZE) &&
 	       ptscope_run_continues(run, next->pfn, next->swap_offset);
+}
+
+/* *@dst = *@src, word by word (see ptscope_region_copy_tail()). */
+static __always_inline void
+ptscope_region_copy(struct ptscope_page_region *dst,
+		    const struct ptscope_page_region *src)
+{
+	static_assert(sizeof(*src) ==
+		      offsetof(struct ptscope_page_region, swap_type) +
+		      PTSCOPE_REGION_TAIL_SIZE);
+	dst->start = src->start;
+	dst->end = src->end;
+	dst->flags = src->flags;
+	dst->pfn = src->pfn;
+	dst->swap_offset = src->swap_offset;
+	dst->raw = src->raw;
+	ptscope_region_copy_tail(dst, src);
 }
 
 int ptscope_out_add_slow(struct ptscope_out *out,
 			 const struct ptscope_page_region *rec,
 			 unsigned long nr_pages, unsigned long *stop);
-bool ptscope_out_flush_pending(struct ptscope_out *out);
+
+/*
+ * Commit the pending run to the chunk buffer.  False when the buffer is
+ * full: the caller empties it and calls again.  Inline: on scattered frames
+ * the walk commits a run for nearly every page.
+ */
+static __always_inline bool ptscope_out_flush_pending(struct ptscope_out *out)
+{
+	if (!out->has_pending)
+		return true;
+	if (out->nr == out->cap)
+		return false;
+	ptscope_region_copy(&out->buf[out->nr++], &out->pending);
+	out->room--;
+	out->has_pending = false;
+	return true;
+}
 
 /*
  * Add @nr_pages pages starting at @rec->start, all described by @rec (frame
@@ -138,8 +199,7 @@ static __always_inline int ptscope_out_add(struct ptscope_out *out,
 
 /*
  * @dst: the one-page record at @addr that @prev's page is before, but for
- * its own frame, swap slot and entry.  Field by field, as a struct copy
- * becomes a rep movs, which is slow where string instructions are emulated.
+ * its own frame, swap slot and entry.  Word by word, as above.
  */
 static __always_inline void
 ptscope_region_repeat(struct ptscope_page_region *dst,
@@ -152,16 +212,7 @@ ptscope_region_repeat(struct ptscope_page_region *dst,
 	dst->pfn = pfn;
 	dst->swap_offset = swap_offset;
 	dst->raw = raw;
-	dst->swap_type = prev->swap_type;
-	dst->mapcount = prev->mapcount;
-	dst->refcount = prev->refcount;
-	dst->node = prev->node;
-	dst->kind = prev->kind;
-	dst->entry = prev->entry;
-	dst->level = prev->level;
-	dst->folio_order = prev->folio_order;
-	dst->mapcount_src = prev->mapcount_src;
-	memset(dst->reserved, 0, sizeof(dst->reserved));
+	ptscope_region_copy_tail(dst, prev);
 }
 
 /*
@@ -190,8 +241,12 @@ static __always_inline bool ptscope_out_repeat(struct ptscope_out *out,
 			if (out->room < 2 || out->nr == out->cap)
 				return false;
 			ptscope_out_flush_pending(out);
-			ptscope_region_repeat(run, run, addr, pfn, swap_offset,
-					      raw);
+			/* The same record, moved: only where it is changes. */
+			run->start = addr;
+			run->end = addr + PAGE_SIZE;
+			run->pfn = pfn;
+			run->swap_offset = swap_offset;
+			run->raw = raw;
 			out->has_pending = true;
 		}
 	} else {

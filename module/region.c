@@ -7,22 +7,6 @@
 #include "ptscope.h"
 
 /*
- * Commit the pending run to the chunk buffer.  False when the buffer is
- * full: the caller empties it and calls again.
- */
-bool ptscope_out_flush_pending(struct ptscope_out *out)
-{
-	if (!out->has_pending)
-		return true;
-	if (out->nr == out->cap)
-		return false;
-	out->buf[out->nr++] = out->pending;
-	out->room--;
-	out->has_pending = false;
-	return true;
-}
-
-/*
  * Without PTSCOPE_PAGES_REGIONS every page is its own record, written
  * straight into the chunk buffer: nothing is ever pending.
  */
