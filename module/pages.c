@@ -94,10 +94,13 @@ long ptscope_ioctl_pages(struct file *file, void __user *uarg)
 	st.out.regions = args.flags & PTSCOPE_PAGES_REGIONS;
 	st.out.room = args.vec_len;
 	st.out.pages_left = args.max_pages;
-	/* No more records than pages; only records written are copied. */
+	/*
+	 * No more records than pages; only records written are copied.  One
+	 * slot more, for the run being grown.
+	 */
 	st.out.cap = min3(args.vec_len, (u64)PTSCOPE_CHUNK_RECORDS,
 			  (args.end - args.start) >> PAGE_SHIFT);
-	st.out.buf = ptscope_alloc_uninit(st.out.cap, sizeof(*st.out.buf));
+	st.out.buf = ptscope_alloc_uninit(st.out.cap + 1, sizeof(*st.out.buf));
 	if (!st.out.buf) {
 		ret = -ENOMEM;
 		goto out_put_mm;
@@ -119,7 +122,7 @@ long ptscope_ioctl_pages(struct file *file, void __user *uarg)
 		if (ret)
 			goto out_free;
 		written += st.out.nr;
-		st.out.nr = 0;
+		ptscope_out_drain(&st.out);
 		cond_resched();
 	}
 

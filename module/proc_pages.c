@@ -59,7 +59,7 @@ static int ptscope_query_fill(struct ptscope_proc_query *q)
 	int ret = 0;
 
 	q->base += q->st.out.nr;
-	q->st.out.nr = 0;
+	ptscope_out_drain(&q->st.out);
 	if (q->st.done) {
 		ptscope_out_flush_pending(&q->st.out);
 		return 0;
@@ -204,7 +204,8 @@ static int ptscope_pages_open(struct inode *inode, struct file *file)
 	q = ptscope_alloc(1, sizeof(*q));
 	if (!q)
 		return -ENOMEM;
-	q->st.out.buf = ptscope_alloc(PTSCOPE_CHUNK_RECORDS,
+	/* One slot more, for the run being grown. */
+	q->st.out.buf = ptscope_alloc(PTSCOPE_CHUNK_RECORDS + 1,
 				      sizeof(*q->st.out.buf));
 	if (!q->st.out.buf) {
 		ret = -ENOMEM;

@@ -62,16 +62,27 @@ struct mm_struct *ptscope_get_target_mm(u64 pid);
 bool ptscope_may_see_frames(const struct file *file);
 
 /* region.c: records out of the walk, merged into runs */
+/*
+ * @buf holds @cap records and one more: the run being grown, while
+ * @has_pending, is @buf[@nr], so that committing it is a count and the run
+ * after it is written in place.
+ */
 struct ptscope_out {
 	struct ptscope_page_region *buf;	/* this chunk's records */
 	unsigned int nr;			/* records in @buf */
-	unsigned int cap;			/* room in @buf */
+	unsigned int cap;	/* records @buf holds when full, pending aside */
 	u64 room;		/* records the caller can still take after @buf */
 	u64 pages_left;		/* page budget */
 	bool regions;		/* merge runs */
-	bool has_pending;
-	struct ptscope_page_region pending;	/* the run being grown */
+	bool has_pending;	/* @buf[@nr] is the run being grown */
 };
+
+/* The run being grown: meaningful while @out->has_pending. */
+static __always_inline struct ptscope_page_region *
+ptscope_out_pending(struct ptscope_out *out)
+{
+	return &out->buf[out->nr];
+}
 
 enum ptscope_out_status {
 	PTSCOPE_OUT_OK,
@@ -161,9 +172,9 @@ int ptscope_out_add_slow(struct ptscope_out *out,
 			 unsigned long nr_pages, unsigned long *stop);
 
 /*
- * Commit the pending run to the chunk buffer.  False when the buffer is
- * full: the caller empties it and calls again.  Inline: on scattered frames
- * the walk commits a run for nearly every page.
+ * Commit the pending run to the chunk buffer: it is already there, at
+ * @buf[@nr].  False when the buffer is full: the caller empties it with
+ * ptscope_out_drain() and calls again.
  */
 static __always_inline bool ptscope_out_flush_pending(struct ptscope_out *out)
 {
@@ -171,10 +182,21 @@ static __always_inline bool ptscope_out_flush_pending(struct ptscope_out *out)
 		return true;
 	if (out->nr == out->cap)
 		return false;
-	ptscope_region_copy(&out->buf[out->nr++], &out->pending);
+	out->nr++;
 	out->room--;
 	out->has_pending = false;
 	return true;
+}
+
+/*
+ * The caller has copied out @buf's @nr records: empty it, keeping the
+ * pending run, which moves to the front.
+ */
+static inline void ptscope_out_drain(struct ptscope_out *out)
+{
+	if (out->has_pending && out->nr)
+		ptscope_region_copy(&out->buf[0], ptscope_out_pending(out));
+	out->nr = 0;
 }
 
 /*
@@ -188,9 +210,11 @@ static __always_inline int ptscope_out_add(struct ptscope_out *out,
 					   unsigned long nr_pages,
 					   unsigned long *stop)
 {
+	struct ptscope_page_region *run = ptscope_out_pending(out);
+
 	if (out->has_pending && out->regions && nr_pages <= out->pages_left &&
-	    ptscope_region_extends(&out->pending, rec)) {
-		out->pending.end += nr_pages << PAGE_SHIFT;
+	    ptscope_region_extends(run, rec)) {
+		run->end += nr_pages << PAGE_SHIFT;
 		out->pages_left -= nr_pages;
 		return PTSCOPE_OUT_OK;
 	}
@@ -227,7 +251,7 @@ static __always_inline bool ptscope_out_repeat(struct ptscope_out *out,
 					       unsigned long addr, u64 pfn,
 					       u64 swap_offset, u64 raw)
 {
-	struct ptscope_page_region *run = &out->pending;
+	struct ptscope_page_region *run = ptscope_out_pending(out);
 
 	if (!out->pages_left)
 		return false;
@@ -240,14 +264,10 @@ static __always_inline bool ptscope_out_repeat(struct ptscope_out *out,
 			/* Alike but for where it is: a new run like the last. */
 			if (out->room < 2 || out->nr == out->cap)
 				return false;
-			ptscope_out_flush_pending(out);
-			/* The same record, moved: only where it is changes. */
-			run->start = addr;
-			run->end = addr + PAGE_SIZE;
-			run->pfn = pfn;
-			run->swap_offset = swap_offset;
-			run->raw = raw;
-			out->has_pending = true;
+			out->nr++;	/* commit the run, in place */
+			out->room--;
+			ptscope_region_repeat(run + 1, run, addr, pfn,
+					      swap_offset, raw);
 		}
 	} else {
 		if (!out->nr || out->nr == out->cap || !out->room ||

@@ -28,7 +28,7 @@ static int ptscope_out_add_pages(struct ptscope_out *out,
 			return PTSCOPE_OUT_CHUNK_FULL;
 		}
 		dst = &out->buf[out->nr++];
-		*dst = *rec;
+		ptscope_region_copy(dst, rec);
 		dst->start = start;
 		dst->end = start + PAGE_SIZE;
 		if (dst->pfn)
@@ -53,13 +53,13 @@ int ptscope_out_add_slow(struct ptscope_out *out,
 			 unsigned long nr_pages, unsigned long *stop)
 {
 	unsigned long step = nr_pages;
-	struct ptscope_page_region one;
+	struct ptscope_page_region one, *run;
 	unsigned long i;
 
 	if (!out->regions)
 		return ptscope_out_add_pages(out, rec, nr_pages, stop);
 	for (i = 0; i < nr_pages; i += step) {
-		one = *rec;
+		ptscope_region_copy(&one, rec);
 		one.start = rec->start + (i << PAGE_SHIFT);
 		if (!out->pages_left) {
 			*stop = one.start;
@@ -72,9 +72,9 @@ int ptscope_out_add_slow(struct ptscope_out *out,
 		if (i && one.swap_offset)
 			one.swap_offset += i;
 
-		if (out->has_pending &&
-		    ptscope_region_extends(&out->pending, &one)) {
-			out->pending.end = one.end;
+		run = ptscope_out_pending(out);
+		if (out->has_pending && ptscope_region_extends(run, &one)) {
+			run->end = one.end;
 		} else if (out->has_pending) {
 			if (out->room < 2) {
 				*stop = one.start;
@@ -85,14 +85,14 @@ int ptscope_out_add_slow(struct ptscope_out *out,
 				return PTSCOPE_OUT_CHUNK_FULL;
 			}
 			ptscope_out_flush_pending(out);
-			out->pending = one;
+			ptscope_region_copy(run + 1, &one);
 			out->has_pending = true;
 		} else {
 			if (!out->room) {
 				*stop = one.start;
 				return PTSCOPE_OUT_DONE;
 			}
-			out->pending = one;
+			ptscope_region_copy(run, &one);
 			out->has_pending = true;
 		}
 		out->pages_left -= step;

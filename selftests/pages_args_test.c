@@ -155,6 +155,109 @@ TEST_F(q, small_arrays_resume_to_the_same_answer)
 	free(pieces);
 }
 
+/*
+ * The walk hands its records over in chunks of at most 1024, while the run
+ * being grown waits in the chunk buffer for the pages after it.  Thousands
+ * of runs of 1 to 4 pages, each followed by a hole, end chunks in every
+ * state: the records must still tile the range, and every page of every
+ * run must have pagemap's presence and frame.  The same holds for
+ * /proc/ptscope/pages, which reads its chunks one at a time.
+ */
+TEST(runs_across_chunk_buffers_tile_the_range)
+{
+	size_t n = 6000, len = n * PAGE, nr, i, k, tries;
+	struct ptscope_page_region *vec = calloc(n, sizeof(*vec));
+	uint64_t *pm = calloc(n, sizeof(*pm)), *pm_after = calloc(n, sizeof(*pm));
+	uint64_t start, end, a;
+	struct ptscope_pages args;
+	char *p, cmd[128], line[512];
+	int fd, pfd;
+	FILE *f;
+
+	ASSERT_TRUE(vec && pm && pm_after);
+	p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	ASSERT_EQ(0, madvise(p, len, MADV_NOHUGEPAGE));
+	for (i = 0, k = 0; i < n; k++) {
+		size_t run = 1 + k % 4;
+
+		for (; run && i < n; run--, i++)
+			p[i * PAGE] = 1;
+		i++;	/* a hole */
+	}
+	start = (uintptr_t)p;
+	end = start + len;
+	fd = ptscope_open_dev();
+	ASSERT_LE(0, fd);
+
+	/* Frames may move (compaction) between the two reads: retry. */
+	for (tries = 0; tries < 10; tries++) {
+		ASSERT_EQ(0, pagemap_read(getpid(), start, n, pm));
+		pages_args(&args, getpid(), start, end,
+			   PTSCOPE_PAGES_REGIONS | PTSCOPE_PAGES_PFN, vec, n);
+		ASSERT_LE(0, ptscope_pages_call(fd, &args));
+		ASSERT_EQ(0, pagemap_read(getpid(), start, n, pm_after));
+		if (!memcmp(pm, pm_after, n * sizeof(*pm)))
+			break;
+	}
+	ASSERT_GT(10, tries);
+	nr = args.nr_records;
+	ASSERT_LT(2 * 1024, nr);	/* at least three chunks */
+	EXPECT_EQ(end, args.walk_end);
+	EXPECT_EQ(start, vec[0].start);
+	EXPECT_EQ(end, vec[nr - 1].end);
+	for (i = 0; i < nr; i++) {
+		if (i)
+			ASSERT_EQ(vec[i - 1].end, vec[i].start) {
+				TH_LOG("record %zu of %zu", i, nr);
+			}
+		for (a = vec[i].start; a < vec[i].end; a += PAGE) {
+			uint64_t e = pm[(a - start) / PAGE];
+
+			ASSERT_EQ(!!(e & PM_PRESENT),
+				  vec[i].entry == PTSCOPE_ENTRY_PRESENT) {
+				TH_LOG("page %#llx, record %zu", (unsigned long long)a, i);
+			}
+			if (e & PM_PRESENT)
+				ASSERT_EQ(e & PM_PFN_MASK,
+					  vec[i].pfn + (a - vec[i].start) / PAGE);
+		}
+	}
+
+	pfd = open(PTSCOPE_PROC_DIR "/pages", O_RDWR);
+	ASSERT_LE(0, pfd);
+	snprintf(cmd, sizeof(cmd), "%d %#llx %#llx\n", getpid(),
+		 (unsigned long long)start, (unsigned long long)end);
+	ASSERT_EQ((ssize_t)strlen(cmd), write(pfd, cmd, strlen(cmd)));
+	f = fdopen(pfd, "r");
+	ASSERT_NE(NULL, f);
+	ASSERT_NE(NULL, fgets(line, sizeof(line), f));
+	a = start;
+	nr = 0;
+	while (fgets(line, sizeof(line), f)) {
+		unsigned long long s, e, pg;
+
+		ASSERT_EQ(2, sscanf(line, "%llx %llx", &s, &e));
+		ASSERT_EQ(a, s) {
+			TH_LOG("line %zu: %s", nr, line);
+		}
+		for (pg = s; pg < e; pg += PAGE)
+			ASSERT_EQ(!!(pm[(pg - start) / PAGE] & PM_PRESENT),
+				  !!strstr(line, " present "));
+		a = e;
+		nr++;
+	}
+	EXPECT_EQ(end, a);
+	EXPECT_LT(2 * 1024, nr);
+	fclose(f);
+	close(fd);
+	munmap(p, len);
+	free(pm_after);
+	free(pm);
+	free(vec);
+}
+
 TEST_F(q, a_full_array_stops_at_walk_end)
 {
 	self->a.vec_len = 5;
