@@ -64,6 +64,24 @@ void ptscope_maps_unlock(struct ptscope_maps_state *st)
 		return;
 	ptscope_mmap_unlock(st->mm, st->locked_at);
 	st->locked = false;
+	/* What was found under the lock may be gone once it is dropped. */
+	st->vmi_valid = false;
+	st->names.file = NULL;
+}
+
+/*
+ * The first VMA ending after @st->cursor: the one after the last, in the
+ * same hold of the lock, without a search from the root of the tree.
+ */
+static struct vm_area_struct *ptscope_maps_find_vma(struct ptscope_maps_state *st)
+{
+	if (!st->vmi_valid) {
+		VMA_ITERATOR(vmi, st->mm, st->cursor);
+
+		st->vmi = vmi;
+		st->vmi_valid = true;
+	}
+	return vma_next(&st->vmi);
 }
 
 /* Drop the lock after a chunk and take it again: the VMA at @addr or NULL. */
@@ -121,7 +139,7 @@ int ptscope_maps_next(struct ptscope_maps_state *st, struct ptscope_vma *rec)
 	}
 	if (!st->locked && ptscope_maps_lock(st))
 		return -EINTR;
-	vma = find_vma(st->mm, st->cursor);
+	vma = ptscope_maps_find_vma(st);
 	if (!vma || vma->vm_start >= st->end) {
 		ptscope_maps_unlock(st);
 		st->cursor = st->end;
@@ -130,7 +148,7 @@ int ptscope_maps_next(struct ptscope_maps_state *st, struct ptscope_vma *rec)
 
 	addr = max(st->cursor, vma->vm_start);
 	stop = min(st->end, vma->vm_end);
-	ptscope_vma_describe(vma, addr, rec, st->path_buf);
+	ptscope_vma_describe(vma, addr, rec, &st->names);
 	rec->policy_source = ptscope_vma_policy(vma, addr, &pol);
 	rec->policy_mode = pol.mode;
 	rec->policy_flags = pol.flags;
@@ -249,8 +267,8 @@ long ptscope_ioctl_maps(struct file *file, void __user *uarg)
 		ret = -ENOMEM;
 		goto out_put_target;
 	}
-	st.path_buf = ptscope_alloc_uninit(1, PAGE_SIZE);
-	if (!st.path_buf) {
+	st.names.path_buf = ptscope_alloc_uninit(1, PAGE_SIZE);
+	if (!st.names.path_buf) {
 		ret = -ENOMEM;
 		goto out_free_recs;
 	}
@@ -294,7 +312,7 @@ long ptscope_ioctl_maps(struct file *file, void __user *uarg)
 	if (!ret)
 		ret = written;
 out_free_path_buf:
-	ptscope_free(st.path_buf);
+	ptscope_free(st.names.path_buf);
 out_free_recs:
 	ptscope_free(recs);
 out_put_target:

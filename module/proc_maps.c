@@ -34,10 +34,10 @@ struct ptscope_proc_maps {
 
 static void ptscope_proc_maps_reset(struct ptscope_proc_maps *q)
 {
-	char *buf = q->st.path_buf;
+	char *buf = q->st.names.path_buf;
 
 	memset(&q->st, 0, sizeof(q->st));
-	q->st.path_buf = buf;
+	q->st.names.path_buf = buf;
 	q->st.sum.total_tables = &q->st.total_tables;
 	q->st.cursor = q->start;
 	q->st.end = q->end;
@@ -185,8 +185,8 @@ static int ptscope_maps_open(struct inode *inode, struct file *file)
 	q = ptscope_alloc(1, sizeof(*q));
 	if (!q)
 		return -ENOMEM;
-	q->st.path_buf = ptscope_alloc(1, PAGE_SIZE);
-	if (!q->st.path_buf) {
+	q->st.names.path_buf = ptscope_alloc(1, PAGE_SIZE);
+	if (!q->st.names.path_buf) {
 		ret = -ENOMEM;
 		goto err_free_query;
 	}
@@ -197,7 +197,7 @@ static int ptscope_maps_open(struct inode *inode, struct file *file)
 	return 0;
 
 err_free_path_buf:
-	ptscope_free(q->st.path_buf);
+	ptscope_free(q->st.names.path_buf);
 err_free_query:
 	ptscope_free(q);
 	return ret;
@@ -208,7 +208,7 @@ static int ptscope_maps_release(struct inode *inode, struct file *file)
 	struct seq_file *m = file->private_data;
 	struct ptscope_proc_maps *q = m->private;
 
-	ptscope_free(q->st.path_buf);
+	ptscope_free(q->st.names.path_buf);
 	ptscope_free(q);
 	return seq_release(inode, file);
 }

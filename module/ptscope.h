@@ -392,8 +392,20 @@ unsigned long ptscope_walk_vma_chunk(struct ptscope_walk *w,
 				     unsigned long start, unsigned long end);
 
 /* vma_info.c: what a VMA is, apart from its pages */
+struct ptscope_vma_names {
+	char *path_buf;			/* PAGE_SIZE, for d_path() */
+	/*
+	 * The last file named and its name (in @path_buf): a library's
+	 * mappings come one after another.  Only good for one hold of the
+	 * mmap lock, which keeps the file alive; NULL: none.
+	 */
+	const struct file *file;
+	const char *name;
+};
+
 void ptscope_vma_describe(struct vm_area_struct *vma, unsigned long start,
-			  struct ptscope_vma *rec, char *path_buf);
+			  struct ptscope_vma *rec,
+			  struct ptscope_vma_names *names);
 
 /* maps.c: a MAPS query, one VMA at a time */
 struct ptscope_maps_state {
@@ -402,7 +414,10 @@ struct ptscope_maps_state {
 	struct ptscope_table_counts total_tables;
 	unsigned long cursor;	/* next address to walk */
 	unsigned long end;
-	char *path_buf;		/* PAGE_SIZE, for d_path() */
+	struct ptscope_vma_names names;
+	/* Where the last VMA was found, while @vmi_valid (in this hold). */
+	struct vma_iterator vmi;
+	bool vmi_valid;
 	bool keep_locked;	/* the caller walks on in the same hold */
 	bool locked;		/* the mmap lock is held, since @locked_at */
 	u64 locked_at;

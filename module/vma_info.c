@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * ptscope: what a VMA is, apart from its pages: flags, backing file and
- * name, as /proc/PID/maps and smaps show them (fs/proc/task_mmu.c).
+ * name, as /proc/PID/maps and smaps show them (fs/proc/task_mmu.c): the
+ * file's path and inode are those the user opened, not those of an
+ * overlayfs backing file (pts_file_user_path()).
  *
  * Called with the mmap lock held, which keeps vma->vm_file alive.
  */
@@ -70,13 +72,19 @@ static bool ptscope_vma_is_stack(const struct vm_area_struct *vma)
 
 /* The name /proc/PID/maps shows, or NULL for plain anonymous memory. */
 static const char *ptscope_vma_name(struct vm_area_struct *vma,
-				    struct ptscope_vma *rec, char *path_buf)
+				    struct ptscope_vma *rec,
+				    struct ptscope_vma_names *names)
 {
 	const char *name;
 
 	if (vma->vm_file) {
-		name = d_path(&vma->vm_file->f_path, path_buf, PAGE_SIZE);
-		return IS_ERR(name) ? "?" : name;
+		if (names->file != vma->vm_file) {
+			name = d_path(pts_file_user_path(vma->vm_file),
+				      names->path_buf, PAGE_SIZE);
+			names->name = IS_ERR(name) ? "?" : name;
+			names->file = vma->vm_file;
+		}
+		return names->name;
 	}
 	if (vma->vm_ops && vma->vm_ops->name) {
 		name = vma->vm_ops->name(vma);
@@ -101,10 +109,11 @@ static const char *ptscope_vma_name(struct vm_area_struct *vma,
  * @vma: the VMA, under the mmap lock
  * @start: the first address reported (>= @vma->vm_start)
  * @rec: the record, zeroed by the caller
- * @path_buf: PAGE_SIZE bytes for d_path()
+ * @names: d_path()'s buffer and the last name, reset when the lock is dropped
  */
 void ptscope_vma_describe(struct vm_area_struct *vma, unsigned long start,
-			  struct ptscope_vma *rec, char *path_buf)
+			  struct ptscope_vma *rec,
+			  struct ptscope_vma_names *names)
 {
 	const char *name;
 
@@ -115,7 +124,7 @@ void ptscope_vma_describe(struct vm_area_struct *vma, unsigned long start,
 			 huge_page_size(hstate_vma(vma)) : PAGE_SIZE;
 
 	if (vma->vm_file) {
-		struct inode *inode = file_inode(vma->vm_file);
+		const struct inode *inode = pts_file_user_inode(vma->vm_file);
 
 		rec->inode = inode->i_ino;
 		rec->dev_major = MAJOR(inode->i_sb->s_dev);
@@ -123,7 +132,7 @@ void ptscope_vma_describe(struct vm_area_struct *vma, unsigned long start,
 		rec->pgoff = ((u64)vma->vm_pgoff << PAGE_SHIFT) +
 			     (start - vma->vm_start);
 	}
-	name = ptscope_vma_name(vma, rec, path_buf);
+	name = ptscope_vma_name(vma, rec, names);
 	if (name && strscpy(rec->name, name, sizeof(rec->name)) < 0)
 		rec->flags |= PTSCOPE_VMA_NAME_TRUNCATED;
 }

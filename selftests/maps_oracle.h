@@ -17,6 +17,9 @@ struct smaps_vma {
 	long rss, anonymous, swap, anon_huge, shmem_pmd, file_pmd;
 	long shared_clean, shared_dirty, private_clean, private_dirty;
 	long shared_hugetlb, private_hugetlb;
+	unsigned int dev_major, dev_minor;
+	unsigned long long inode;
+	char path[256];		/* a mapped file's path; "" otherwise */
 };
 
 static inline void smaps_field(struct smaps_vma *v, const char *line)
@@ -53,6 +56,22 @@ static inline void smaps_field(struct smaps_vma *v, const char *line)
 /* Where user space ends on x86-64 (47-bit; 5-level paging goes further). */
 #define USER_SPACE_END	0x800000000000ULL
 
+/* Device, inode and pathname of a header line (the path if a file's). */
+static inline void smaps_path(struct smaps_vma *v, const char *line)
+{
+	const char *p;
+	int pos = 0;
+
+	if (sscanf(line, "%*s %*s %*s %x:%x %llu%n", &v->dev_major,
+		   &v->dev_minor, &v->inode, &pos) != 3 || !pos)
+		return;
+	for (p = line + pos; *p == ' ' || *p == '\t'; p++)
+		;
+	if (*p == '/')
+		snprintf(v->path, sizeof(v->path), "%.*s",
+			 (int)strcspn(p, "\n"), p);
+}
+
 static inline int smaps_read(pid_t pid, struct smaps_vma *v, int max)
 {
 	char path[64], line[512];
@@ -82,6 +101,7 @@ static inline int smaps_read(pid_t pid, struct smaps_vma *v, int max)
 			memset(&v[n], 0, sizeof(v[n]));
 			v[n].start = s;
 			v[n].end = e;
+			smaps_path(&v[n], line);
 		} else if (n >= 0 && !gate) {
 			smaps_field(&v[n], line);
 		}

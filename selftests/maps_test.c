@@ -246,6 +246,17 @@ static void compare_with_smaps(struct __test_metadata *_metadata, pid_t pid,
 		       (unsigned long long)v->start, v->name);
 	}
 	ASSERT_EQ(s->end, v->end);
+	/*
+	 * Files as smaps names them (consecutive mappings of one file or of
+	 * several), and their inodes: through overlayfs, those the user
+	 * opened, not the backing file's.
+	 */
+	if (s->path[0]) {
+		EXPECT_STREQ(s->path, v->name);
+		EXPECT_EQ(s->inode, v->inode) TH_LOG("inode of %s", v->name);
+		EXPECT_EQ(s->dev_major, v->dev_major);
+		EXPECT_EQ(s->dev_minor, v->dev_minor);
+	}
 	EXPECT_EQ(s->swap, (long)c->swapped * 4) TH_LOG("Swap of %s", v->name);
 	if (v->flags & PTSCOPE_VMA_HUGETLB) {
 		EXPECT_EQ(s->private_hugetlb + s->shared_hugetlb,

@@ -9,6 +9,7 @@
 #define PTSCOPE_COMPAT_H
 
 #include <linux/version.h>
+#include <linux/fs.h>
 #include <linux/mm.h>
 #include <linux/pgtable.h>
 #include <linux/rcupdate.h>
@@ -378,6 +379,34 @@ static inline bool pts_mm_thp_disabled(const struct mm_struct *mm)
 static inline bool pts_mm_thp_disabled_except_advised(const struct mm_struct *mm)
 {
 	return false;
+}
+#endif
+
+/*
+ * The path and inode /proc/PID/maps shows for a mapped file.  Since 6.8 a
+ * file that overlayfs (or FUSE passthrough) maps is its backing file,
+ * whose f_path is the real one; maps shows the path the user opened, kept
+ * with the backing file (file_user_path(), file_user_inode()).
+ */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 8, 0)
+static inline const struct path *pts_file_user_path(const struct file *file)
+{
+	return file_user_path(file);
+}
+
+static inline const struct inode *pts_file_user_inode(const struct file *file)
+{
+	return file_user_inode(file);
+}
+#else
+static inline const struct path *pts_file_user_path(const struct file *file)
+{
+	return &file->f_path;
+}
+
+static inline const struct inode *pts_file_user_inode(const struct file *file)
+{
+	return file_inode(file);
 }
 #endif
 
