@@ -172,6 +172,16 @@ int ptscope_out_add_slow(struct ptscope_out *out,
 			 unsigned long nr_pages, unsigned long *stop);
 
 /*
+ * Count the run at @buf[@nr] as written, where it is (@nr < @cap); the
+ * slot after it is where the next run goes.
+ */
+static __always_inline void ptscope_out_commit(struct ptscope_out *out)
+{
+	out->nr++;
+	out->room--;
+}
+
+/*
  * Commit the pending run to the chunk buffer: it is already there, at
  * @buf[@nr].  False when the buffer is full: the caller empties it with
  * ptscope_out_drain() and calls again.
@@ -182,8 +192,7 @@ static __always_inline bool ptscope_out_flush_pending(struct ptscope_out *out)
 		return true;
 	if (out->nr == out->cap)
 		return false;
-	out->nr++;
-	out->room--;
+	ptscope_out_commit(out);
 	out->has_pending = false;
 	return true;
 }
@@ -264,8 +273,7 @@ static __always_inline bool ptscope_out_repeat(struct ptscope_out *out,
 			/* Alike but for where it is: a new run like the last. */
 			if (out->room < 2 || out->nr == out->cap)
 				return false;
-			out->nr++;	/* commit the run, in place */
-			out->room--;
+			ptscope_out_commit(out);
 			ptscope_region_repeat(run + 1, run, addr, pfn,
 					      swap_offset, raw);
 		}

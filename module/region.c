@@ -84,9 +84,8 @@ int ptscope_out_add_slow(struct ptscope_out *out,
 				*stop = one.start;
 				return PTSCOPE_OUT_CHUNK_FULL;
 			}
-			ptscope_out_flush_pending(out);
+			ptscope_out_commit(out);
 			ptscope_region_copy(run + 1, &one);
-			out->has_pending = true;
 		} else {
 			if (!out->room) {
 				*stop = one.start;
