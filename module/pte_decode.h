@@ -47,6 +47,18 @@ static __always_inline u64 ptscope_hw_flags(u64 v, bool huge)
 	return flags;
 }
 
+/*
+ * PROT_NONE (or a pending NUMA hinting fault, which looks the same): not
+ * hardware-present, but present to the kernel.  The kernel's pte_protnone()
+ * is 0 on a kernel without NUMA_BALANCING, while mprotect(PROT_NONE) makes
+ * such entries there too; so test the bits as x86's pte_protnone() does.
+ */
+static __always_inline bool ptscope_pte_protnone(pte_t pte)
+{
+	return (pte_flags(pte) & (_PAGE_PROTNONE | _PAGE_PRESENT)) ==
+	       _PAGE_PROTNONE;
+}
+
 /* The bits of a present leaf; @huge: a PMD/PUD leaf, in PTE format. */
 static __always_inline void ptscope_decode_present(pte_t pte, bool huge,
 						   struct ptscope_page_region *rec)
@@ -57,7 +69,7 @@ static __always_inline void ptscope_decode_present(pte_t pte, bool huge,
 		rec->flags |= PTSCOPE_PF_SOFT_DIRTY;
 	if (pte_uffd_wp(pte))
 		rec->flags |= PTSCOPE_PF_UFFD_WP;
-	if (pte_protnone(pte))
+	if (ptscope_pte_protnone(pte))
 		rec->flags |= PTSCOPE_PF_PROTNONE;
 }
 

@@ -25,6 +25,13 @@
 #include "fixtures.h"
 #include "maps_oracle.h"
 
+/*
+ * The labs swap to zram, fork and run the CLI: seconds under TCG, but past
+ * the harness's 30 s on the debug kernel (KASAN, lockdep: make check-debug).
+ */
+#undef TEST_TIMEOUT_DEFAULT
+#define TEST_TIMEOUT_DEFAULT 120
+
 #define PM_SWAP_TYPE(pm)	((pm) & 0x1f)
 #define PM_SWAP_OFFSET(pm)	(((pm) & PM_PFN_MASK) >> 5)
 #define PFN(pm)			((pm) & PM_PFN_MASK)

@@ -20,6 +20,13 @@
 #include "oracle.h"
 #include "ptscope_test.h"
 
+/*
+ * These tests trace faults while the CLI runs: seconds under TCG, but past
+ * the harness's 30 s on the debug kernel (KASAN, lockdep: make check-debug).
+ */
+#undef TEST_TIMEOUT_DEFAULT
+#define TEST_TIMEOUT_DEFAULT 120
+
 #define NMINOR		256
 #define NMAJOR		64
 #define NPROTECT	32	/* write-protects of a touched page: a flush each */
