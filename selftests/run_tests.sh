@@ -57,7 +57,7 @@ for t in $(sed -n 's/^TEST_GEN_PROGS := //p' Makefile); do
 	setsid ./"$t" &
 	pid=$!
 	while kill -0 "$pid" 2>/dev/null && [ $((SECONDS - start)) -lt "$limit" ]; do
-		sleep 1
+		sleep 0.2
 	done
 	if kill -0 "$pid" 2>/dev/null; then
 		dump_hang "$pid"

@@ -189,6 +189,9 @@ TEST(faults_by_mapping)
 		SKIP(return, "the ptscope command is not built (make -C userspace)");
 	if (!cli_have_tool("jq"))
 		SKIP(return, "jq is not installed");
+	/* As the command says: its BPF program needs the kernel's BTF. */
+	if (access("/sys/kernel/btf/vmlinux", R_OK))
+		SKIP(return, "no /sys/kernel/btf/vmlinux: this kernel has no BTF");
 	ASSERT_NE(NULL, mkdtemp(dir));
 	snprintf(err, sizeof(err), "%s/err", dir);
 	snprintf(out, sizeof(out), "%s/out", dir);
