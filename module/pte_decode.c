@@ -82,7 +82,15 @@ void ptscope_decode_huge(const struct ptscope_decode *d, u64 entry, int level,
 
 	ptscope_decode_present(pte, true, rec);
 
-	pfn = (entry & pfn_mask) >> PAGE_SHIFT;
+	/*
+	 * Present to the kernel, yet maybe without _PAGE_PRESENT: PROT_NONE
+	 * (a NUMA hinting fault pending, or mprotect) or invalidated while a
+	 * THP is split.  x86 then stores the frame inverted (the L1TF
+	 * mitigation); pmd_pfn() and pud_pfn() undo that, a plain mask does
+	 * not, and the wrong struct page is a wild read under the PMD lock.
+	 */
+	pfn = level == PTSCOPE_LEVEL_PUD ? pud_pfn(__pud(entry)) :
+					   pmd_pfn(__pmd(entry));
 	rec->pfn = pfn;
 	if (d->raw_pfns && !pfn_valid(pfn)) {
 		rec->kind = PTSCOPE_KIND_PFNMAP;

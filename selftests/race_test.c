@@ -3,7 +3,7 @@
  * Races: dozens of queriers (threads of this process and separate
  * processes, through the ioctls and the /proc files) against targets that
  * change their address spaces as fast as they can: mmap, munmap, mremap,
- * mprotect, faults, fork, MADV_DONTNEED/PAGEOUT/HUGEPAGE/NOHUGEPAGE/
+ * mprotect (PROT_NONE too), faults, fork, MADV_DONTNEED/PAGEOUT/HUGEPAGE/NOHUGEPAGE/
  * COLLAPSE, page migration between NUMA nodes, and short-lived processes
  * that exec and exit under the queriers' feet.
  *
@@ -131,7 +131,8 @@ static void churn(unsigned int seed, double end)
 			madvise(p + PAGE * 3, len / 2, MADV_DONTNEED);	/* split THPs */
 			break;
 		case 3:
-			mprotect(p, len / 2, PROT_READ);
+			/* PROT_NONE THPs keep their PMDs, frames inverted. */
+			mprotect(p, len / 2, rand_r(&seed) % 2 ? PROT_READ : PROT_NONE);
 			mprotect(p, len / 2, PROT_READ | PROT_WRITE);
 			break;
 		case 4:

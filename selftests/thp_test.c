@@ -203,6 +203,70 @@ TEST_F(thp, mprotect_split_is_reported_truthfully)
 	EXPECT_EQ(1, self->v[2].ranges_2m);
 }
 
+/*
+ * A THP made PROT_NONE stays one PMD leaf, without _PAGE_PRESENT, so x86
+ * stores its frame inverted (the L1TF mitigation); NUMA balancing does the
+ * same to any THP it samples.  Its frame and node must still be read as
+ * pagemap reads them.  (Before the module undid the inversion, this read a
+ * struct page far outside the memory map: an oops under the PMD lock, and
+ * every later walker of that PMD spun on the lock.)
+ */
+TEST_F(thp, prot_none_pmd_keeps_its_frame)
+{
+	char *p = map_aligned(SZ_2M, SZ_2M);
+	uint64_t start = (uintptr_t)p, end = start + SZ_2M, pm[2];
+	struct ptscope_page_region rec[4];
+	const struct ptscope_vma *v = &self->v[0];
+	struct ptscope_pages a;
+	uint64_t pfn, nodes = 0;
+	int node, i;
+
+	if (!thp_enabled())
+		SKIP(return, "THP is never on this system");
+	if (geteuid())
+		SKIP(return, "frames are shown to root only");
+	ASSERT_NE(NULL, p);
+	ASSERT_EQ(0, madvise(p, SZ_2M, MADV_HUGEPAGE));
+	memset(p, 1, SZ_2M);
+	ASSERT_EQ(1, query_self(self->fd, start, end, self->v, 511, &self->a));
+	if (v->ranges_pmd != 1)
+		SKIP(return, "no THP could be allocated");
+	ASSERT_EQ(0, pagemap_read(getpid(), start, 1, pm));
+	pfn = pm[0] & PM_PFN_MASK;
+	ASSERT_NE(0, pfn);
+	ASSERT_EQ(0, pages_nodes(getpid(), start, 1, &node));
+	ASSERT_LE(0, node);
+
+	ASSERT_EQ(0, mprotect(p, SZ_2M, PROT_NONE));
+	/* The oracle: pagemap still sees the same frames, present. */
+	ASSERT_EQ(0, pagemap_read(getpid(), start + SZ_2M - PAGE, 1, &pm[1]));
+	ASSERT_EQ(0, pagemap_read(getpid(), start, 1, pm));
+	ASSERT_TRUE(pm[0] & PM_PRESENT);
+	ASSERT_EQ(pfn, pm[0] & PM_PFN_MASK);
+	ASSERT_EQ(pfn + 511, pm[1] & PM_PFN_MASK);
+
+	pages_args(&a, getpid(), start, end,
+		   PTSCOPE_PAGES_REGIONS | PTSCOPE_PAGES_PFN, rec, 4);
+	ASSERT_EQ(1, ptscope_pages_call(self->fd, &a));
+	EXPECT_EQ(start, rec[0].start);
+	EXPECT_EQ(end, rec[0].end);
+	EXPECT_EQ(PTSCOPE_LEVEL_PMD, rec[0].level);
+	EXPECT_EQ(pfn, rec[0].pfn);
+	EXPECT_TRUE(rec[0].flags & PTSCOPE_PF_PROTNONE);
+	EXPECT_FALSE(rec[0].flags & PTSCOPE_PF_PFN_HIDDEN);
+	EXPECT_EQ(node, rec[0].node);
+
+	ASSERT_EQ(1, query_self(self->fd, start, end, self->v, 511, &self->a));
+	EXPECT_EQ(512, v->pages.thp_pmd);
+	EXPECT_EQ(512, v->pages.protnone);
+	EXPECT_EQ(512, v->pages.anon);
+	for (i = 0; i < PTSCOPE_MAX_NODES; i++)
+		nodes += v->pages.node[i];
+	EXPECT_EQ(512, nodes);
+	EXPECT_EQ(512, v->pages.node[node]);
+	munmap(p, SZ_2M);
+}
+
 /* MAP_HUGETLB: counted as hugetlb, one PMD range, KPF_HUGE. */
 TEST_F(thp, hugetlb_is_counted_by_size)
 {
