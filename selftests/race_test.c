@@ -3,9 +3,9 @@
  * Races: dozens of queriers (threads of this process and separate
  * processes, through the ioctls and the /proc files) against targets that
  * change their address spaces as fast as they can: mmap, munmap, mremap,
- * mprotect (PROT_NONE too), faults, fork, MADV_DONTNEED/PAGEOUT/HUGEPAGE/NOHUGEPAGE/
- * COLLAPSE, page migration between NUMA nodes, and short-lived processes
- * that exec and exit under the queriers' feet.
+ * mprotect (PROT_NONE too), faults, fork, MADV_DONTNEED/PAGEOUT/HUGEPAGE/
+ * NOHUGEPAGE/COLLAPSE, page migration between NUMA nodes, and short-lived
+ * processes that exec and exit under the queriers' feet.
  *
  * Every query on the long-lived target must succeed until it exits; a query
  * on a short-lived one may also find it gone (-ESRCH) or its pid recycled by
