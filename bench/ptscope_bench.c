@@ -9,7 +9,8 @@
  *
  * For each size it builds targets (4 KiB pages; THP-backed; half paged out
  * to zram; shared copy-on-write with a forked child; 4 KiB pages whose
- * frames are out of sequence), each in a child that then sleeps, and times,
+ * frames are out of sequence; 4 KiB pages in 32,768 mappings), each in a
+ * child that then sleeps, and times,
  * per target:
  *	per page:    PTSCOPE_IOC_PAGES (regions, and per page), pagemap alone,
  *	             pagemap + kpageflags + kpagecount for each present page
@@ -22,8 +23,8 @@
  * it runs, against the same with no walk, with the longest time the module
  * held the target's mmap lock (from /proc/ptscope/status) meanwhile.
  * -L measures only that, for targets too big to time every method on.
- * -t names the targets to build (4k, thp, swapped, shared, scattered;
- * default all).
+ * -t names the targets to build (4k, thp, swapped, shared, scattered,
+ * mappings; default all).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -49,6 +50,11 @@
 #define PM_PFN_MASK	((1ULL << 55) - 1)
 #define BATCH		65536	/* pagemap entries per read, records per ioctl */
 #define MIN_SAMPLE_NS	20000000ULL	/* a timed sample: calls repeated for 20 ms */
+/*
+ * The mappings target's count of mappings, whatever its size: a JVM or a
+ * browser has tens of thousands, and vm.max_map_count is 65,530.
+ */
+#define MAPPINGS	32768
 
 enum target_kind {
 	TARGET_4K,	/* 4 KiB pages, every one written */
@@ -56,10 +62,11 @@ enum target_kind {
 	TARGET_SWAPPED,	/* 4 KiB pages, the first half paged out to zram */
 	TARGET_SHARED,	/* 4 KiB pages shared copy-on-write with a forked child */
 	TARGET_SCATTERED,	/* 4 KiB pages whose frames are out of sequence */
+	TARGET_MAPPINGS,	/* 4 KiB pages in MAPPINGS mappings */
 	NR_TARGETS
 };
 static const char *const target_names[] = {
-	"4k", "thp", "swapped", "shared", "scattered",
+	"4k", "thp", "swapped", "shared", "scattered", "mappings",
 };
 
 enum method {
@@ -140,6 +147,10 @@ static void target_main(enum target_kind kind, uint64_t len, int cmd, int reply)
 		p[(kind == TARGET_SCATTERED ? i * 257 % (len / PAGE) : i) * PAGE] = 1;
 	if (kind == TARGET_SWAPPED)
 		madvise(p, len / 2, MADV_PAGEOUT);
+	/* Every other one read-only, so that neighbours cannot merge. */
+	for (i = 1; kind == TARGET_MAPPINGS && i < MAPPINGS; i += 2)
+		if (mprotect(p + i * (len / MAPPINGS), len / MAPPINGS, PROT_READ))
+			_exit(1);
 	if (kind == TARGET_SHARED && !fork()) {
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		pause();

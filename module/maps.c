@@ -18,17 +18,27 @@
 
 static_assert(sizeof(struct ptscope_vma) == PTSCOPE_VMA_SIZE_VER1);
 static_assert(sizeof(struct ptscope_maps) == PTSCOPE_MAPS_SIZE_VER1);
+static_assert(offsetofend(struct ptscope_page_counts, node_other) ==
+	      sizeof(struct ptscope_page_counts));
 
 void ptscope_counts_add(struct ptscope_page_counts *sum,
 			const struct ptscope_page_counts *c)
 {
 	const u64 *from = (const u64 *)c;
 	u64 *to = (u64 *)sum;
-	unsigned int i;
+	unsigned int i, nodes = min_t(unsigned int, nr_node_ids,
+				      PTSCOPE_MAX_NODES);
 
-	/* The structure is nothing but u64 counts. */
-	for (i = 0; i < sizeof(*c) / sizeof(u64); i++)
+	/*
+	 * The structure is nothing but u64 counts, and node[] is 64 of its
+	 * 104: only the first nr_node_ids can be other than 0 (a page's node
+	 * is below it).  A process of 100,000 mappings sums 100,000 records.
+	 */
+	for (i = 0; i < offsetof(typeof(*c), node) / sizeof(u64); i++)
 		to[i] += from[i];
+	for (i = 0; i < nodes; i++)
+		sum->node[i] += c->node[i];
+	sum->node_other += c->node_other;
 }
 
 /* The 2 MiB-aligned 2 MiB ranges wholly inside [@start, @end). */

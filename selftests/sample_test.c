@@ -26,6 +26,9 @@
 
 #define MAP_LEN		(512UL << 20)
 #define NWIN		(MAP_LEN / SZ_2M)
+/* Small mappings of two pages each, in one 2 MiB window, walked whole. */
+#define NSMALL		256
+#define SMALL_LEN	(NSMALL * 2 * PAGE)
 #define KHUGEPAGED	"/sys/kernel/mm/transparent_hugepage/khugepaged/max_ptes_none"
 #define NUMA_BALANCING	"/proc/sys/kernel/numa_balancing"
 
@@ -34,6 +37,7 @@ FIXTURE(sample) {
 	pid_t child;
 	int go[2];
 	uint64_t start;
+	uint64_t small;		/* NSMALL mappings from here */
 	char saved_none[32], saved_numa[32];
 	bool swap, thp;
 	/* The oracle: smaps of the mapping, in pages. */
@@ -137,6 +141,17 @@ FIXTURE_SETUP(sample)
 		populate(p, self->thp, self->swap);
 		if (write(ready[1], &p, sizeof(p)) != sizeof(p))
 			_exit(1);
+		/* Every other one read-only, so that none merges. */
+		p = map_anon(SMALL_LEN, PROT_READ | PROT_WRITE, 0);
+		if (!p)
+			_exit(1);
+		for (i = 0; i < NSMALL; i++) {
+			p[i * 2 * PAGE] = 1;
+			if (i % 2 && mprotect(p + i * 2 * PAGE, 2 * PAGE, PROT_READ))
+				_exit(1);
+		}
+		if (write(ready[1], &p, sizeof(p)) != sizeof(p))
+			_exit(1);
 		read(self->go[0], &x, 1);
 		_exit(0);
 	}
@@ -147,8 +162,14 @@ FIXTURE_SETUP(sample)
 		self->child = -1;
 		ASSERT_TRUE(false) TH_LOG("the target died building its mapping: status %#x", st);
 	}
-	close(ready[0]);
 	self->start = (uintptr_t)p;
+	if (read(ready[0], &p, sizeof(p)) != sizeof(p)) {
+		waitpid(self->child, &st, 0);
+		self->child = -1;
+		ASSERT_TRUE(false) TH_LOG("the target died mapping its small mappings: status %#x", st);
+	}
+	close(ready[0]);
+	self->small = (uintptr_t)p;
 
 	n = smaps_read(self->child, v, 512);
 	ASSERT_GT(n, 0);
@@ -393,6 +414,33 @@ TEST_F(sample, a_small_budget_walks_part_of_the_mapping)
 	EXPECT_GE(r[1], 2);
 	EXPECT_LT(r[1], NWIN);
 	EXPECT_EQ(5, r[2]);	/* "false" */
+}
+
+/*
+ * Mappings walked whole that follow each other are walked in one query, not
+ * one each: NSMALL of them, one query, and each gets its own counts, as the
+ * full walk gives them.
+ */
+TEST_F(sample, small_mappings_are_walked_whole_in_one_query)
+{
+	char args[256], est_args[256], *full, *est;
+	double r[3];
+
+	snprintf(args, sizeof(args), "maps %d 0x%llx+%lu", self->child,
+		 (unsigned long long)self->small, SMALL_LEN);
+	snprintf(est_args, sizeof(est_args), "maps %d 0x%llx+%lu --sample 1/16",
+		 self->child, (unsigned long long)self->small, SMALL_LEN);
+	ASSERT_EQ(0, walk_around(self, args, FULL_COUNTS, est_args, EST_COUNTS, &full, &est))
+		TH_LOG("the walks failed, or the target kept changing");
+	EXPECT_STREQ(full, est);
+	ASSERT_EQ(3, cli_numbers(self, est_args,
+				 ".sample.queries, (.vmas | length), ([.vmas[] | select(.exact)] | length)",
+				 r, 3));
+	EXPECT_EQ(1, r[0]);
+	EXPECT_EQ(NSMALL, r[1]);
+	EXPECT_EQ(NSMALL, r[2]);
+	free(full);
+	free(est);
 }
 
 /* The table: the sample's line, an error on the estimated cells. */

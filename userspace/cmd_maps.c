@@ -600,36 +600,85 @@ static void window_values(const struct sampled_vma *sv, const struct window_acc 
 	y[V_PT] = y[V_PTE] + y[V_PTE_DEPOSITED] + pmd + pud;
 }
 
-/* Walk mapping @sv whole: its exact values, a "sample" of its one stratum. */
-static int walk_whole(struct ptscope *ps, uint64_t pid, struct sampled *S,
-		      struct sampled_vma *sv)
+/* The records of one query over mappings walked whole, each its mapping's. */
+struct whole_acc {
+	struct sampled *S;
+	size_t first, cur, last;	/* S->vmas[first, last), at cur now */
+	struct window_acc *acc;		/* one per mapping */
+};
+
+/*
+ * A record is the mapping's it starts in: records come in address order.
+ * One that starts before the next mapping of the layout (a mapping made
+ * since /proc/PID/maps was read) counts with the mapping before it.
+ */
+static int whole_record(const struct ptscope_vma *r, void *arg)
 {
-	struct window_acc a = { .sv = sv };
+	struct whole_acc *w = arg;
+
+	while (w->cur + 1 < w->last && r->start >= w->S->vmas[w->cur + 1].start)
+		w->cur++;
+	return window_record(r, &w->acc[w->cur - w->first]);
+}
+
+/*
+ * Walk the mappings S->vmas[first, last) whole, in one query: their exact
+ * values, each a "sample" of its one stratum.  A process of tens of
+ * thousands of small mappings (each walked whole) would otherwise take a
+ * query per mapping, which costs more than their walk.  The query's
+ * totals count each page table once; they are the first mapping's share.
+ */
+static int walk_whole(struct ptscope *ps, uint64_t pid, struct sampled *S,
+		      size_t first, size_t last)
+{
+	struct whole_acc w = { .S = S, .first = first, .cur = first, .last = last };
 	struct ptscope_maps_totals tot;
+	struct sampled_vma *sv;
 	double y[NV];
+	size_t h;
 	int ret;
 
-	ret = ptscope_maps(ps, pid, sv->start, sv->end, window_record, &a, &tot);
+	w.acc = calloc(last - first, sizeof(*w.acc));
+	if (!w.acc)
+		return -ENOMEM;
+	for (h = first; h < last; h++)
+		w.acc[h - first].sv = &S->vmas[h];
+	ret = ptscope_maps(ps, pid, S->vmas[first].start, S->vmas[last - 1].end,
+			   whole_record, &w, &tot);
 	if (ret)
-		return ret;
+		goto out_free_acc;
 	S->calls++;
-	window_values(sv, &a, sv->start, true, y);
-	sample_stratum_free(&sv->st);
-	ret = sample_stratum_init(&sv->st, 1, NV);
-	if (ret)
-		return ret;
-	sample_stratum_add(&sv->st, y);
-	memcpy(sv->tot_tables, y, sizeof(y));
-	sv->tot_tables[V_PTE] = tot.tables.pte;
-	sv->tot_tables[V_PMD] = tot.tables.pmd;
-	sv->tot_tables[V_PUD] = tot.tables.pud;
-	sv->tot_tables[V_PTE_ENTRIES] = tot.tables.pte_entries;
-	sv->tot_tables[V_PTE_DEPOSITED] = tot.tables.pte_deposited;
-	sv->tot_tables[V_PT] = tot.tables.pte + tot.tables.pte_deposited +
-			       tot.tables.pmd + tot.tables.pud;
-	sv->whole = true;
-	sv->walked = sv->windows;
-	return 0;
+	for (h = first; h < last; h++) {
+		sv = &S->vmas[h];
+		window_values(sv, &w.acc[h - first], sv->start, true, y);
+		sample_stratum_free(&sv->st);
+		ret = sample_stratum_init(&sv->st, 1, NV);
+		if (ret)
+			goto out_free_acc;
+		sample_stratum_add(&sv->st, y);
+		memcpy(sv->tot_tables, y, sizeof(y));
+		if (h == first) {
+			sv->tot_tables[V_PTE] = tot.tables.pte;
+			sv->tot_tables[V_PMD] = tot.tables.pmd;
+			sv->tot_tables[V_PUD] = tot.tables.pud;
+			sv->tot_tables[V_PTE_ENTRIES] = tot.tables.pte_entries;
+			sv->tot_tables[V_PTE_DEPOSITED] = tot.tables.pte_deposited;
+			sv->tot_tables[V_PT] = tot.tables.pte + tot.tables.pte_deposited +
+					       tot.tables.pmd + tot.tables.pud;
+		} else {
+			sv->tot_tables[V_PTE] = 0;
+			sv->tot_tables[V_PMD] = 0;
+			sv->tot_tables[V_PUD] = 0;
+			sv->tot_tables[V_PTE_ENTRIES] = 0;
+			sv->tot_tables[V_PTE_DEPOSITED] = 0;
+			sv->tot_tables[V_PT] = 0;
+		}
+		sv->whole = true;
+		sv->walked = sv->windows;
+	}
+out_free_acc:
+	free(w.acc);
+	return ret;
 }
 
 /* Walk window number @j of @sv's permutation. */
@@ -648,7 +697,7 @@ static int walk_window(struct ptscope *ps, uint64_t pid, struct sampled *S,
 	S->calls++;
 	/* A hugetlb page may be larger than a window: walk those whole. */
 	if (sv->have_meta && (sv->meta.flags & PTSCOPE_VMA_HUGETLB))
-		return walk_whole(ps, pid, S, sv);
+		return walk_whole(ps, pid, S, sv - S->vmas, sv - S->vmas + 1);
 	window_values(sv, &a, ws, false, y);
 	sample_stratum_add(&sv->st, y);
 	sv->walked++;
@@ -700,6 +749,12 @@ static uint64_t now_ns(void)
 	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 }
 
+/* The windows of @sv walked first: all of them means the mapping is walked whole. */
+static uint64_t first_windows(const struct sampled_vma *sv)
+{
+	return margs.budget ? 2 : sample_quota(sv->windows, margs.fraction);
+}
+
 /*
  * The sample: with a fraction, sample_quota() windows of each mapping (all
  * of a small one, walked whole); with a budget, two windows of each (or all
@@ -731,11 +786,16 @@ static int sampled_walk(struct ptscope *ps, uint64_t pid, uint64_t start,
 	}
 	for (h = 0; h < S->nr; h++) {
 		sv = &S->vmas[h];
-		n = margs.budget ? 2 : sample_quota(sv->windows, margs.fraction);
+		n = first_windows(sv);
 		if (n >= sv->windows) {
-			ret = walk_whole(ps, pid, S, sv);
+			/* With the mappings after it that are walked whole too. */
+			for (k = h + 1; k < S->nr; k++)
+				if (first_windows(&S->vmas[k]) < S->vmas[k].windows)
+					break;
+			ret = walk_whole(ps, pid, S, h, k);
 			if (ret)
 				return ret;
+			h = k - 1;
 			continue;
 		}
 		for (j = 0; j < n && !sv->whole; j++) {
