@@ -14,6 +14,7 @@
 #include "kselftest_harness.h"
 #include "format.h"
 #include "heatmap.h"
+#include "json.h"
 #include "libptscope.h"
 #include "transport.h"
 
@@ -444,6 +445,53 @@ TEST(tables_use_units_json_exact_numbers)
 			 r.path, PID));
 	EXPECT_STREQ("1073741824 256 256 300 8192\n", out);
 	unlink(r.path);
+}
+
+/* The JSON writer, compact and indented: escapes, numbers, nesting. */
+static char *json_sample(bool pretty)
+{
+	char *out = NULL;
+	size_t len = 0;
+	struct json j;
+	FILE *f;
+
+	f = open_memstream(&out, &len);
+	if (!f)
+		return NULL;
+	json_init(&j, f, pretty);
+	json_open(&j, NULL, '{');
+	json_str(&j, "name", "a\"b\\c\nd\x01\x1f\x7f\xc3\xa9" "e");
+	json_u64(&j, "zero", 0);
+	json_u64(&j, "max", UINT64_MAX);
+	json_u64(&j, "ten", 10);
+	json_i64(&j, "neg", -42);
+	json_open(&j, "list", '[');
+	json_bool(&j, NULL, true);
+	json_null(&j, NULL);
+	json_close(&j, ']');
+	json_open(&j, "empty", '{');
+	json_close(&j, '}');
+	json_close(&j, '}');
+	fclose(f);
+	return out;
+}
+
+TEST(json_writer_escapes_and_numbers)
+{
+	char *out = json_sample(false);
+
+	ASSERT_NE(NULL, out);
+	EXPECT_STREQ("{\"name\":\"a\\\"b\\\\c\\nd\\u0001\\u001f\x7f\xc3\xa9" "e\","
+		     "\"zero\":0,\"max\":18446744073709551615,\"ten\":10,"
+		     "\"neg\":-42,\"list\":[true,null],\"empty\":{}}\n", out);
+	free(out);
+	out = json_sample(true);
+	ASSERT_NE(NULL, out);
+	EXPECT_STREQ("{\n  \"name\": \"a\\\"b\\\\c\\nd\\u0001\\u001f\x7f\xc3\xa9" "e\",\n"
+		     "  \"zero\": 0,\n  \"max\": 18446744073709551615,\n  \"ten\": 10,\n"
+		     "  \"neg\": -42,\n  \"list\": [\n    true,\n    null\n  ],\n"
+		     "  \"empty\": {}\n}\n", out);
+	free(out);
 }
 
 TEST_HARNESS_MAIN
