@@ -29,7 +29,7 @@ struct cli_columns {
 	size_t nr;
 };
 
-#define PTSCOPE_TOOL_VERSION "0.4.0"
+#define PTSCOPE_TOOL_VERSION "0.4.1"
 
 struct cli_options {
 	bool json;
