@@ -632,6 +632,7 @@ static int walk_whole(struct ptscope *ps, uint64_t pid, struct sampled *S,
 		      size_t first, size_t last)
 {
 	struct whole_acc w = { .S = S, .first = first, .cur = first, .last = last };
+	const struct ptscope_table_counts none = { 0 }, *t;
 	struct ptscope_maps_totals tot;
 	struct sampled_vma *sv;
 	double y[NV];
@@ -657,22 +658,13 @@ static int walk_whole(struct ptscope *ps, uint64_t pid, struct sampled *S,
 			goto out_free_acc;
 		sample_stratum_add(&sv->st, y);
 		memcpy(sv->tot_tables, y, sizeof(y));
-		if (h == first) {
-			sv->tot_tables[V_PTE] = tot.tables.pte;
-			sv->tot_tables[V_PMD] = tot.tables.pmd;
-			sv->tot_tables[V_PUD] = tot.tables.pud;
-			sv->tot_tables[V_PTE_ENTRIES] = tot.tables.pte_entries;
-			sv->tot_tables[V_PTE_DEPOSITED] = tot.tables.pte_deposited;
-			sv->tot_tables[V_PT] = tot.tables.pte + tot.tables.pte_deposited +
-					       tot.tables.pmd + tot.tables.pud;
-		} else {
-			sv->tot_tables[V_PTE] = 0;
-			sv->tot_tables[V_PMD] = 0;
-			sv->tot_tables[V_PUD] = 0;
-			sv->tot_tables[V_PTE_ENTRIES] = 0;
-			sv->tot_tables[V_PTE_DEPOSITED] = 0;
-			sv->tot_tables[V_PT] = 0;
-		}
+		t = h == first ? &tot.tables : &none;
+		sv->tot_tables[V_PTE] = t->pte;
+		sv->tot_tables[V_PMD] = t->pmd;
+		sv->tot_tables[V_PUD] = t->pud;
+		sv->tot_tables[V_PTE_ENTRIES] = t->pte_entries;
+		sv->tot_tables[V_PTE_DEPOSITED] = t->pte_deposited;
+		sv->tot_tables[V_PT] = t->pte + t->pte_deposited + t->pmd + t->pud;
 		sv->whole = true;
 		sv->walked = sv->windows;
 	}
