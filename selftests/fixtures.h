@@ -107,4 +107,30 @@ static inline int write_str(const char *path, const char *s)
 	return n == (ssize_t)strlen(s) ? 0 : -1;
 }
 
+/*
+ * Set the sysctl or sysfs knob @path to @value, keeping what it held in
+ * @saved (left empty when the knob is missing); knob_restore() puts that
+ * back.
+ */
+static inline void knob_set(const char *path, const char *value,
+			    char *saved, size_t size)
+{
+	FILE *f = fopen(path, "r");
+
+	saved[0] = 0;
+	if (!f)
+		return;
+	if (!fgets(saved, size, f))
+		saved[0] = 0;
+	fclose(f);
+	if (saved[0])
+		write_str(path, value);
+}
+
+static inline void knob_restore(const char *path, const char *saved)
+{
+	if (saved[0])
+		write_str(path, saved);
+}
+
 #endif /* PTSCOPE_FIXTURES_H */

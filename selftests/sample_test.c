@@ -89,7 +89,6 @@ FIXTURE_SETUP(sample)
 	struct smaps_vma v[512];
 	int ready[2], n, i, st;
 	char x, *p, *raw;
-	FILE *f;
 
 	self->child = -1;
 	self->saved_none[0] = 0;
@@ -100,13 +99,7 @@ FIXTURE_SETUP(sample)
 	self->swap = ensure_swap();
 	self->thp = thp_enabled();
 	/* khugepaged must not collapse windows between two walks. */
-	f = fopen(KHUGEPAGED, "r");
-	if (f) {
-		if (!fgets(self->saved_none, sizeof(self->saved_none), f))
-			self->saved_none[0] = 0;
-		fclose(f);
-		write_str(KHUGEPAGED, "0");
-	}
+	knob_set(KHUGEPAGED, "0", self->saved_none, sizeof(self->saved_none));
 	/*
 	 * Nor NUMA balancing mark windows PROT_NONE (one 256 MiB scan pass
 	 * over the target while it populates): 6.1's smaps leaves NUMA-hinting
@@ -114,13 +107,7 @@ FIXTURE_SETUP(sample)
 	 * without FOLL_FORCE), the full walk counts them, and they differ by
 	 * 512 pages a THP.
 	 */
-	f = fopen(NUMA_BALANCING, "r");
-	if (f) {
-		if (!fgets(self->saved_numa, sizeof(self->saved_numa), f))
-			self->saved_numa[0] = 0;
-		fclose(f);
-		write_str(NUMA_BALANCING, "0");
-	}
+	knob_set(NUMA_BALANCING, "0", self->saved_numa, sizeof(self->saved_numa));
 	ASSERT_EQ(0, pipe(ready));
 	ASSERT_EQ(0, pipe(self->go));
 	self->child = fork();
@@ -193,10 +180,8 @@ FIXTURE_TEARDOWN(sample)
 		close(self->go[1]);
 		waitpid(self->child, NULL, 0);
 	}
-	if (self->saved_none[0])
-		write_str(KHUGEPAGED, self->saved_none);
-	if (self->saved_numa[0])
-		write_str(NUMA_BALANCING, self->saved_numa);
+	knob_restore(KHUGEPAGED, self->saved_none);
+	knob_restore(NUMA_BALANCING, self->saved_numa);
 }
 
 /* The numbers jq prints for `ptscope ARGS | jq -r FILTER`; their count. */
