@@ -205,6 +205,7 @@ TEST(rss_and_size_counters_agree_with_status)
 		pause();
 		_exit(0);
 	}
+	close(ready[1]);	/* EOF, not a hang, if the target dies */
 	ASSERT_EQ(1, read(ready[0], &x, 1));
 	ASSERT_EQ(0, stats_call(fd, &st, pid, NULL, 0));
 	/* 6.2+ read per-CPU counters approximately in status; we sum them. */

@@ -193,6 +193,7 @@ TEST_F(m, proc_maps_file_matches_the_ioctl)
 		pause();
 		_exit(0);
 	}
+	close(ready[1]);	/* EOF, not a hang, if the target dies */
 	ASSERT_EQ(1, read(ready[0], &x, 1));
 	ASSERT_LE(0, pf);
 	ASSERT_NE(NULL, v);

@@ -148,18 +148,26 @@ static pid_t start_target(struct layout *l, bool with_fork)
 				_exit(0);
 			}
 			shared->cow_child = child;
+			close(wrote[1]);
 			read(wrote[0], &x, 1);
 		}
 		write(ready[1], "r", 1);
 		pause();
 		_exit(0);
 	}
-	if (pid < 0 || read(ready[0], &x, 1) != 1)
-		return -1;
-	close(ready[0]);
+	/* Their write ends closed, a target that dies is EOF, not a hang. */
 	close(ready[1]);
-	close(wrote[0]);
 	close(wrote[1]);
+	close(wrote[0]);
+	if (pid < 0 || read(ready[0], &x, 1) != 1) {
+		close(ready[0]);
+		if (pid > 0) {
+			kill(pid, SIGKILL);
+			waitpid(pid, NULL, 0);
+		}
+		return -1;
+	}
+	close(ready[0]);
 	*l = *shared;
 	munmap(shared, sizeof(*l));
 	/* Batches of fresh pages hold references; not that counts care. */
@@ -169,6 +177,8 @@ static pid_t start_target(struct layout *l, bool with_fork)
 
 static void stop_target(pid_t pid, const struct layout *l)
 {
+	if (pid <= 0)		/* never started: kill(-1) would be everyone */
+		return;
 	if (l->cow_child > 0)
 		kill(l->cow_child, SIGKILL);
 	kill(pid, SIGKILL);
@@ -300,7 +310,10 @@ FIXTURE_SETUP(target)
 	self->fd = ptscope_open_dev();
 	ASSERT_LE(0, self->fd);
 	self->pid = start_target(&self->l, true);
-	ASSERT_LT(0, self->pid);
+	ASSERT_LT(0, self->pid) {
+		TH_LOG("the target died building its mappings: is $PTSCOPE_TEST_DIR (or .) "
+		       "on a file system with shared writable mappings?");
+	}
 	self->v = calloc(MAX_VMAS, sizeof(*self->v));
 	ASSERT_NE(NULL, self->v);
 	self->n = query_maps(self->fd, self->pid, self->v, MAX_VMAS, &self->a);

@@ -228,6 +228,7 @@ TEST_F(numa, pinned_task_with_remote_memory)
 		pause();
 		_exit(0);
 	}
+	close(ready[1]);	/* EOF, not a hang, if the target dies */
 	ASSERT_EQ(1, read(ready[0], &x, 1));
 
 	maps_args(&self->a, pid, shared->buf, shared->buf + NPAGES * PAGE, self->v, MAX_REC);

@@ -371,6 +371,7 @@ TEST(non_dumpable_process_is_refused)
 		pause();
 		_exit(0);
 	}
+	close(ready[1]);	/* EOF, not a hang, if the target dies */
 	ASSERT_EQ(1, read(ready[0], &x, 1));
 	/* Another process of the same user may not look at it... */
 	EXPECT_EQ(0, as_nobody(query_other, &target));

@@ -382,6 +382,7 @@ TEST(fork_shares_until_the_child_writes)
 	free(cr);
 
 	write(go[1], "g", 1);
+	close(ready[1]);	/* EOF, not a hang, if the child dies */
 	ASSERT_EQ(1, read(ready[0], &x, 1));
 	check_range(_metadata, getpid(), RANGE(p, len), false, &c, &pr);
 	check_range(_metadata, child, RANGE(p, len), false, &c, &cr);
@@ -437,6 +438,7 @@ TEST(alike_entries_of_unalike_pages_are_separate_regions)
 		read(go[0], &x, 1);
 		_exit(0);
 	}
+	close(ready[1]);	/* EOF, not a hang, if the child dies */
 	ASSERT_EQ(1, read(ready[0], &x, 1));
 
 	check_range(_metadata, getpid(), RANGE(p, len), false, &c, &pr);

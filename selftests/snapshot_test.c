@@ -162,6 +162,7 @@ FIXTURE_SETUP(snap)
 		read(self->go[0], &x, 1);
 		_exit(0);
 	}
+	close(self->ready[1]);	/* EOF, not a hang, if the target dies */
 	ok = self->pid > 0 && read(self->ready[0], &x, 1) == 1;
 	ASSERT_TRUE(ok) TH_LOG("the target could not build its fixtures");
 }

@@ -61,6 +61,8 @@ static pid_t sleeper(void)
 
 static void reap(pid_t pid)
 {
+	if (pid <= 0)		/* fork failed: kill(-1) would be everyone */
+		return;
 	kill(pid, SIGKILL);
 	waitpid(pid, NULL, 0);
 }
