@@ -36,19 +36,6 @@ static const char *promtool(void)
 	return env && *env ? env : "/var/cache/ptscope/promtool/usr/bin/promtool";
 }
 
-static int nr_nodes(void)
-{
-	char path[64];
-	int n = 0;
-
-	for (;;) {
-		snprintf(path, sizeof(path), "/sys/devices/system/node/node%d", n);
-		if (access(path, F_OK))
-			return n;
-		n++;
-	}
-}
-
 FIXTURE(export) {
 	char cli[PATH_MAX];
 	pid_t pid;

@@ -64,6 +64,20 @@ static inline int make_file(size_t len)
 	return fd;
 }
 
+/* NUMA nodes node0, node1, ... in a row, as the guests have them. */
+static inline int nr_nodes(void)
+{
+	char path[64];
+	int n = 0;
+
+	for (;;) {
+		snprintf(path, sizeof(path), "/sys/devices/system/node/node%d", n);
+		if (access(path, F_OK))
+			return n;
+		n++;
+	}
+}
+
 static inline bool thp_enabled(void)
 {
 	char buf[128] = "";
@@ -106,6 +120,8 @@ static inline int write_str(const char *path, const char *s)
 	close(fd);
 	return n == (ssize_t)strlen(s) ? 0 : -1;
 }
+
+#define NUMA_BALANCING	"/proc/sys/kernel/numa_balancing"
 
 /*
  * Set the sysctl or sysfs knob @path to @value, keeping what it held in

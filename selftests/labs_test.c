@@ -644,7 +644,6 @@ static int tree_counts(struct __test_metadata *_metadata, struct lab *l,
 	return cli_nums(_metadata, l, v, 5, filter, "tree %d --all", l->pid);
 }
 
-#define NUMA_BALANCING	"/proc/sys/kernel/numa_balancing"
 #define THP_COLLAPSED	"/sys/kernel/mm/transparent_hugepage/khugepaged/pages_collapsed"
 
 /* How many huge pages khugepaged has collapsed since boot; -1 unknown. */

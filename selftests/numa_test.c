@@ -19,19 +19,6 @@
 #define NPAGES	64
 #define MAX_REC	8
 
-static int nr_nodes(void)
-{
-	char path[64];
-	int n = 0;
-
-	for (;;) {
-		snprintf(path, sizeof(path), "/sys/devices/system/node/node%d", n);
-		if (access(path, F_OK))
-			return n;
-		n++;
-	}
-}
-
 /* The first CPU of @node, or -1. */
 static int node_cpu(int node)
 {

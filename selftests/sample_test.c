@@ -30,7 +30,6 @@
 #define NSMALL		256
 #define SMALL_LEN	(NSMALL * 2 * PAGE)
 #define KHUGEPAGED	"/sys/kernel/mm/transparent_hugepage/khugepaged/max_ptes_none"
-#define NUMA_BALANCING	"/proc/sys/kernel/numa_balancing"
 
 FIXTURE(sample) {
 	char cli[PATH_MAX];
