@@ -17,17 +17,24 @@
  * Copy an extensible argument structure.  @usize is what the caller says
  * its structure is; it must hold at least the first version of the
  * structure (@min).  Bytes beyond what the module knows must be zero.
+ * Every argument structure starts with its u64 size: the copy keeps the
+ * size that was checked, not a second read of it that another thread may
+ * have changed in between.
  */
 int ptscope_copy_args(void *karg, size_t ksize, size_t min,
 		      const void __user *uarg)
 {
 	u64 usize;
+	int ret;
 
 	if (get_user(usize, (const u64 __user *)uarg))
 		return -EFAULT;
 	if (usize < min || usize > PAGE_SIZE)
 		return -EINVAL;
-	return copy_struct_from_user(karg, ksize, uarg, usize);
+	ret = copy_struct_from_user(karg, ksize, uarg, usize);
+	if (!ret)
+		memcpy(karg, &usize, sizeof(usize));
+	return ret;
 }
 
 /* Copy back no more than the caller's structure holds. */

@@ -11,7 +11,7 @@
 bool ptscope_root_only;
 module_param_named(root_only, ptscope_root_only, bool, 0644);
 MODULE_PARM_DESC(root_only,
-		 "only CAP_SYS_ADMIN may query any process (default: ptrace rules)");
+		 "only CAP_SYS_ADMIN may query any process (default: whoever may open its /proc/PID/pagemap)");
 
 /* A closed file ends the TLB watches it started. */
 static int ptscope_release(struct inode *inode, struct file *file)
@@ -29,8 +29,8 @@ static const struct file_operations ptscope_fops = {
 };
 
 /*
- * World-usable like /proc/PID/pagemap: each query is checked against the
- * target process, not against the device node.
+ * World-usable like /proc/PID/pagemap: each query is decided by the kernel
+ * opening the target's pagemap for the caller, not by the device node.
  */
 static struct miscdevice ptscope_miscdev = {
 	.minor	= MISC_DYNAMIC_MINOR,
@@ -42,6 +42,10 @@ static struct miscdevice ptscope_miscdev = {
 static int __init ptscope_init(void)
 {
 	int ret;
+
+	ret = ptscope_target_init();
+	if (ret)
+		return ret;
 
 	ret = ptscope_procfs_init();
 	if (ret)

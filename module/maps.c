@@ -260,7 +260,7 @@ long ptscope_ioctl_maps(struct file *file, void __user *uarg)
 		return ret;
 	usize = args.size;
 
-	st.mm = ptscope_get_target(args.pid, &task);
+	st.mm = ptscope_get_target(file, args.pid, &task);
 	if (IS_ERR(st.mm))
 		return PTR_ERR(st.mm);
 	ptscope_count_query(PTSCOPE_QUERY_MAPS);

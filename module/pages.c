@@ -33,6 +33,7 @@ int ptscope_pages_step(struct mm_struct *mm, struct ptscope_pages_state *st)
 		.mm = mm,
 		.out = &st->out,
 		.show_pfn = st->show_pfn,
+		.show_refcount = st->show_refcount,
 	};
 	u64 locked_at;
 
@@ -81,14 +82,15 @@ long ptscope_ioctl_pages(struct file *file, void __user *uarg)
 	if (ret)
 		return ret;
 
-	mm = ptscope_get_target_mm(args.pid);
+	mm = ptscope_get_target_mm(file, args.pid);
 	if (IS_ERR(mm))
 		return PTR_ERR(mm);
 	ptscope_count_query(PTSCOPE_QUERY_PAGES);
 
 	st.cursor = args.start;
 	st.end = args.end;
-	st.show_pfn = ptscope_may_see_frames(file) &&
+	st.show_refcount = ptscope_may_see_frames(file);
+	st.show_pfn = st.show_refcount &&
 		      (!(args.flags & PTSCOPE_PAGES_REGIONS) ||
 		       (args.flags & PTSCOPE_PAGES_PFN));
 	st.out.regions = args.flags & PTSCOPE_PAGES_REGIONS;

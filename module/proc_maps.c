@@ -7,8 +7,8 @@
  *	cat <&3
  *
  * One line per VMA, counts in 4 KiB pages, then a total line.  Each open
- * file holds its own query; the VMAs are walked as the file is read, each
- * with a fresh permission check.
+ * file holds its own query, authorised when written and bound to that one
+ * address space (procfs.c); the VMAs are walked as the file is read.
  */
 #include <linux/mm.h>
 #include <linux/gfp.h>
@@ -21,7 +21,7 @@
 
 struct ptscope_proc_maps {
 	bool have_query;
-	u64 pid;
+	struct ptscope_target target;
 	u64 start;
 	u64 end;
 	struct ptscope_maps_state st;
@@ -51,7 +51,7 @@ static int ptscope_proc_maps_advance(struct ptscope_proc_maps *q)
 {
 	int ret;
 
-	q->st.mm = ptscope_get_target_mm(q->pid);
+	q->st.mm = ptscope_target_get(&q->target, NULL);
 	if (IS_ERR(q->st.mm)) {
 		ret = PTR_ERR(q->st.mm);
 		q->st.mm = NULL;
@@ -80,8 +80,10 @@ static void *ptscope_maps_seq_start(struct seq_file *m, loff_t *pos)
 	struct ptscope_proc_maps *q = m->private;
 	int ret;
 
-	if (!*pos)
-		return SEQ_START_TOKEN;
+	if (!*pos) {
+		ret = q->have_query ? ptscope_proc_target_alive(&q->target) : 0;
+		return ret ? ERR_PTR(ret) : SEQ_START_TOKEN;
+	}
 	if (!q->have_query)
 		return NULL;
 	if (*pos - 1 < q->index)
@@ -165,7 +167,11 @@ static int ptscope_maps_seq_show(struct seq_file *m, void *v)
 	ptscope_show_counts(m, &r->pages);
 	seq_printf(m, " %llu %llu %llu ", r->tables.pte, r->tables.pmd,
 		   r->tables.pud);
-	seq_puts(m, r->name[0] ? r->name : "-");
+	/* Escaped as /proc/PID/maps escapes it: no name forges a line. */
+	if (r->name[0])
+		seq_escape(m, r->name, "\n");
+	else
+		seq_putc(m, '-');
 	seq_putc(m, '\n');
 	return 0;
 }
@@ -208,6 +214,7 @@ static int ptscope_maps_release(struct inode *inode, struct file *file)
 	struct seq_file *m = file->private_data;
 	struct ptscope_proc_maps *q = m->private;
 
+	ptscope_target_unbind(&q->target);
 	ptscope_free(q->st.names.path_buf);
 	ptscope_free(q);
 	return seq_release(inode, file);
@@ -249,13 +256,12 @@ static ssize_t ptscope_maps_write(struct file *file, const char __user *ubuf,
 	if (ret)
 		return ret;
 
-	ret = ptscope_proc_check_target(pid);
+	ret = ptscope_proc_bind(file, &q->target, pid);
 	if (ret)
 		return ret;
 
 	mutex_lock(&m->lock);
 	q->have_query = true;
-	q->pid = pid;
 	q->start = start;
 	q->end = end;
 	ptscope_proc_maps_reset(q);

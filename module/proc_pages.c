@@ -7,8 +7,9 @@
  *	cat <&3
  *
  * Each open file holds its own query, so concurrent users never see each
- * other's.  The walk runs as the file is read, a chunk at a time, with the
- * permission check repeated for each chunk.
+ * other's.  The query is authorised when written and bound to that one
+ * address space (procfs.c); the walk runs as the file is read, a chunk at
+ * a time.
  */
 #include <linux/mm.h>
 #include <linux/proc_fs.h>
@@ -25,8 +26,8 @@ struct ptscope_proc_query {
 	bool have_query;
 	bool regions;
 	bool show_pfn;
-	bool may_see_frames;
-	u64 pid;
+	bool show_refcount;
+	struct ptscope_target target;
 	u64 start;
 	u64 end;
 	struct ptscope_pages_state st;
@@ -49,6 +50,7 @@ static void ptscope_query_reset(struct ptscope_proc_query *q)
 	q->st.cursor = q->start;
 	q->st.end = q->end;
 	q->st.show_pfn = q->show_pfn;
+	q->st.show_refcount = q->show_refcount;
 	q->base = 0;
 }
 
@@ -64,7 +66,7 @@ static int ptscope_query_fill(struct ptscope_proc_query *q)
 		ptscope_out_flush_pending(&q->st.out);
 		return 0;
 	}
-	mm = ptscope_get_target_mm(q->pid);
+	mm = ptscope_target_get(&q->target, NULL);
 	if (IS_ERR(mm))
 		return PTR_ERR(mm);
 	while (!q->st.out.nr && !q->st.done) {
@@ -87,8 +89,10 @@ static void *ptscope_pages_seq_start(struct seq_file *m, loff_t *pos)
 
 	if (!q->have_query)
 		return *pos ? NULL : SEQ_START_TOKEN;
-	if (!*pos)
-		return SEQ_START_TOKEN;
+	if (!*pos) {
+		ret = ptscope_proc_target_alive(&q->target);
+		return ret ? ERR_PTR(ret) : SEQ_START_TOKEN;
+	}
 	idx = *pos - 1;
 	if (idx < q->base)
 		ptscope_query_reset(q);	/* a seek backwards: walk again */
@@ -211,7 +215,6 @@ static int ptscope_pages_open(struct inode *inode, struct file *file)
 		ret = -ENOMEM;
 		goto err_free_query;
 	}
-	q->may_see_frames = ptscope_may_see_frames(file);
 	ret = seq_open(file, &ptscope_pages_seq_ops);
 	if (ret)
 		goto err_free_buf;
@@ -231,20 +234,22 @@ static int ptscope_pages_release(struct inode *inode, struct file *file)
 	struct seq_file *m = file->private_data;
 	struct ptscope_proc_query *q = m->private;
 
+	ptscope_target_unbind(&q->target);
 	ptscope_free(q->st.out.buf);
 	ptscope_free(q);
 	return seq_release(inode, file);
 }
 
 /* "PID START END [all]": numbers in C syntax (0x for hex). */
-static int ptscope_parse_query(char *line, struct ptscope_proc_query *q)
+static int ptscope_parse_query(char *line, u64 *pid,
+			       struct ptscope_proc_query *q)
 {
 	char *tok[4];
 	int n = ptscope_proc_split(line, tok, ARRAY_SIZE(tok));
 
 	if (n < 3)
 		return -EINVAL;
-	if (kstrtou64(tok[0], 0, &q->pid) || kstrtou64(tok[1], 0, &q->start) ||
+	if (kstrtou64(tok[0], 0, pid) || kstrtou64(tok[1], 0, &q->start) ||
 	    kstrtou64(tok[2], 0, &q->end))
 		return -EINVAL;
 	q->regions = true;
@@ -265,27 +270,28 @@ static ssize_t ptscope_pages_write(struct file *file, const char __user *ubuf,
 	struct ptscope_proc_query *q = m->private;
 	struct ptscope_proc_query parsed = {};
 	char *line;
+	u64 pid;
 	int ret;
 
 	line = ptscope_proc_get_line(ubuf, count);
 	if (IS_ERR(line))
 		return PTR_ERR(line);
-	ret = ptscope_parse_query(line, &parsed);
+	ret = ptscope_parse_query(line, &pid, &parsed);
 	ptscope_free(line);
 	if (ret)
 		return ret;
 
-	ret = ptscope_proc_check_target(parsed.pid);
+	ret = ptscope_proc_bind(file, &q->target, pid);
 	if (ret)
 		return ret;
 
 	mutex_lock(&m->lock);
 	q->have_query = true;
-	q->pid = parsed.pid;
 	q->start = parsed.start;
 	q->end = parsed.end;
 	q->regions = parsed.regions;
-	q->show_pfn = q->may_see_frames && !q->regions;
+	q->show_refcount = ptscope_may_see_frames(file);
+	q->show_pfn = q->show_refcount && !q->regions;
 	ptscope_query_reset(q);
 	ptscope_proc_rewind(file);
 	mutex_unlock(&m->lock);

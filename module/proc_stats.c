@@ -16,6 +16,7 @@
 #include <linux/sched/mm.h>
 #include <linux/sched/task.h>
 #include <linux/slab.h>
+#include <linux/string_helpers.h>
 #include <linux/uaccess.h>
 
 #include "ptscope.h"
@@ -24,7 +25,8 @@
 struct ptscope_proc_stats {
 	bool have_query;
 	bool threads;
-	u64 pid;
+	u64 pid;			/* as written, for the "pid" line */
+	struct ptscope_target target;
 };
 
 static void ptscope_show_field(struct seq_file *m, const char *name, u64 val)
@@ -46,7 +48,7 @@ static int ptscope_stats_show(struct seq_file *m, void *v)
 		seq_puts(m, "# write \"PID [threads]\" to this open file, then read it\n");
 		return 0;
 	}
-	mm = ptscope_get_target(q->pid, &task);
+	mm = ptscope_target_get(&q->target, &task);
 	if (IS_ERR(mm))
 		return PTR_ERR(mm);
 	if (q->threads) {
@@ -80,10 +82,14 @@ static int ptscope_stats_show(struct seq_file *m, void *v)
 	ptscope_show_field(m, "hiwater_vm", st.hiwater_vm);
 	ptscope_show_field(m, "map_count", st.map_count);
 	ptscope_show_field(m, "timestamp_ns", st.timestamp_ns);
-	for (i = 0; i < nr; i++)
-		seq_printf(m, "thread %llu %llu %llu %d %d %s\n", th[i].tid,
-			   th[i].min_flt, th[i].maj_flt, th[i].cpu, th[i].node,
-			   th[i].comm);
+	/* comm escaped as /proc/PID/status escapes it. */
+	for (i = 0; i < nr; i++) {
+		seq_printf(m, "thread %llu %llu %llu %d %d ", th[i].tid,
+			   th[i].min_flt, th[i].maj_flt, th[i].cpu, th[i].node);
+		seq_escape_str(m, th[i].comm, ESCAPE_SPACE | ESCAPE_SPECIAL,
+			       "\n\\");
+		seq_putc(m, '\n');
+	}
 	ptscope_free(th);
 out_put:
 	mmput(mm);
@@ -108,8 +114,10 @@ static int ptscope_stats_open(struct inode *inode, struct file *file)
 static int ptscope_stats_release(struct inode *inode, struct file *file)
 {
 	struct seq_file *m = file->private_data;
+	struct ptscope_proc_stats *q = m->private;
 
-	ptscope_free(m->private);
+	ptscope_target_unbind(&q->target);
+	ptscope_free(q);
 	return single_release(inode, file);
 }
 
@@ -137,7 +145,7 @@ static ssize_t ptscope_stats_write(struct file *file, const char __user *ubuf,
 	if (ret)
 		return ret;
 
-	ret = ptscope_proc_check_target(pid);
+	ret = ptscope_proc_bind(file, &q->target, pid);
 	if (ret)
 		return ret;
 

@@ -15,8 +15,8 @@ static struct proc_dir_entry *ptscope_proc_dir;
 
 /*
  * Writable by everyone, like /dev/ptscope: a write only sets the query of
- * the writer's own open file, and every query is checked against the target
- * process as pagemap checks its readers.
+ * the writer's own open file, and every query is decided by the kernel
+ * opening the target's pagemap (target.c).
  */
 static const umode_t ptscope_query_file_mode = 0666;
 
@@ -47,10 +47,38 @@ char *ptscope_proc_get_line(const char __user *ubuf, size_t count)
 	return ptscope_memdup_user_nul(ubuf, count);
 }
 
-/* Say at once, when the query is written, if the process is gone or off limits. */
-int ptscope_proc_check_target(u64 pid)
+/*
+ * A query written to @file is authorised once, as it is written, and bound
+ * to the address space the kernel allowed: @target takes the new binding
+ * and lets go of the one it had.  Reads then walk that address space only,
+ * and fail with -ESRCH once it has gone (an exit or an exec), whoever
+ * reads the file.
+ */
+int ptscope_proc_bind(struct file *file, struct ptscope_target *target,
+		      u64 pid)
 {
-	struct mm_struct *mm = ptscope_get_target_mm(pid);
+	struct seq_file *m = file->private_data;
+	struct ptscope_target bound;
+	int ret;
+
+	ret = ptscope_target_bind(&bound, file, pid);
+	if (ret)
+		return ret;
+	mutex_lock(&m->lock);
+	swap(*target, bound);
+	mutex_unlock(&m->lock);
+	ptscope_target_unbind(&bound);
+	return 0;
+}
+
+/*
+ * A read from the start of a query file: -ESRCH once the bound process has
+ * exited or exec'd, so that no answer of the old address space is read
+ * again from the file's buffer as if it were still true.
+ */
+int ptscope_proc_target_alive(const struct ptscope_target *target)
+{
+	struct mm_struct *mm = ptscope_target_get(target, NULL);
 
 	if (IS_ERR(mm))
 		return PTR_ERR(mm);
@@ -96,7 +124,8 @@ int ptscope_procfs_init(void)
 	if (!proc_create("stats", ptscope_query_file_mode, ptscope_proc_dir,
 			 &ptscope_stats_proc_ops))
 		goto err_remove_dir;
-	if (!proc_create("status", 0644, ptscope_proc_dir,
+	/* Other users' query counts and lock holds are root's business. */
+	if (!proc_create("status", 0400, ptscope_proc_dir,
 			 &ptscope_status_proc_ops))
 		goto err_remove_dir;
 	return 0;

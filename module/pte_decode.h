@@ -107,10 +107,17 @@ static __always_inline void ptscope_decode_none(int level,
  */
 #define PTSCOPE_SWP_LOCATION_MASK	GENMASK_ULL(63, 9)
 
+/*
+ * What a caller without CAP_SYS_ADMIN may not see: frames and swap slots
+ * (pagemap hides them) and the page's reference count, whose pins held by
+ * other processes no interface but root's /proc/kpagecount tells.
+ */
 static __always_inline void ptscope_hide_frame(const struct ptscope_decode *d,
 					       struct ptscope_page_region *rec,
 					       u64 pfn_mask)
 {
+	if (!d->show_refcount)
+		rec->refcount = 0;
 	if (d->show_pfn)
 		return;
 	rec->pfn = 0;

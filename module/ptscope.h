@@ -56,9 +56,24 @@ int ptscope_copy_records(u64 uvec, u64 index, u64 urec_size,
 			 const void *recs, size_t krec_size, unsigned int nr);
 int ptscope_check_vec(u64 uvec, u64 len, u64 rec_size, size_t min_rec_size);
 
-/* target.c: the process a query is about, if the caller may inspect it */
-struct mm_struct *ptscope_get_target(u64 pid, struct task_struct **taskp);
-struct mm_struct *ptscope_get_target_mm(u64 pid);
+/*
+ * target.c: the process a query is about, if the kernel lets the caller
+ * open its pagemap
+ */
+struct ptscope_target {
+	struct mm_struct *mm;	/* mmgrab()bed: the address space authorised */
+	struct pid *pid;
+};
+
+int ptscope_target_init(void);
+int ptscope_target_bind(struct ptscope_target *t, const struct file *door,
+			u64 pid_nr);
+void ptscope_target_unbind(struct ptscope_target *t);
+struct mm_struct *ptscope_target_get(const struct ptscope_target *t,
+				     struct task_struct **taskp);
+struct mm_struct *ptscope_get_target(const struct file *door, u64 pid_nr,
+				     struct task_struct **taskp);
+struct mm_struct *ptscope_get_target_mm(const struct file *door, u64 pid_nr);
 bool ptscope_may_see_frames(const struct file *file);
 
 /* region.c: records out of the walk, merged into runs */
@@ -293,6 +308,7 @@ static __always_inline bool ptscope_out_repeat(struct ptscope_out *out,
 struct ptscope_decode {
 	struct vm_area_struct *vma;
 	bool show_pfn;
+	bool show_refcount;	/* a CAP_SYS_ADMIN caller: pins others hold */
 	bool raw_pfns;		/* VM_PFNMAP or VM_MIXEDMAP: check each frame */
 	bool hugetlb;		/* a hugetlb VMA, which maps hugetlb folios only */
 };
@@ -388,6 +404,7 @@ struct ptscope_walk {
 	struct ptscope_out *out;	/* records go here... */
 	struct ptscope_summary *sum;	/* ...or are counted here */
 	bool show_pfn;
+	bool show_refcount;
 	unsigned long steps;	/* entries left in this chunk */
 	int status;		/* PTSCOPE_OUT_* that stopped the walk */
 	unsigned long stop;	/* where it stopped */
@@ -455,6 +472,7 @@ struct ptscope_pages_state {
 	unsigned long cursor;	/* next address to walk */
 	unsigned long end;
 	bool show_pfn;
+	bool show_refcount;
 	bool done;
 };
 

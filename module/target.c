@@ -1,28 +1,38 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * ptscope: find the process a query is about and decide whether the caller
- * may inspect it.
+ * ptscope: find the process a query is about, and let the kernel decide
+ * whether the caller may inspect it.
  *
- * ptrace_may_access() and mm_access() are not exported, so this is our own
- * copy of __ptrace_may_access() for PTRACE_MODE_READ_FSCREDS, as far as
- * exported interfaces allow (see docs/security.md):
- *  - the caller's own thread group may always be inspected;
- *  - otherwise the caller's fsuid/fsgid must equal the target's real,
- *    effective and saved uids/gids, or the caller must have CAP_SYS_PTRACE
- *    in the target's user namespace;
- *  - the target must be dumpable (SUID_DUMP_USER), unless the caller has
- *    CAP_SYS_PTRACE in the mm's user namespace;
- *  - and, as the commoncap hook cap_ptrace_access_check() asks, caller and
- *    target must share a user namespace with the target's permitted
- *    capabilities a subset of the caller's effective ones, or the caller
- *    must have CAP_SYS_PTRACE in the target's user namespace.
- * Other LSMs' ptrace hooks (security_ptrace_access_check: Landlock, SELinux,
- * AppArmor, Yama) cannot be called from a module; that is the one place
- * this check can be looser, documented, and root_only closes it.
+ * ptrace_may_access() and mm_access() are not exported, and a copy of their
+ * rules would miss the LSMs (Landlock, AppArmor, SELinux, Yama) and the
+ * exec_update_lock.  So ptscope does not decide: it opens the target's
+ * /proc/PID/pagemap in the caller's place (the /proc of the caller's root,
+ * the number that procfs's pid namespace gives), and the kernel's own
+ * pagemap_open() makes the whole decision (mm_access() with
+ * PTRACE_MODE_READ_FSCREDS under exec_update_lock, every LSM's ptrace and
+ * file-open hooks, procfs's hidepid).  A query is answered only if that
+ * open succeeds, and only about the address space the opened file holds.
+ *
+ * Whose place: a query needs both the credentials that opened the ptscope
+ * file (pagemap judges its opener, f_cred) and those of the task using it,
+ * each checked by an open of its own.  A file handed to a more privileged
+ * process answers as its opener; one handed to a less privileged process
+ * answers as that process.
+ *
+ * A file we opened is pagemap only if it has pagemap's file operations,
+ * learnt at load time from /proc/self/pagemap: something mounted over a
+ * /proc/PID/pagemap in a private namespace is refused, never trusted.
  */
 #include <linux/capability.h>
 #include <linux/cred.h>
+#include <linux/err.h>
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/magic.h>
+#include <linux/namei.h>
+#include <linux/path.h>
 #include <linux/pid.h>
+#include <linux/proc_fs.h>
 #include <linux/sched.h>
 #include <linux/sched/mm.h>
 #include <linux/sched/task.h>
@@ -31,99 +41,250 @@
 
 #include "ptscope.h"
 
-static int ptscope_may_inspect(struct task_struct *task, struct mm_struct *mm)
+static const struct file_operations *ptscope_pagemap_fops;
+
+/* Learn pagemap's file operations; ptscope cannot work without them. */
+int ptscope_target_init(void)
 {
-	const struct cred *caller = current_cred();
-	struct user_namespace *dump_ns;
-	const struct cred *tcred;
-	bool ok, dumpable;
+	struct file *f = filp_open("/proc/self/pagemap", O_RDONLY, 0);
 
-	if (same_thread_group(task, current))
-		return 0;
+	if (IS_ERR(f)) {
+		pr_err("ptscope: cannot open /proc/self/pagemap (%ld): every query is decided by it\n",
+		       PTR_ERR(f));
+		return PTR_ERR(f);
+	}
+	ptscope_pagemap_fops = f->f_op;
+	fput(f);
+	return 0;
+}
 
-	rcu_read_lock();
-	tcred = __task_cred(task);
-	ok = (uid_eq(caller->fsuid, tcred->euid) &&
-	      uid_eq(caller->fsuid, tcred->suid) &&
-	      uid_eq(caller->fsuid, tcred->uid) &&
-	      gid_eq(caller->fsgid, tcred->egid) &&
-	      gid_eq(caller->fsgid, tcred->sgid) &&
-	      gid_eq(caller->fsgid, tcred->gid)) ||
-	     ns_capable(tcred->user_ns, CAP_SYS_PTRACE);
-	dumpable = pts_dumpable_by_owner(task, mm, &dump_ns);
-	if (ok && !dumpable)
-		ok = ns_capable(dump_ns, CAP_SYS_PTRACE);
-	/* cap_ptrace_access_check(), with the FSCREDS mode's effective set. */
-	if (ok)
-		ok = (caller->user_ns == tcred->user_ns &&
-		      cap_issubset(tcred->cap_permitted, caller->cap_effective)) ||
-		     ns_capable(tcred->user_ns, CAP_SYS_PTRACE);
-	rcu_read_unlock();
-	return ok ? 0 : -EPERM;
+/*
+ * Open @pid's pagemap with the current credentials, as the caller would: in
+ * the /proc its own root shows, under the number that /proc's pid namespace
+ * gives the process.  Returns the mm the kernel put in that file,
+ * mmgrab()bed, or ERR_PTR: -ESRCH when that /proc does not show the process
+ * or it has no address space, -EPERM when the kernel refused (pagemap says
+ * -EACCES) or the caller has no procfs at /proc.
+ */
+static struct mm_struct *ptscope_pagemap_mm(struct pid *pid)
+{
+	struct mm_struct *mm;
+	struct path proc;
+	struct file *f;
+	char name[24];
+	pid_t nr;
+
+	if (kern_path("/proc", LOOKUP_FOLLOW, &proc))
+		return ERR_PTR(-EPERM);
+	if (proc.dentry->d_sb->s_magic != PROC_SUPER_MAGIC) {
+		path_put(&proc);
+		return ERR_PTR(-EPERM);
+	}
+	nr = pid_nr_ns(pid, proc_pid_ns(proc.dentry->d_sb));
+	if (!nr) {
+		path_put(&proc);
+		return ERR_PTR(-ESRCH);
+	}
+	snprintf(name, sizeof(name), "%d/pagemap", nr);
+	f = file_open_root(&proc, name, O_RDONLY, 0);
+	path_put(&proc);
+	if (IS_ERR(f)) {
+		switch (PTR_ERR(f)) {
+		case -ENOENT:
+			return ERR_PTR(-ESRCH);
+		case -EACCES:
+			return ERR_PTR(-EPERM);
+		default:
+			return ERR_CAST(f);
+		}
+	}
+	if (f->f_op != ptscope_pagemap_fops) {
+		mm = ERR_PTR(-EPERM);
+		goto out_put_file;
+	}
+	/* pagemap_open() keeps the mm it checked, mmgrab()bed, or NULL. */
+	mm = f->private_data;
+	if (mm)
+		mmgrab(mm);
+	else
+		mm = ERR_PTR(-ESRCH);
+out_put_file:
+	fput(f);
+	return mm;
+}
+
+/*
+ * The mm of @pid if both the task calling and the opener of @door could
+ * open its pagemap, and both opens found the same address space.
+ */
+static struct mm_struct *ptscope_authorise(const struct file *door,
+					   struct pid *pid)
+{
+	struct mm_struct *mm, *opener_mm;
+	const struct cred *saved;
+
+	mm = ptscope_pagemap_mm(pid);
+	if (IS_ERR(mm) || door->f_cred == current_cred())
+		return mm;
+	saved = override_creds(door->f_cred);
+	opener_mm = ptscope_pagemap_mm(pid);
+	revert_creds(saved);
+	if (IS_ERR(opener_mm)) {
+		mmdrop(mm);
+		return opener_mm;
+	}
+	mmdrop(opener_mm);
+	if (opener_mm != mm) {
+		/* An exec between the two opens: neither answer stands. */
+		mmdrop(mm);
+		return ERR_PTR(-ESRCH);
+	}
+	return mm;
 }
 
 /**
- * ptscope_get_target - process @pid_nr and its address space
+ * ptscope_target_bind - authorise a query about process @pid_nr
+ * @t: filled with the address space the query is bound to
+ * @door: the ptscope file the query came through
  * @pid_nr: pid in the caller's pid namespace
- * @taskp: if not NULL, gets the task with a reference (put_task_struct() it)
  *
- * Returns the mm with a reference (mmput() it), or ERR_PTR: -EINVAL for a
- * pid out of range or a kernel thread, -ESRCH for no such process or one
- * without an address space (zombie, exiting), -EPERM when the caller may
- * not inspect it, or when the root_only parameter is set and the caller
- * lacks CAP_SYS_ADMIN.
+ * Returns 0, or -EINVAL for a pid out of range or a kernel thread, -ESRCH
+ * for no such process (or one without an address space), -EPERM when the
+ * kernel refuses the caller or the opener of @door that process's pagemap,
+ * or when the root_only parameter is set and either lacks CAP_SYS_ADMIN.
+ * The query stays bound to that address space: after an exec or an exit
+ * ptscope_target_get() fails with -ESRCH, it never moves to another.
  */
-struct mm_struct *ptscope_get_target(u64 pid_nr, struct task_struct **taskp)
+int ptscope_target_bind(struct ptscope_target *t, const struct file *door,
+			u64 pid_nr)
+{
+	struct task_struct *task;
+	struct mm_struct *mm, *task_mm;
+	struct pid *pid;
+	bool kthread;
+	int ret;
+
+	if (READ_ONCE(ptscope_root_only) &&
+	    !(ns_capable_noaudit(&init_user_ns, CAP_SYS_ADMIN) &&
+	      file_ns_capable(door, &init_user_ns, CAP_SYS_ADMIN)))
+		return -EPERM;
+	if (!pid_nr || pid_nr > PID_MAX_LIMIT)
+		return -EINVAL;
+	pid = find_get_pid((pid_t)pid_nr);
+	if (!pid)
+		return -ESRCH;
+	task = get_pid_task(pid, PIDTYPE_PID);
+	if (!task) {
+		ret = -ESRCH;
+		goto err_put_pid;
+	}
+	kthread = task->flags & PF_KTHREAD;
+	put_task_struct(task);
+	if (kthread) {
+		ret = -EINVAL;
+		goto err_put_pid;
+	}
+
+	mm = ptscope_authorise(door, pid);
+	if (IS_ERR(mm)) {
+		ret = PTR_ERR(mm);
+		goto err_put_pid;
+	}
+	/* The pid still names the process whose pagemap was opened. */
+	t->mm = mm;
+	t->pid = pid;
+	task_mm = ptscope_target_get(t, NULL);
+	if (IS_ERR(task_mm)) {
+		ret = PTR_ERR(task_mm);
+		goto err_drop_mm;
+	}
+	mmput(task_mm);
+	return 0;
+
+err_drop_mm:
+	mmdrop(mm);
+err_put_pid:
+	put_pid(pid);
+	t->mm = NULL;
+	t->pid = NULL;
+	return ret;
+}
+
+void ptscope_target_unbind(struct ptscope_target *t)
+{
+	if (t->mm)
+		mmdrop(t->mm);
+	put_pid(t->pid);
+	t->mm = NULL;
+	t->pid = NULL;
+}
+
+/**
+ * ptscope_target_get - the bound address space, ready to walk
+ * @t: a bound target
+ * @taskp: if not NULL, gets the task whose mm it is (put_task_struct() it)
+ *
+ * Returns the mm with a reference (mmput() it), or ERR_PTR(-ESRCH) once the
+ * process has exited or exec'd.
+ */
+struct mm_struct *ptscope_target_get(const struct ptscope_target *t,
+				     struct task_struct **taskp)
 {
 	struct task_struct *task;
 	struct mm_struct *mm;
-	struct pid *pid;
-	int ret;
 
-	if (READ_ONCE(ptscope_root_only) && !capable(CAP_SYS_ADMIN))
-		return ERR_PTR(-EPERM);
-	if (!pid_nr || pid_nr > PID_MAX_LIMIT)
-		return ERR_PTR(-EINVAL);
-	pid = find_get_pid((pid_t)pid_nr);
-	if (!pid)
-		return ERR_PTR(-ESRCH);
-	task = get_pid_task(pid, PIDTYPE_PID);
-	put_pid(pid);
+	task = get_pid_task(t->pid, PIDTYPE_PID);
 	if (!task)
 		return ERR_PTR(-ESRCH);
-
-	if (task->flags & PF_KTHREAD) {
-		ret = -EINVAL;
-		goto err_put_task;
-	}
 	mm = get_task_mm(task);
-	if (!mm) {
-		ret = -ESRCH;
-		goto err_put_task;
+	if (mm != t->mm) {
+		if (mm)
+			mmput(mm);
+		put_task_struct(task);
+		return ERR_PTR(-ESRCH);
 	}
-	ret = ptscope_may_inspect(task, mm);
-	if (ret)
-		goto err_put_mm;
 	if (taskp)
 		*taskp = task;
 	else
 		put_task_struct(task);
 	return mm;
-
-err_put_mm:
-	mmput(mm);
-err_put_task:
-	put_task_struct(task);
-	return ERR_PTR(ret);
 }
 
-struct mm_struct *ptscope_get_target_mm(u64 pid_nr)
+/**
+ * ptscope_get_target - authorise one query and take its address space
+ * @door: the ptscope file the query came through
+ * @pid_nr: pid in the caller's pid namespace
+ * @taskp: as for ptscope_target_get()
+ *
+ * Returns the mm with a reference (mmput() it), or ERR_PTR as
+ * ptscope_target_bind() says.
+ */
+struct mm_struct *ptscope_get_target(const struct file *door, u64 pid_nr,
+				     struct task_struct **taskp)
 {
-	return ptscope_get_target(pid_nr, NULL);
+	struct ptscope_target t;
+	struct mm_struct *mm;
+	int ret;
+
+	ret = ptscope_target_bind(&t, door, pid_nr);
+	if (ret)
+		return ERR_PTR(ret);
+	mm = ptscope_target_get(&t, taskp);
+	ptscope_target_unbind(&t);
+	return mm;
 }
 
-/* Frames and swap offsets only for CAP_SYS_ADMIN at open, as pagemap. */
+struct mm_struct *ptscope_get_target_mm(const struct file *door, u64 pid_nr)
+{
+	return ptscope_get_target(door, pid_nr, NULL);
+}
+
+/*
+ * Frames and swap offsets only when both the opener of @file and the task
+ * using it have CAP_SYS_ADMIN, as pagemap shows them only to such openers.
+ */
 bool ptscope_may_see_frames(const struct file *file)
 {
-	return file_ns_capable(file, &init_user_ns, CAP_SYS_ADMIN);
+	return file_ns_capable(file, &init_user_ns, CAP_SYS_ADMIN) &&
+	       ns_capable_noaudit(&init_user_ns, CAP_SYS_ADMIN);
 }

@@ -96,7 +96,7 @@ long ptscope_ioctl_tlb(struct file *file, void __user *uarg)
 	ptscope_tlb_clear_out(&args);
 	stop = args.flags & PTSCOPE_TLB_UNWATCH;
 
-	mm = ptscope_get_target_mm(args.pid);
+	mm = ptscope_get_target_mm(file, args.pid);
 	if (IS_ERR(mm)) {
 		ret = PTR_ERR(mm);
 		/* Gone: a watch of it still answers, permission was checked. */

@@ -429,7 +429,6 @@ again:
 		}
 		if (!pud_present(pudval) || pud_leaf(pudval)) {
 			/* 1 GiB hugetlb (or DAX): mm->page_table_lock. */
-			w->steps--;
 			ptl = pud_lock(w->mm, pud);
 			pudval = READ_ONCE(*pud);
 			if (pud_none(pudval) ||
@@ -437,6 +436,8 @@ again:
 				spin_unlock(ptl);
 				goto again;
 			}
+			/* A step once the entry is taken: a retry costs none. */
+			w->steps--;
 			ret = ptscope_walk_huge_leaf(wv, pud_val(pudval),
 						     PTSCOPE_LEVEL_PUD,
 						     addr & PUD_MASK, addr, next);
@@ -494,6 +495,7 @@ static int ptscope_walk_vma_range(struct ptscope_walk *w,
 		.d = {
 			.vma = vma,
 			.show_pfn = w->show_pfn,
+			.show_refcount = w->show_refcount,
 			.raw_pfns = vma->vm_flags & (VM_PFNMAP | VM_MIXEDMAP),
 			.hugetlb = is_vm_hugetlb_page(vma),
 		},

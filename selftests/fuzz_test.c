@@ -214,6 +214,7 @@ struct fz_ctx {
 	__u64 task_size_max;
 	pid_t self, zombie, reaped, kthread;
 	bool admin, root_only;
+	bool self_ok;		/* the kernel lets us open our own pagemap */
 	__u64 rng;
 	int proc_fd[4];			/* the random phase's /proc files */
 	bool have_query[4];		/* ...and whether each has a query */
@@ -221,6 +222,17 @@ struct fz_ctx {
 
 /* ---------------------------------------------------------------------- */
 /* Setup. */
+
+/* The kernel's word on whether this process may read its own pagemap. */
+static bool own_pagemap_opens(void)
+{
+	int fd = open("/proc/self/pagemap", O_RDONLY);
+
+	if (fd < 0)
+		return false;
+	close(fd);
+	return true;
+}
 
 static void *map_pages(size_t n, int prot)
 {
@@ -309,6 +321,7 @@ static int fz_setup(struct fz_ctx *c)
 
 	c->task_size_max = probe_task_size_max();
 	c->self = getpid();
+	c->self_ok = own_pagemap_opens();
 	c->kthread = find_kthread();
 	c->admin = geteuid() == 0;
 	c->root_only = read_root_only();
@@ -555,13 +568,23 @@ static unsigned int model_target(const struct fz_ctx *c, __u64 pid)
 		return M(EPERM);
 	if (!pid || pid > PID_MAX_LIMIT)
 		return M(EINVAL);
+	/*
+	 * Ourselves, as the kernel lets us open our pagemap: not when the
+	 * credentials changed from root's, which leaves a process
+	 * non-dumpable (its /proc files then belong to root).
+	 */
 	if (pid == (__u64)c->self)
-		return 0;
+		return c->self_ok ? 0 : M(EPERM);
 	if (c->kthread && pid == (__u64)c->kthread)
 		return M(EINVAL);
-	if ((c->zombie && pid == (__u64)c->zombie) ||
-	    (c->reaped && pid == (__u64)c->reaped) || pid == PID_MAX_LIMIT)
+	if ((c->reaped && pid == (__u64)c->reaped) || pid == PID_MAX_LIMIT)
 		return M(ESRCH);
+	/*
+	 * Root's zombie has no address space (ESRCH), but to nobody its
+	 * /proc/PID/pagemap, root's and 0400, does not even open (EPERM).
+	 */
+	if (c->zombie && pid == (__u64)c->zombie)
+		return c->admin ? M(ESRCH) : M(ESRCH) | M(EPERM);
 	if (pid == 1)
 		return c->admin ? 0 : M(EPERM);
 	/* Whoever it is: it runs, is gone, is a kernel thread, or is not ours. */
@@ -2102,6 +2125,7 @@ static void run_phase(struct __test_metadata *_metadata, struct fz_ctx *c,
 			    setresuid(65534, 65534, 65534))
 				_exit(1);
 			c->self = getpid();
+			c->self_ok = own_pagemap_opens();
 			c->admin = false;
 			loop(_metadata, c, split, iters, shared);
 			_exit(0);

@@ -6,19 +6,22 @@
  * PTRACE_MODE_READ_FSCREDS, and PFNs only for CAP_SYS_ADMIN openers): ptscope
  * must never allow what pagemap refuses.  Also the device and /proc modes,
  * the root_only parameter, user and pid namespaces, and the LSMs (Yama,
- * Landlock) that an out-of-tree module cannot consult.  See docs/security.md.
+ * Landlock), which ptscope obeys because the kernel itself opens the
+ * target's pagemap for it.  See docs/security.md.
  *
  * Every long-lived child dies with its creator (PR_SET_PDEATHSIG, set after
  * the credential changes that clear it), so a failing test leaves nothing
  * behind.
  */
 #include <grp.h>
+#include <limits.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/ptrace.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/types.h>
@@ -248,7 +251,7 @@ static int target_start(struct target *t, const struct ids *id, bool dumpable)
 /* ---- verdicts: every interface on one access ---- */
 
 struct verdict {
-	int pages, maps, stats;			/* the ioctls: 0 or -errno */
+	int pages, maps, stats, tlb;		/* the ioctls: 0 or -errno */
 	int proc_pages, proc_maps, proc_stats;	/* write + read of a query */
 	int pagemap;				/* the kernel: open + pread */
 };
@@ -348,6 +351,13 @@ static int ioctl_stats(int fd, pid_t pid)
 	return ioctl(fd, PTSCOPE_IOC_STATS, &st) < 0 ? -errno : 0;
 }
 
+static int ioctl_tlb(int fd, pid_t pid)
+{
+	struct ptscope_tlb t = { .size = sizeof(t), .pid = pid };
+
+	return ioctl(fd, PTSCOPE_IOC_TLB, &t) < 0 ? -errno : 0;
+}
+
 /* Ask every interface about @pid's page @addr. */
 static void probe(pid_t pid, uint64_t addr, struct verdict *v)
 {
@@ -355,11 +365,12 @@ static void probe(pid_t pid, uint64_t addr, struct verdict *v)
 	int fd = ptscope_open_dev();
 
 	if (fd < 0) {
-		v->pages = v->maps = v->stats = -errno;
+		v->pages = v->maps = v->stats = v->tlb = -errno;
 	} else {
 		v->pages = ioctl_pages(fd, pid, addr);
 		v->maps = ioctl_maps(fd, pid, addr);
 		v->stats = ioctl_stats(fd, pid);
+		v->tlb = ioctl_tlb(fd, pid);
 		close(fd);
 	}
 	snprintf(q, sizeof(q), "%d %#llx %#llx\n", pid,
@@ -416,6 +427,7 @@ static void expect_ptscope(struct __test_metadata *_metadata, const char *what,
 		{ "PTSCOPE_IOC_PAGES", v->pages },
 		{ "PTSCOPE_IOC_MAPS", v->maps },
 		{ "PTSCOPE_IOC_STATS", v->stats },
+		{ "PTSCOPE_IOC_TLB", v->tlb },
 		{ "/proc/ptscope/pages", v->proc_pages },
 		{ "/proc/ptscope/maps", v->proc_maps },
 		{ "/proc/ptscope/stats", v->proc_stats },
@@ -459,6 +471,7 @@ static void expect_verdict(struct __test_metadata *_metadata, const char *what,
 struct frames_seen {
 	int err;
 	uint64_t flags[NPAGES], pfn[NPAGES], raw[NPAGES];
+	uint32_t refcount[NPAGES], rg_refcount[NPAGES];
 	uint64_t rg_flags[NPAGES], rg_pfn[NPAGES];	/* regions with PTSCOPE_PAGES_PFN */
 	uint64_t pm[NPAGES];				/* pagemap */
 	char proc_pfn[NPAGES][24];			/* /proc/ptscope/pages "all" */
@@ -488,6 +501,7 @@ static void look(struct frames_seen *s, int fd, int pmfd, int procfd, char *p)
 		s->flags[i] = r[i].flags;
 		s->pfn[i] = r[i].pfn;
 		s->raw[i] = r[i].raw;
+		s->refcount[i] = r[i].refcount;
 	}
 	if (query_pages(fd, getpid(), start, end,
 			PTSCOPE_PAGES_REGIONS | PTSCOPE_PAGES_PFN, 2, r) != NPAGES) {
@@ -497,6 +511,7 @@ static void look(struct frames_seen *s, int fd, int pmfd, int procfd, char *p)
 	for (i = 0; i < NPAGES; i++) {
 		s->rg_flags[i] = r[i].flags;
 		s->rg_pfn[i] = r[i].pfn;
+		s->rg_refcount[i] = r[i].refcount;
 	}
 	if (pread(pmfd, s->pm, sizeof(s->pm), start / PAGE * 8) != sizeof(s->pm)) {
 		s->err = -EIO;
@@ -531,9 +546,13 @@ static void look(struct frames_seen *s, int fd, int pmfd, int procfd, char *p)
 	}
 }
 
-/* What @s saw: frames equal to pagemap's (@visible), or hidden from both. */
-static void expect_frames(struct __test_metadata *_metadata, const char *what,
-			  const struct frames_seen *s, bool visible)
+/*
+ * What @s saw: pagemap's frames shown (@pagemap_visible) or hidden, and
+ * ptscope's shown and equal to them (@visible) or hidden.
+ */
+static void expect_frames_apart(struct __test_metadata *_metadata,
+				const char *what, const struct frames_seen *s,
+				bool pagemap_visible, bool visible)
 {
 	char hex[24];
 	int i;
@@ -547,10 +566,17 @@ static void expect_frames(struct __test_metadata *_metadata, const char *what,
 		ASSERT_TRUE(s->flags[i] & PTSCOPE_PF_PRESENT);
 		ASSERT_TRUE(s->pm[i] & PM_PRESENT);
 		snprintf(hex, sizeof(hex), "%#llx", (unsigned long long)s->pfn[i]);
-		if (visible) {
+		if (pagemap_visible) {
 			EXPECT_NE(0, pm_pfn) {
 				TH_LOG("%s: pagemap hides the frame", what);
 			}
+		} else {
+			EXPECT_EQ(0, pm_pfn) {
+				TH_LOG("%s: pagemap shows frame %#llx", what,
+				       (unsigned long long)pm_pfn);
+			}
+		}
+		if (visible) {
 			EXPECT_EQ(pm_pfn, s->pfn[i]) {
 				TH_LOG("%s: page %d: pfn %#llx, pagemap %#llx", what,
 				       i, (unsigned long long)s->pfn[i],
@@ -561,11 +587,10 @@ static void expect_frames(struct __test_metadata *_metadata, const char *what,
 			EXPECT_FALSE(s->rg_flags[i] & PTSCOPE_PF_PFN_HIDDEN);
 			EXPECT_EQ(s->pfn[i], (s->raw[i] & PTE_PFN_MASK) >> 12);
 			EXPECT_STREQ(hex, s->proc_pfn[i]);
+			/* Mapped here: at least this mapping's reference. */
+			EXPECT_LE(1, s->refcount[i]);
+			EXPECT_LE(1, s->rg_refcount[i]);
 		} else {
-			EXPECT_EQ(0, pm_pfn) {
-				TH_LOG("%s: pagemap shows frame %#llx", what,
-				       (unsigned long long)pm_pfn);
-			}
 			EXPECT_EQ(0, s->pfn[i]) {
 				TH_LOG("%s: page %d: pfn %#llx shown", what, i,
 				       (unsigned long long)s->pfn[i]);
@@ -575,8 +600,21 @@ static void expect_frames(struct __test_metadata *_metadata, const char *what,
 			EXPECT_TRUE(s->rg_flags[i] & PTSCOPE_PF_PFN_HIDDEN);
 			EXPECT_EQ(0, s->raw[i] & PTE_PFN_MASK);
 			EXPECT_STREQ("-", s->proc_pfn[i]);
+			/* Pins by others: only root's /proc/kpagecount tells. */
+			EXPECT_EQ(0, s->refcount[i]) {
+				TH_LOG("%s: page %d: refcount %u shown", what, i,
+				       s->refcount[i]);
+			}
+			EXPECT_EQ(0, s->rg_refcount[i]);
 		}
 	}
+}
+
+/* Frames shown by both pagemap and ptscope (@visible), or by neither. */
+static void expect_frames(struct __test_metadata *_metadata, const char *what,
+			  const struct frames_seen *s, bool visible)
+{
+	expect_frames_apart(_metadata, what, s, visible, visible);
 }
 
 static char *map_touched(void)
@@ -649,7 +687,7 @@ TEST(modes)
 		{ PTSCOPE_PROC_DIR "/maps", 0666 },
 		{ PTSCOPE_PROC_DIR "/stats", 0666 },
 		{ PTSCOPE_PROC_DIR "/version", 0444 },
-		{ PTSCOPE_PROC_DIR "/status", 0644 },
+		{ PTSCOPE_PROC_DIR "/status", 0400 },
 		{ root_only_path, 0644 },
 	};
 	struct stat st;
@@ -698,7 +736,10 @@ static int status_as_nobody(void *arg)
 	return 0;
 }
 
-/* Reading the counters is for everyone, resetting them for CAP_SYS_ADMIN. */
+/*
+ * The counters (other users' queries and lock holds) are root's to read
+ * (0400), and resetting them needs CAP_SYS_ADMIN.
+ */
 TEST(status_reset_needs_cap_sys_admin)
 {
 	struct status_result *r = shared_alloc(sizeof(*r));
@@ -709,9 +750,9 @@ TEST(status_reset_needs_cap_sys_admin)
 
 	ASSERT_NE(NULL, r);
 	ASSERT_EQ(0, run_as(&nobody, status_as_nobody, r));
-	EXPECT_EQ(-EACCES, r->open_write);	/* 0644: DAC refuses first */
-	EXPECT_EQ(0, r->open_read);
-	EXPECT_LE(3, r->read_lines);
+	EXPECT_EQ(-EACCES, r->open_write);	/* 0400: DAC refuses */
+	EXPECT_EQ(-EACCES, r->open_read);
+	EXPECT_EQ(0, r->read_lines);
 
 	/* An fd opened for writing by root, written by nobody: EPERM. */
 	fd = open(PTSCOPE_PROC_DIR "/status", O_WRONLY);
@@ -900,11 +941,12 @@ TEST_F(access, verdict_matches_pagemap)
 }
 
 /*
- * ptscope overrides the ids and dumpability for CAP_SYS_PTRACE only.  The
- * Debian 7.2 kernel also lets CAP_SYS_ADMIN or CAP_PERFMON read another
- * user's pagemap (6.1 and 6.12 do not): there ptscope is the stricter.
+ * Root without CAP_SYS_PTRACE, but with CAP_SYS_ADMIN and CAP_PERFMON, and
+ * another user's process.  6.1 and 6.12 refuse it pagemap; the Debian 7.2
+ * kernel allows it.  ptscope follows the kernel it runs on, whichever it
+ * says: the kernel decides.
  */
-TEST(cap_sys_admin_is_not_cap_sys_ptrace)
+TEST(cap_sys_admin_without_cap_sys_ptrace_as_the_kernel_says)
 {
 	struct caller admin = { .id = IDS(0, 0), .drop_caps = CAPBIT(CAP_SYS_PTRACE) };
 	struct verdict *v = shared_alloc(sizeof(*v));
@@ -916,7 +958,8 @@ TEST(cap_sys_admin_is_not_cap_sys_ptrace)
 	a = (struct probe_arg){ t.pid, t.addr, v };
 	ASSERT_EQ(0, run_as(&admin, probe_child, &a));
 	target_stop(&t);
-	expect_ptscope(_metadata, "CAP_SYS_ADMIN, no CAP_SYS_PTRACE", v, -EPERM);
+	expect_verdict(_metadata, "CAP_SYS_ADMIN, no CAP_SYS_PTRACE", v,
+		       v->pagemap == 0);
 	TH_LOG("root without CAP_SYS_PTRACE, another user: pagemap %s, ptscope %s",
 	       err_name(v->pagemap), err_name(v->pages));
 	munmap(v, sizeof(*v));
@@ -950,19 +993,19 @@ static int query_self_nondumpable(void *arg)
 }
 
 /*
- * A non-dumpable process still inspects itself, as mm_access() lets it
- * (/proc/self/maps).  /proc/self/pagemap is 0400 and owned by root while the
- * process is non-dumpable, so its DAC check refuses; the process could make
- * itself dumpable again at will, so that refusal protects nothing here.
+ * A non-dumpable process: mm_access() lets it read /proc/self/maps, but
+ * /proc/self/pagemap is 0400 and owned by root while the process is
+ * non-dumpable, so the open is refused, and ptscope, which the same open
+ * decides, refuses too.  Dumpable again, it may look at itself.
  */
-TEST(nondumpable_process_sees_itself)
+TEST(nondumpable_process_is_refused_itself_as_pagemap)
 {
 	struct self_nd_result *r = shared_alloc(sizeof(*r));
 	struct caller user = CALLER(UID_USER);
 
 	ASSERT_NE(NULL, r);
 	ASSERT_EQ(0, run_as(&user, query_self_nondumpable, r));
-	expect_ptscope(_metadata, "non-dumpable self", &r->nondumpable, 0);
+	expect_ptscope(_metadata, "non-dumpable self", &r->nondumpable, -EPERM);
 	EXPECT_EQ(0, r->maps);
 	EXPECT_EQ(-EACCES, r->nondumpable.pagemap) {
 		TH_LOG("pagemap of a non-dumpable self: %s",
@@ -972,13 +1015,19 @@ TEST(nondumpable_process_sees_itself)
 	munmap(r, sizeof(*r));
 }
 
-/* /proc/ptscope files check the reader, not only the writer of the query. */
-TEST(proc_query_rechecked_for_each_reader)
+/*
+ * A /proc/ptscope query is authorised when it is written, with the
+ * credentials of the file's opener and of the writer, and stays bound to
+ * that address space: whoever reads the file gets that answer, as whoever
+ * reads a pagemap file gets its opener's.  A new query written by someone
+ * the kernel would refuse is refused, through the same open file.
+ */
+TEST(proc_query_authorised_when_written)
 {
 	static const char *const names[] = { "pages", "maps", "stats" };
 	struct target t = {};
 	int fds[3], i, n;
-	char q[128];
+	char q[3][128];
 	pid_t child;
 
 	ASSERT_EQ(0, target_start(&t, &(struct ids)IDS(0, 0), true));
@@ -989,15 +1038,18 @@ TEST(proc_query_rechecked_for_each_reader)
 		fds[i] = open(path, O_RDWR);
 		ASSERT_LE(0, fds[i]);
 		if (i < 2)
-			snprintf(q, sizeof(q), "%d %#llx %#llx\n", t.pid,
+			snprintf(q[i], sizeof(q[i]), "%d %#llx %#llx\n", t.pid,
 				 (unsigned long long)t.addr,
 				 (unsigned long long)t.addr + PAGE);
 		else
-			snprintf(q, sizeof(q), "%d\n", t.pid);
+			snprintf(q[i], sizeof(q[i]), "%d\n", t.pid);
 		/* Root writes the query: allowed. */
-		ASSERT_EQ((ssize_t)strlen(q), write(fds[i], q, strlen(q)));
+		ASSERT_EQ((ssize_t)strlen(q[i]), write(fds[i], q[i], strlen(q[i])));
 	}
-	/* Nobody inherits the files and reads them: refused. */
+	/*
+	 * Nobody inherits the files: reads root's answer, but its own query
+	 * of the same process is refused (it could not open its pagemap).
+	 */
 	child = fork();
 	ASSERT_LE(0, child);
 	if (!child) {
@@ -1005,15 +1057,21 @@ TEST(proc_query_rechecked_for_each_reader)
 
 		if (set_ids(&id, true))
 			_exit(100);
-		for (i = 0; i < 3; i++)
-			if (read_all(fds[i], NULL, 0) != -EPERM)
+		if (pagemap_verdict(t.pid, t.addr) != -EACCES)
+			_exit(99);
+		for (i = 0; i < 3; i++) {
+			if (read_all(fds[i], NULL, 0) < 2)
 				_exit(1 + i);
+			errno = 0;
+			if (write(fds[i], q[i], strlen(q[i])) != -1 || errno != EPERM)
+				_exit(10 + i);
+		}
 		_exit(0);
 	}
 	EXPECT_EQ(0, reap(child)) {
-		TH_LOG("nobody could read root's query of root's process");
+		TH_LOG("nobody with root's files (1-3: no answer, 10-12: its own query allowed)");
 	}
-	/* Root still reads them (the header may have gone to nobody). */
+	/* Root still reads the query it wrote. */
 	for (i = 0; i < 3; i++) {
 		ASSERT_EQ(0, lseek(fds[i], 0, SEEK_SET));
 		n = read_all(fds[i], NULL, 0);
@@ -1023,6 +1081,269 @@ TEST(proc_query_rechecked_for_each_reader)
 		close(fds[i]);
 	}
 	target_stop(&t);
+}
+
+/*
+ * A query stays bound to the address space it was authorised for: once
+ * the process execs (here a setuid-free image, the mechanism is the same
+ * for a setuid one) every read fails with ESRCH, never answering about the
+ * new image.  A new query is authorised afresh.
+ */
+TEST(proc_query_ends_at_exec)
+{
+	static const char *const names[] = { "pages", "maps", "stats" };
+	int go[2], fds[3], i, n;
+	char q[128], exe[PATH_MAX], path[64];
+	uint64_t addr;
+	pid_t child;
+
+	ASSERT_EQ(0, pipe(go));
+	addr = own_page();
+	ASSERT_NE(0, addr);
+	child = fork();
+	ASSERT_LE(0, child);
+	if (!child) {
+		char x;
+
+		close(go[1]);
+		if (read(go[0], &x, 1) != 1)
+			_exit(1);
+		execl("/bin/sleep", "sleep", "30", (char *)NULL);
+		_exit(2);
+	}
+	close(go[0]);
+	for (i = 0; i < 3; i++) {
+		snprintf(path, sizeof(path), PTSCOPE_PROC_DIR "/%s", names[i]);
+		fds[i] = open(path, O_RDWR);
+		ASSERT_LE(0, fds[i]);
+		if (i < 2)
+			snprintf(q, sizeof(q), "%d %#llx %#llx\n", child,
+				 (unsigned long long)addr,
+				 (unsigned long long)addr + PAGE);
+		else
+			snprintf(q, sizeof(q), "%d\n", child);
+		ASSERT_EQ((ssize_t)strlen(q), write(fds[i], q, strlen(q)));
+		EXPECT_LE(2, read_all(fds[i], NULL, 0)) {
+			TH_LOG("/proc/ptscope/%s before the exec", names[i]);
+		}
+	}
+	/* The exec, seen through /proc/PID/exe. */
+	ASSERT_EQ(1, write(go[1], "x", 1));
+	snprintf(path, sizeof(path), "/proc/%d/exe", child);
+	for (n = 0; n < 500; n++) {
+		ssize_t len = readlink(path, exe, sizeof(exe) - 1);
+
+		if (len > 0) {
+			exe[len] = 0;
+			if (strstr(exe, "sleep"))
+				break;
+		}
+		usleep(10000);
+	}
+	ASSERT_GT(500, n) TH_LOG("the child did not exec sleep");
+	for (i = 0; i < 3; i++) {
+		ASSERT_EQ(0, lseek(fds[i], 0, SEEK_SET));
+		EXPECT_EQ(-ESRCH, read_all(fds[i], NULL, 0)) {
+			TH_LOG("/proc/ptscope/%s after the exec", names[i]);
+		}
+		close(fds[i]);
+	}
+	/* A new query of the new image: allowed. */
+	snprintf(q, sizeof(q), "%d\n", child);
+	EXPECT_EQ(0, proc_query("stats", q, NULL, 0));
+	kill(child, SIGKILL);
+	reap(child);
+	close(go[1]);
+}
+
+/* ---- files handed to another process (SCM_RIGHTS) ---- */
+
+struct passed_fds {
+	int dev, proc;
+};
+
+/* As nobody: open the doors and send them up @arg's socket. */
+static int send_doors(void *arg)
+{
+	int sock = *(int *)arg;
+	int fds[2] = { ptscope_open_dev(), open(PTSCOPE_PROC_DIR "/stats", O_RDWR) };
+	char cbuf[CMSG_SPACE(sizeof(fds))] = {}, x = 'x';
+	struct iovec iov = { &x, 1 };
+	struct msghdr msg = {
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = cbuf, .msg_controllen = sizeof(cbuf),
+	};
+	struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+
+	if (fds[0] < 0 || fds[1] < 0)
+		return 1;
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof(fds));
+	memcpy(CMSG_DATA(c), fds, sizeof(fds));
+	return sendmsg(sock, &msg, 0) == 1 ? 0 : 2;
+}
+
+static int recv_doors(int sock, struct passed_fds *p)
+{
+	int fds[2];
+	char cbuf[CMSG_SPACE(sizeof(fds))], x;
+	struct iovec iov = { &x, 1 };
+	struct msghdr msg = {
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = cbuf, .msg_controllen = sizeof(cbuf),
+	};
+	struct cmsghdr *c;
+
+	if (recvmsg(sock, &msg, 0) != 1)
+		return -1;
+	c = CMSG_FIRSTHDR(&msg);
+	if (!c || c->cmsg_type != SCM_RIGHTS || c->cmsg_len != CMSG_LEN(sizeof(fds)))
+		return -1;
+	memcpy(fds, CMSG_DATA(c), sizeof(fds));
+	p->dev = fds[0];
+	p->proc = fds[1];
+	return 0;
+}
+
+/*
+ * Files opened by nobody and handed to root answer as nobody: root's own
+ * rights do not widen them (pagemap judges its opener too).  Root's own
+ * files answer as root.
+ */
+TEST(files_handed_to_root_answer_as_their_opener)
+{
+	struct caller nobody = CALLER(UID_NOBODY);
+	struct passed_fds p;
+	struct target t = {};
+	int sv[2], mine;
+	char q[32];
+
+	ASSERT_EQ(0, target_start(&t, &(struct ids)IDS(0, 0), true));
+	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_DGRAM, 0, sv));
+	ASSERT_EQ(0, run_as(&nobody, send_doors, &sv[1]));
+	ASSERT_EQ(0, recv_doors(sv[0], &p));
+	EXPECT_EQ(-EPERM, ioctl_pages(p.dev, t.pid, t.addr));
+	EXPECT_EQ(-EPERM, ioctl_maps(p.dev, t.pid, t.addr));
+	EXPECT_EQ(-EPERM, ioctl_stats(p.dev, t.pid));
+	snprintf(q, sizeof(q), "%d\n", t.pid);
+	errno = 0;
+	EXPECT_EQ(-1, write(p.proc, q, strlen(q)));
+	EXPECT_EQ(EPERM, errno);
+	/* The same queries through root's own files. */
+	mine = ptscope_open_dev();
+	ASSERT_LE(0, mine);
+	EXPECT_EQ(0, ioctl_pages(mine, t.pid, t.addr));
+	EXPECT_EQ(0, proc_query("stats", q, NULL, 0));
+	close(mine);
+	close(p.dev);
+	close(p.proc);
+	close(sv[0]);
+	close(sv[1]);
+	target_stop(&t);
+}
+
+/* ---- names from user space ---- */
+
+/* The last field of the line of @path whose first field starts with @key. */
+static int line_field(const char *path, const char *key, int field,
+		      char *out, size_t len)
+{
+	char line[1024], *tok, *save;
+	FILE *f = fopen(path, "r");
+	int i, ret = -ENOENT;
+
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f)) {
+		if (strncmp(line, key, strlen(key)))
+			continue;
+		line[strcspn(line, "\n")] = 0;
+		tok = strtok_r(line, " \t", &save);
+		for (i = 0; tok && i < field; i++)
+			tok = strtok_r(NULL, field == i + 1 ? "" : " \t", &save);
+		if (tok) {
+			snprintf(out, len, "%s", tok);
+			ret = 0;
+		}
+		break;
+	}
+	fclose(f);
+	return ret;
+}
+
+/*
+ * A mapped file named with a newline and a thread whose comm holds one
+ * cannot forge lines: /proc/ptscope/maps shows the name as
+ * /proc/PID/maps does, /proc/ptscope/stats the comm as /proc/PID/status.
+ */
+TEST(names_are_escaped_as_proc_escapes_them)
+{
+	static const char name[] = "/tmp/ptscope name\nforged 0x0 0x0";
+	static const char comm[] = "pt\nforged";
+	char q[64], out[16384], want[512], got[512], path[64], key[32];
+	int ready[2], fd, lines_maps, lines_out;
+	uint64_t start;
+	char *line, *save;
+	pid_t child;
+
+	fd = open(name, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, ftruncate(fd, PAGE));
+	ASSERT_EQ(0, pipe(ready));
+	child = fork();
+	ASSERT_LE(0, child);
+	if (!child) {
+		void *p = mmap(NULL, PAGE, PROT_READ, MAP_SHARED, fd, 0);
+		uint64_t a = (uintptr_t)p;
+
+		if (p == MAP_FAILED || prctl(PR_SET_NAME, comm))
+			_exit(1);
+		if (write(ready[1], &a, sizeof(a)) != sizeof(a))
+			_exit(2);
+		pause();
+		_exit(0);
+	}
+	close(ready[1]);
+	ASSERT_EQ(sizeof(start), read(ready[0], &start, sizeof(start)));
+	close(ready[0]);
+	close(fd);
+
+	/* The oracle: the path field of /proc/PID/maps, escaped by the kernel. */
+	snprintf(path, sizeof(path), "/proc/%d/maps", child);
+	snprintf(key, sizeof(key), "%llx-", (unsigned long long)start);
+	ASSERT_EQ(0, line_field(path, key, 5, want, sizeof(want)));
+	while (*want == ' ')
+		memmove(want, want + 1, strlen(want));
+	EXPECT_NE(NULL, strstr(want, "\\012"));
+	snprintf(q, sizeof(q), "%d %#llx %#llx\n", child,
+		 (unsigned long long)start, (unsigned long long)start + PAGE);
+	lines_out = proc_query("maps", q, out, sizeof(out));
+	EXPECT_EQ(0, lines_out);
+	EXPECT_NE(NULL, strstr(out, want)) TH_LOG("want \"%s\" in: %s", want, out);
+	lines_maps = 0;
+	for (line = out; (line = strchr(line, '\n')); line++)
+		lines_maps++;
+	EXPECT_EQ(3, lines_maps) TH_LOG("%s", out);	/* header, the file, total */
+
+	/* comm: as /proc/PID/status's Name: line has it. */
+	snprintf(path, sizeof(path), "/proc/%d/status", child);
+	ASSERT_EQ(0, line_field(path, "Name:", 1, want, sizeof(want)));
+	while (*want == '\t' || *want == ' ')
+		memmove(want, want + 1, strlen(want));
+	EXPECT_STREQ("pt\\nforged", want);
+	snprintf(q, sizeof(q), "%d threads\n", child);
+	EXPECT_EQ(0, proc_query("stats", q, out, sizeof(out)));
+	got[0] = 0;
+	for (line = strtok_r(out, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		EXPECT_NE(0, strncmp(line, "forged", 6)) TH_LOG("a forged line");
+		if (!strncmp(line, "thread ", 7))
+			snprintf(got, sizeof(got), "%s", strrchr(line, ' ') + 1);
+	}
+	EXPECT_STREQ(want, got);
+	kill(child, SIGKILL);
+	reap(child);
+	unlink(name);
 }
 
 struct kthread_result {
@@ -1159,11 +1480,13 @@ TEST(frames_shown_to_root)
 }
 
 /*
- * The opener's credentials decide, as for pagemap: files opened as root
- * keep showing frames after the process drops to nobody; files opened
- * after that do not.
+ * A pagemap file opened as root keeps showing frames after the process
+ * drops to nobody.  A ptscope file is no window bound to one process: its
+ * queries show frames only when both its opener and the caller have
+ * CAP_SYS_ADMIN, so the same files used as nobody hide them, and so do
+ * files opened after that.
  */
-TEST(frames_follow_the_opener)
+TEST(frames_need_both_opener_and_caller)
 {
 	struct frames_seen *s = shared_alloc(2 * sizeof(*s));
 	pid_t child, creator = getpid();
@@ -1187,7 +1510,8 @@ TEST(frames_follow_the_opener)
 		_exit(0);
 	}
 	ASSERT_EQ(0, reap(child));
-	expect_frames(_metadata, "opened as root, used as nobody", &s[0], true);
+	expect_frames_apart(_metadata, "opened as root, used as nobody", &s[0],
+			    true, false);
 	expect_frames(_metadata, "opened as nobody", &s[1], false);
 	munmap(s, 2 * sizeof(*s));
 }
@@ -1492,8 +1816,13 @@ TEST_F(root_only, refuses_root_without_cap_sys_admin)
 	expect_ptscope(_metadata, "uid 0 without CAP_SYS_ADMIN", self->v, -EPERM);
 }
 
-/* A query written before root_only was set is refused when read after. */
-TEST_F(root_only, is_checked_at_every_read)
+/*
+ * root_only is a rule of each query: once it is set, every new query of an
+ * unprivileged caller is refused, through files it opened before too.  A
+ * query bound before (authorised then) still answers, as a pagemap file
+ * opened before a change of rights does.
+ */
+TEST_F(root_only, is_checked_for_every_query)
 {
 	int up[2], down[2];
 	pid_t child, creator = getpid();
@@ -1507,29 +1836,36 @@ TEST_F(root_only, is_checked_at_every_read)
 	if (!child) {
 		struct ids id = IDS(UID_NOBODY, UID_NOBODY);
 		char q[32];
-		int fd, dev;
+		int fd, fresh, dev;
 
 		if (set_ids(&id, true) || die_with(creator))
 			_exit(100);
 		fd = open(PTSCOPE_PROC_DIR "/stats", O_RDWR);
+		fresh = open(PTSCOPE_PROC_DIR "/stats", O_RDWR);
 		dev = ptscope_open_dev();
 		snprintf(q, sizeof(q), "%d\n", getpid());
-		if (fd < 0 || dev < 0 || write(fd, q, strlen(q)) != (ssize_t)strlen(q))
+		if (fd < 0 || fresh < 0 || dev < 0 ||
+		    write(fd, q, strlen(q)) != (ssize_t)strlen(q))
 			_exit(1);
 		if (ioctl_stats(dev, getpid()))
 			_exit(2);
 		if (write(up[1], "w", 1) != 1 || read(down[0], &x, 1) != 1)
 			_exit(3);
-		if (read_all(fd, NULL, 0) != -EPERM)
+		if (read_all(fd, NULL, 0) < 2)
 			_exit(4);
 		if (ioctl_stats(dev, getpid()) != -EPERM)
 			_exit(5);
+		errno = 0;
+		if (write(fresh, q, strlen(q)) != -1 || errno != EPERM)
+			_exit(6);
 		_exit(0);
 	}
 	ASSERT_EQ(1, read(up[0], &x, 1));
 	ASSERT_EQ(0, set_root_only(true));
 	ASSERT_EQ(1, write(down[1], "r", 1));
-	EXPECT_EQ(0, reap(child));
+	EXPECT_EQ(0, reap(child)) {
+		TH_LOG("4: the bound query stopped answering; 5, 6: a new query was allowed");
+	}
 }
 
 static int open_param_for_write(void *arg)
@@ -1770,7 +2106,7 @@ FIXTURE(lsm) {
 
 FIXTURE_SETUP(lsm)
 {
-	self->v = shared_alloc(2 * sizeof(*self->v));
+	self->v = shared_alloc(3 * sizeof(*self->v));
 	ASSERT_NE(NULL, self->v);
 	if (read_word(yama_path, self->yama, sizeof(self->yama)))
 		self->yama[0] = 0;
@@ -1868,35 +2204,92 @@ static int landlocked_child(void *arg)
 	return probe_child(arg);
 }
 
+static long landlock_abi(void)
+{
+	return syscall(SYS_landlock_create_ruleset, NULL, 0,
+		       LANDLOCK_CREATE_RULESET_VERSION);
+}
+
 /*
  * Landlock forbids a sandboxed process any ptrace access, reading
- * included, to a process outside its sandbox: pagemap refuses.  ptscope
- * cannot ask the LSM (security_ptrace_access_check() is not exported) and
- * allows it: the documented gap, closed by root_only=Y.
+ * included, to a process outside its sandbox: pagemap refuses, and so does
+ * every ptscope door, for a user and for root alike (the kernel's own
+ * pagemap_open() decides for ptscope).
  */
-TEST_F(lsm, landlock_sandbox_needs_root_only)
+TEST_F(lsm, landlock_sandbox_is_obeyed)
 {
-	struct caller user = CALLER(UID_USER);
+	struct caller user = CALLER(UID_USER), root = ROOT;
 	struct probe_arg a;
-	long abi;
+	long abi = landlock_abi();
 
-	abi = syscall(SYS_landlock_create_ruleset, NULL, 0,
-		      LANDLOCK_CREATE_RULESET_VERSION);
 	if (abi < 1)
 		SKIP(return, "Landlock is not enabled: %s", strerror(errno));
 	ASSERT_EQ(0, target_start(&self->t, &(struct ids)IDS(UID_USER, UID_USER), true));
 	a = (struct probe_arg){ self->t.pid, self->t.addr, &self->v[0] };
 	ASSERT_EQ(0, run_as(&user, landlocked_child, &a));
-	expect_kernel(_metadata, "Landlock sandbox", &self->v[0], false);
-	TH_LOG("Landlock ABI %ld: pagemap %s, ptscope PAGES %s MAPS %s STATS %s (LSM hooks are not consulted, see docs/security.md)",
-	       abi,
-	       err_name(self->v[0].pagemap), err_name(self->v[0].pages),
-	       err_name(self->v[0].maps), err_name(self->v[0].stats));
+	expect_verdict(_metadata, "Landlock sandbox, same user", &self->v[0], false);
 
-	ASSERT_EQ(0, set_root_only(true));
 	a.v = &self->v[1];
+	ASSERT_EQ(0, run_as(&root, landlocked_child, &a));
+	expect_verdict(_metadata, "Landlock sandbox, root", &self->v[1], false);
+
+	/* Inside its sandbox a process still sees itself. */
+	a = (struct probe_arg){ 0, 0, &self->v[2] };
 	ASSERT_EQ(0, run_as(&user, landlocked_child, &a));
-	expect_ptscope(_metadata, "Landlock sandbox, root_only", &self->v[1], -EPERM);
+	expect_verdict(_metadata, "Landlock sandbox, itself", &self->v[2], true);
+	TH_LOG("Landlock ABI %ld", abi);
+}
+
+struct sandboxed_fds {
+	int pages, proc_stats, pagemap;
+};
+
+/* Open the doors, then enter a Landlock sandbox and use them on @a->pid. */
+static int landlocked_with_old_fds(void *arg)
+{
+	struct probe_arg *a = arg;
+	struct sandboxed_fds *r = (struct sandboxed_fds *)a->v;
+	struct landlock_ruleset_attr attr = {
+		.handled_access_fs = LANDLOCK_ACCESS_FS_MAKE_REG,
+	};
+	int dev = ptscope_open_dev();
+	int proc = open(PTSCOPE_PROC_DIR "/stats", O_RDWR);
+	char q[32];
+	int fd;
+
+	if (dev < 0 || proc < 0 || prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0))
+		return 1;
+	fd = syscall(SYS_landlock_create_ruleset, &attr, sizeof(attr), 0);
+	if (fd < 0 || syscall(SYS_landlock_restrict_self, fd, 0))
+		return 2;
+	close(fd);
+	r->pages = ioctl_pages(dev, a->pid, a->addr);
+	snprintf(q, sizeof(q), "%d\n", a->pid);
+	r->proc_stats = write(proc, q, strlen(q)) < 0 ? -errno : 0;
+	r->pagemap = pagemap_verdict(a->pid, a->addr);
+	return 0;
+}
+
+/*
+ * Files opened before the sandbox was entered carry the old credentials,
+ * but the caller's own count too: a sandboxed process cannot use them to
+ * reach outside its sandbox.
+ */
+TEST_F(lsm, landlock_sandbox_obeyed_through_old_files)
+{
+	struct caller user = CALLER(UID_USER);
+	struct sandboxed_fds r = {};
+	struct probe_arg a;
+
+	if (landlock_abi() < 1)
+		SKIP(return, "Landlock is not enabled: %s", strerror(errno));
+	ASSERT_EQ(0, target_start(&self->t, &(struct ids)IDS(UID_USER, UID_USER), true));
+	a = (struct probe_arg){ self->t.pid, self->t.addr, (struct verdict *)self->v };
+	ASSERT_EQ(0, run_as(&user, landlocked_with_old_fds, &a));
+	memcpy(&r, self->v, sizeof(r));
+	EXPECT_EQ(-EACCES, r.pagemap);
+	EXPECT_EQ(-EPERM, r.pages);
+	EXPECT_EQ(-EPERM, r.proc_stats);
 }
 
 TEST_HARNESS_MAIN
