@@ -133,12 +133,13 @@ static struct mm_struct *ptscope_authorise(const struct file *door,
 		mmdrop(mm);
 		return opener_mm;
 	}
-	mmdrop(opener_mm);
 	if (opener_mm != mm) {
 		/* An exec between the two opens: neither answer stands. */
+		mmdrop(opener_mm);
 		mmdrop(mm);
 		return ERR_PTR(-ESRCH);
 	}
+	mmdrop(opener_mm);
 	return mm;
 }
 

@@ -27,19 +27,6 @@ struct layout {
 	pid_t cow_child;
 };
 
-static int nr_mem_nodes(void)
-{
-	char path[64];
-	int n = 0;
-
-	for (;;) {
-		snprintf(path, sizeof(path), "/sys/devices/system/node/node%d", n);
-		if (access(path, F_OK))
-			return n;
-		n++;
-	}
-}
-
 /* Build the fixtures in the target; fills @l. */
 static void build_fixtures(struct layout *l, bool with_fork)
 {
@@ -95,7 +82,7 @@ static void build_fixtures(struct layout *l, bool with_fork)
 		l->swap_ok = !madvise(p, 32 * PAGE, MADV_PAGEOUT);
 	l->swap = (uintptr_t)p;
 
-	l->nodes = nr_mem_nodes();
+	l->nodes = nr_nodes();
 	p = map_anon(64 * PAGE, PROT_READ | PROT_WRITE, 0);
 	madvise(p, 64 * PAGE, MADV_NOHUGEPAGE);
 	for (i = 0; l->nodes >= 2 && i < 2; i++) {
