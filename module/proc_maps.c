@@ -244,6 +244,7 @@ static ssize_t ptscope_maps_write(struct file *file, const char __user *ubuf,
 {
 	struct seq_file *m = file->private_data;
 	struct ptscope_proc_maps *q = m->private;
+	struct ptscope_target bound;
 	u64 pid, start, end;
 	char *line;
 	int ret;
@@ -256,17 +257,20 @@ static ssize_t ptscope_maps_write(struct file *file, const char __user *ubuf,
 	if (ret)
 		return ret;
 
-	ret = ptscope_proc_bind(file, &q->target, pid);
+	/* Authorised once, as written; the binding and the query change together. */
+	ret = ptscope_target_bind(&bound, file, pid);
 	if (ret)
 		return ret;
 
 	mutex_lock(&m->lock);
+	swap(q->target, bound);
 	q->have_query = true;
 	q->start = start;
 	q->end = end;
 	ptscope_proc_maps_reset(q);
 	ptscope_proc_rewind(file);
 	mutex_unlock(&m->lock);
+	ptscope_target_unbind(&bound);	/* the old binding */
 	return count;
 }
 

@@ -269,6 +269,7 @@ static ssize_t ptscope_pages_write(struct file *file, const char __user *ubuf,
 	struct seq_file *m = file->private_data;
 	struct ptscope_proc_query *q = m->private;
 	struct ptscope_proc_query parsed = {};
+	struct ptscope_target bound;
 	char *line;
 	u64 pid;
 	int ret;
@@ -281,11 +282,16 @@ static ssize_t ptscope_pages_write(struct file *file, const char __user *ubuf,
 	if (ret)
 		return ret;
 
-	ret = ptscope_proc_bind(file, &q->target, pid);
+	/*
+	 * Authorised once, as written, and bound to that address space
+	 * (target.c); the binding and the query change together.
+	 */
+	ret = ptscope_target_bind(&bound, file, pid);
 	if (ret)
 		return ret;
 
 	mutex_lock(&m->lock);
+	swap(q->target, bound);
 	q->have_query = true;
 	q->start = parsed.start;
 	q->end = parsed.end;
@@ -295,6 +301,7 @@ static ssize_t ptscope_pages_write(struct file *file, const char __user *ubuf,
 	ptscope_query_reset(q);
 	ptscope_proc_rewind(file);
 	mutex_unlock(&m->lock);
+	ptscope_target_unbind(&bound);	/* the old binding */
 	return count;
 }
 

@@ -126,6 +126,7 @@ static ssize_t ptscope_stats_write(struct file *file, const char __user *ubuf,
 {
 	struct seq_file *m = file->private_data;
 	struct ptscope_proc_stats *q = m->private;
+	struct ptscope_target bound;
 	bool threads = false;
 	char *line, *tok[2];
 	u64 pid;
@@ -145,16 +146,19 @@ static ssize_t ptscope_stats_write(struct file *file, const char __user *ubuf,
 	if (ret)
 		return ret;
 
-	ret = ptscope_proc_bind(file, &q->target, pid);
+	/* Authorised once, as written; the binding and the query change together. */
+	ret = ptscope_target_bind(&bound, file, pid);
 	if (ret)
 		return ret;
 
 	mutex_lock(&m->lock);
+	swap(q->target, bound);
 	q->have_query = true;
 	q->pid = pid;
 	q->threads = threads;
 	ptscope_proc_rewind(file);
 	mutex_unlock(&m->lock);
+	ptscope_target_unbind(&bound);	/* the old binding */
 	return count;
 }
 

@@ -48,30 +48,6 @@ char *ptscope_proc_get_line(const char __user *ubuf, size_t count)
 }
 
 /*
- * A query written to @file is authorised once, as it is written, and bound
- * to the address space the kernel allowed: @target takes the new binding
- * and lets go of the one it had.  Reads then walk that address space only,
- * and fail with -ESRCH once it has gone (an exit or an exec), whoever
- * reads the file.
- */
-int ptscope_proc_bind(struct file *file, struct ptscope_target *target,
-		      u64 pid)
-{
-	struct seq_file *m = file->private_data;
-	struct ptscope_target bound;
-	int ret;
-
-	ret = ptscope_target_bind(&bound, file, pid);
-	if (ret)
-		return ret;
-	mutex_lock(&m->lock);
-	swap(*target, bound);
-	mutex_unlock(&m->lock);
-	ptscope_target_unbind(&bound);
-	return 0;
-}
-
-/*
  * A read from the start of a query file: -ESRCH once the bound process has
  * exited or exec'd, so that no answer of the old address space is read
  * again from the file's buffer as if it were still true.
