@@ -144,20 +144,24 @@ static struct mm_struct *ptscope_authorise(const struct file *door,
 }
 
 /**
- * ptscope_target_bind - authorise a query about process @pid_nr
+ * ptscope_target_bind_get - authorise a query about process @pid_nr
  * @t: filled with the address space the query is bound to
  * @door: the ptscope file the query came through
  * @pid_nr: pid in the caller's pid namespace
+ * @taskp: as for ptscope_target_get()
  *
- * Returns 0, or -EINVAL for a pid out of range or a kernel thread, -ESRCH
+ * Returns the mm, verified to be the task's, with a reference (mmput() it),
+ * or ERR_PTR: -EINVAL for a pid out of range or a kernel thread, -ESRCH
  * for no such process (or one without an address space), -EPERM when the
  * kernel refuses the caller or the opener of @door that process's pagemap,
  * or when the root_only parameter is set and either lacks CAP_SYS_ADMIN.
  * The query stays bound to that address space: after an exec or an exit
  * ptscope_target_get() fails with -ESRCH, it never moves to another.
  */
-int ptscope_target_bind(struct ptscope_target *t, const struct file *door,
-			u64 pid_nr)
+static struct mm_struct *ptscope_target_bind_get(struct ptscope_target *t,
+						 const struct file *door,
+						 u64 pid_nr,
+						 struct task_struct **taskp)
 {
 	struct task_struct *task;
 	struct mm_struct *mm, *task_mm;
@@ -168,12 +172,12 @@ int ptscope_target_bind(struct ptscope_target *t, const struct file *door,
 	if (READ_ONCE(ptscope_root_only) &&
 	    !(ns_capable_noaudit(&init_user_ns, CAP_SYS_ADMIN) &&
 	      file_ns_capable(door, &init_user_ns, CAP_SYS_ADMIN)))
-		return -EPERM;
+		return ERR_PTR(-EPERM);
 	if (!pid_nr || pid_nr > PID_MAX_LIMIT)
-		return -EINVAL;
+		return ERR_PTR(-EINVAL);
 	pid = find_get_pid((pid_t)pid_nr);
 	if (!pid)
-		return -ESRCH;
+		return ERR_PTR(-ESRCH);
 	task = get_pid_task(pid, PIDTYPE_PID);
 	if (!task) {
 		ret = -ESRCH;
@@ -194,13 +198,12 @@ int ptscope_target_bind(struct ptscope_target *t, const struct file *door,
 	/* The pid still names the process whose pagemap was opened. */
 	t->mm = mm;
 	t->pid = pid;
-	task_mm = ptscope_target_get(t, NULL);
+	task_mm = ptscope_target_get(t, taskp);
 	if (IS_ERR(task_mm)) {
 		ret = PTR_ERR(task_mm);
 		goto err_drop_mm;
 	}
-	mmput(task_mm);
-	return 0;
+	return task_mm;
 
 err_drop_mm:
 	mmdrop(mm);
@@ -208,7 +211,19 @@ err_put_pid:
 	put_pid(pid);
 	t->mm = NULL;
 	t->pid = NULL;
-	return ret;
+	return ERR_PTR(ret);
+}
+
+/* ptscope_target_bind_get() for a query walked later: 0 or its -errno. */
+int ptscope_target_bind(struct ptscope_target *t, const struct file *door,
+			u64 pid_nr)
+{
+	struct mm_struct *mm = ptscope_target_bind_get(t, door, pid_nr, NULL);
+
+	if (IS_ERR(mm))
+		return PTR_ERR(mm);
+	mmput(mm);
+	return 0;
 }
 
 void ptscope_target_unbind(struct ptscope_target *t)
@@ -265,13 +280,11 @@ struct mm_struct *ptscope_get_target(const struct file *door, u64 pid_nr,
 {
 	struct ptscope_target t;
 	struct mm_struct *mm;
-	int ret;
 
-	ret = ptscope_target_bind(&t, door, pid_nr);
-	if (ret)
-		return ERR_PTR(ret);
-	mm = ptscope_target_get(&t, taskp);
-	ptscope_target_unbind(&t);
+	/* The mm bind verified is the one to walk: no second lookup. */
+	mm = ptscope_target_bind_get(&t, door, pid_nr, taskp);
+	if (!IS_ERR(mm))
+		ptscope_target_unbind(&t);
 	return mm;
 }
 
