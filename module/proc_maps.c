@@ -230,7 +230,7 @@ static int ptscope_maps_parse(char *line, u64 *pid, u64 *start, u64 *end)
 	*end = TASK_SIZE_MAX;
 	if (n != 1 && n != 3)
 		return -EINVAL;
-	if (kstrtou64(tok[0], 0, pid))
+	if (ptscope_proc_parse_pid(tok[0], pid))
 		return -EINVAL;
 	if (n == 3 && (kstrtou64(tok[1], 0, start) || kstrtou64(tok[2], 0, end)))
 		return -EINVAL;

@@ -249,7 +249,7 @@ static int ptscope_parse_query(char *line, u64 *pid,
 
 	if (n < 3)
 		return -EINVAL;
-	if (kstrtou64(tok[0], 0, pid) || kstrtou64(tok[1], 0, &q->start) ||
+	if (ptscope_proc_parse_pid(tok[0], pid) || kstrtou64(tok[1], 0, &q->start) ||
 	    kstrtou64(tok[2], 0, &q->end))
 		return -EINVAL;
 	q->regions = true;

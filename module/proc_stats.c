@@ -61,7 +61,11 @@ static int ptscope_stats_show(struct seq_file *m, void *v)
 	}
 	nr = ptscope_stats_collect(task, mm, &st, th, cap);
 
-	seq_printf(m, "pid %llu\n", q->pid);
+	/* A pidfd's process by its number in the reader's namespace. */
+	if (q->pid & PTSCOPE_PID_PIDFD)
+		seq_printf(m, "pid %d\n", pid_vnr(q->target.pid));
+	else
+		seq_printf(m, "pid %llu\n", q->pid);
 	ptscope_show_field(m, "nr_threads", st.nr_threads);
 	ptscope_show_field(m, "min_flt", st.min_flt);
 	ptscope_show_field(m, "maj_flt", st.maj_flt);
@@ -136,7 +140,7 @@ static ssize_t ptscope_stats_write(struct file *file, const char __user *ubuf,
 	if (IS_ERR(line))
 		return PTR_ERR(line);
 	n = ptscope_proc_split(line, tok, ARRAY_SIZE(tok));
-	if (n < 1 || kstrtou64(tok[0], 0, &pid))
+	if (n < 1 || ptscope_proc_parse_pid(tok[0], &pid))
 		ret = -EINVAL;
 	else if (n == 2 && strcmp(tok[1], "threads"))
 		ret = -EINVAL;

@@ -39,6 +39,23 @@ int ptscope_proc_split(char *line, char **tok, int max)
 	return n;
 }
 
+/*
+ * A query's target: "PID", or "pidfd:FD" for one of the writer's pidfds
+ * (PTSCOPE_PID_PIDFD).  Numbers in C syntax.
+ */
+int ptscope_proc_parse_pid(const char *tok, u64 *pid)
+{
+	unsigned int fd;
+
+	if (!strncmp(tok, "pidfd:", 6)) {
+		if (kstrtouint(tok + 6, 0, &fd) || fd > INT_MAX)
+			return -EINVAL;
+		*pid = PTSCOPE_PID_PIDFD | fd;
+		return 0;
+	}
+	return kstrtou64(tok, 0, pid);
+}
+
 /* A query line from user space, NUL-terminated (ptscope_free() it), or ERR_PTR. */
 char *ptscope_proc_get_line(const char __user *ubuf, size_t count)
 {

@@ -18,6 +18,7 @@ extern const struct proc_ops ptscope_status_proc_ops;
 
 char *ptscope_proc_get_line(const char __user *ubuf, size_t count);
 int ptscope_proc_split(char *line, char **tok, int max);
+int ptscope_proc_parse_pid(const char *tok, u64 *pid);
 int ptscope_proc_target_alive(const struct ptscope_target *target);
 void ptscope_proc_rewind(struct file *file);
 

@@ -8,7 +8,7 @@
 #include "compat/compat.h"
 #include <ptscope.h>
 
-#define PTSCOPE_RELEASE "0.5.0"
+#define PTSCOPE_RELEASE "0.6.0"
 
 /* Feature bits this build answers; userspace reads them through VERSION. */
 #define PTSCOPE_FEATURES (PTSCOPE_FEAT_VERSION | PTSCOPE_FEAT_PAGES | \

@@ -22,6 +22,13 @@
  * A file we opened is pagemap only if it has pagemap's file operations,
  * learnt at load time from /proc/self/pagemap: something mounted over a
  * /proc/PID/pagemap in a private namespace is refused, never trusted.
+ *
+ * A pidfd names its process in the caller's /proc/thread-self/fdinfo/FD,
+ * whose "Pid:" line is that procfs's number for the process, or -1 once it
+ * was reaped.  The number is read before the pagemap open and again after
+ * it: a number is freed only when its process is reaped, so if both reads
+ * give it, it named the pidfd's process all along, and the pagemap opened
+ * is that process's.
  */
 #include <linux/capability.h>
 #include <linux/cred.h>
@@ -36,6 +43,7 @@
 #include <linux/sched.h>
 #include <linux/sched/mm.h>
 #include <linux/sched/task.h>
+#include <linux/string.h>
 #include <linux/threads.h>
 #include <linux/user_namespace.h>
 
@@ -114,6 +122,99 @@ out_put_file:
 }
 
 /*
+ * The process that the caller's pidfd @fd names, with a reference
+ * (put_pid() it), and in *@nr its number in the caller's /proc: ERR_PTR
+ * -EBADF if @fd is not a pidfd, -ESRCH if the process was reaped or that
+ * /proc does not show it.
+ */
+static struct pid *ptscope_pidfd_pid(unsigned int fd, pid_t *nr)
+{
+	char name[40], info[512];
+	struct pid *pid = NULL;
+	struct path proc;
+	struct file *f;
+	loff_t pos = 0;
+	ssize_t len;
+	char *line;
+	int val;
+
+	if (kern_path("/proc", LOOKUP_FOLLOW, &proc))
+		return ERR_PTR(-EPERM);
+	if (proc.dentry->d_sb->s_magic != PROC_SUPER_MAGIC) {
+		pid = ERR_PTR(-EPERM);
+		goto out_put_proc;
+	}
+	snprintf(name, sizeof(name), "thread-self/fdinfo/%u", fd);
+	f = file_open_root(&proc, name, O_RDONLY, 0);
+	if (IS_ERR(f)) {
+		pid = PTR_ERR(f) == -ENOENT ? ERR_PTR(-EBADF) : ERR_CAST(f);
+		goto out_put_proc;
+	}
+	len = kernel_read(f, info, sizeof(info) - 1, &pos);
+	fput(f);
+	if (len < 0) {
+		pid = ERR_PTR(len);
+		goto out_put_proc;
+	}
+	info[len] = '\0';
+	line = strstr(info, "\nPid:\t");
+	if (!line || sscanf(line + 6, "%d", &val) != 1) {
+		pid = ERR_PTR(-EBADF);
+		goto out_put_proc;
+	}
+	if (val > 0) {
+		rcu_read_lock();
+		pid = get_pid(find_pid_ns(val, proc_pid_ns(proc.dentry->d_sb)));
+		rcu_read_unlock();
+	}
+	if (!pid)
+		pid = ERR_PTR(-ESRCH);
+	*nr = val;
+out_put_proc:
+	path_put(&proc);
+	return pid;
+}
+
+/*
+ * The pid a query names: a number in the caller's pid namespace, or a
+ * pidfd's process (PTSCOPE_PID_PIDFD), whose number in the caller's /proc
+ * goes to *@pidfd_nr, to be checked again after the pagemap open (0 for a
+ * number).
+ */
+static struct pid *ptscope_query_pid(u64 pid_arg, pid_t *pidfd_nr)
+{
+	struct pid *pid;
+
+	*pidfd_nr = 0;
+	if (pid_arg & PTSCOPE_PID_PIDFD) {
+		pid_arg &= ~PTSCOPE_PID_PIDFD;
+		if (pid_arg > INT_MAX)
+			return ERR_PTR(-EBADF);
+		return ptscope_pidfd_pid(pid_arg, pidfd_nr);
+	}
+	if (!pid_arg || pid_arg > PID_MAX_LIMIT)
+		return ERR_PTR(-EINVAL);
+	pid = find_get_pid(pid_arg);
+	return pid ?: ERR_PTR(-ESRCH);
+}
+
+/*
+ * A pidfd still names, by the number *@nr, the process it named when
+ * ptscope_pidfd_pid() gave that number: 0, or -ESRCH.
+ */
+static int ptscope_pidfd_unchanged(u64 pid_arg, pid_t nr)
+{
+	struct pid *pid;
+	pid_t nr_now;
+
+	pid = ptscope_pidfd_pid(pid_arg & ~PTSCOPE_PID_PIDFD, &nr_now);
+	if (IS_ERR(pid))
+		return PTR_ERR(pid) == -EBADF ? -EBADF : -ESRCH;
+	put_pid(pid);
+	return nr_now == nr ? 0 : -ESRCH;
+}
+
+/*
  * The mm of @pid if both the task calling and the opener of @door could
  * open its pagemap, and both opens found the same address space.
  */
@@ -147,12 +248,13 @@ static struct mm_struct *ptscope_authorise(const struct file *door,
  * ptscope_target_bind_get - authorise a query about process @pid_nr
  * @t: filled with the address space the query is bound to
  * @door: the ptscope file the query came through
- * @pid_nr: pid in the caller's pid namespace
+ * @pid_nr: pid in the caller's pid namespace, or PTSCOPE_PID_PIDFD | a pidfd
  * @taskp: as for ptscope_target_get()
  *
  * Returns the mm, verified to be the task's, with a reference (mmput() it),
- * or ERR_PTR: -EINVAL for a pid out of range or a kernel thread, -ESRCH
- * for no such process (or one without an address space), -EPERM when the
+ * or ERR_PTR: -EINVAL for a pid out of range or a kernel thread, -EBADF for
+ * a pidfd that is not one, -ESRCH for no such process (or one without an
+ * address space, or a pidfd's process reaped), -EPERM when the
  * kernel refuses the caller or the opener of @door that process's pagemap,
  * or when the root_only parameter is set and either lacks CAP_SYS_ADMIN.
  * The query stays bound to that address space: after an exec or an exit
@@ -165,6 +267,7 @@ static struct mm_struct *ptscope_target_bind_get(struct ptscope_target *t,
 {
 	struct task_struct *task;
 	struct mm_struct *mm, *task_mm;
+	pid_t pidfd_nr;
 	struct pid *pid;
 	bool kthread;
 	int ret;
@@ -173,11 +276,9 @@ static struct mm_struct *ptscope_target_bind_get(struct ptscope_target *t,
 	    !(ns_capable_noaudit(&init_user_ns, CAP_SYS_ADMIN) &&
 	      file_ns_capable(door, &init_user_ns, CAP_SYS_ADMIN)))
 		return ERR_PTR(-EPERM);
-	if (!pid_nr || pid_nr > PID_MAX_LIMIT)
-		return ERR_PTR(-EINVAL);
-	pid = find_get_pid((pid_t)pid_nr);
-	if (!pid)
-		return ERR_PTR(-ESRCH);
+	pid = ptscope_query_pid(pid_nr, &pidfd_nr);
+	if (IS_ERR(pid))
+		return ERR_CAST(pid);
 	task = get_pid_task(pid, PIDTYPE_PID);
 	if (!task) {
 		ret = -ESRCH;
@@ -194,6 +295,12 @@ static struct mm_struct *ptscope_target_bind_get(struct ptscope_target *t,
 	if (IS_ERR(mm)) {
 		ret = PTR_ERR(mm);
 		goto err_put_pid;
+	}
+	if (pidfd_nr) {
+		/* The pidfd's number, unfreed since: the same process. */
+		ret = ptscope_pidfd_unchanged(pid_nr, pidfd_nr);
+		if (ret)
+			goto err_drop_mm;
 	}
 	/* The pid still names the process whose pagemap was opened. */
 	t->mm = mm;

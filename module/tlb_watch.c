@@ -24,6 +24,22 @@
  * CR3, and its flushes are of that mm's translations: they count too.  The
  * loaded mm itself (cpu_tlbstate.loaded_mm) is hidden from modules.
  *
+ * Who may watch.  Counting flushes costs every CPU something in every
+ * flush while any watch exists, so watches are limited the way perf limits
+ * its events (kernel/events/core.c): the target is decided as for every
+ * query (target.c: only where /proc/PID/pagemap would open), and a caller
+ * without CAP_PERFMON (or CAP_SYS_ADMIN), in both the task using the file
+ * and the file's opener, may hold at most tlb_watch_user_max watches per
+ * user, in all files together, and never the last
+ * PTSCOPE_TLB_RESERVED_WATCHES slots: one user cannot lock the others or
+ * the administrator out.  tlb_watch_user_max=0 leaves watches to
+ * CAP_PERFMON, as perf_event_paranoid does above 2.
+ *
+ * The probe has the tracepoint's prototype, checked at build time against
+ * register_trace_tlb_flush() of <trace/events/tlb.h>, though it is attached
+ * by name (that inline cannot be called: __tracepoint_tlb_flush is not
+ * exported).
+ *
  * The watch table is a fixed array that the probe reads without locks: a
  * slot is live while its pgd_pa is non-zero.  Each slot holds its mm with
  * mmgrab(), which keeps the PGD allocated, so no other mm can have the same
@@ -33,14 +49,26 @@
  * take ptscope_tlb_mutex.
  */
 #include <linux/atomic.h>
+#include <linux/capability.h>
+#include <linux/cred.h>
+#include <linux/moduleparam.h>
 #include <linux/mutex.h>
 #include <linux/sched/mm.h>
 #include <linux/string.h>
 #include <linux/timekeeping.h>
 #include <linux/tracepoint.h>
 #include <asm/processor.h>
+#include <trace/events/tlb.h>
 
 #include "ptscope.h"
+
+/* Slots only CAP_PERFMON callers may take. */
+#define PTSCOPE_TLB_RESERVED_WATCHES	8
+
+static unsigned int ptscope_tlb_watch_user_max = 4;
+module_param_named(tlb_watch_user_max, ptscope_tlb_watch_user_max, uint, 0644);
+MODULE_PARM_DESC(tlb_watch_user_max,
+		 "TLB watches a user without CAP_PERFMON may hold at once (0: none)");
 
 struct ptscope_tlb_slot {
 	/* Read by the probe: the PGD's physical address, 0 if free. */
@@ -52,6 +80,8 @@ struct ptscope_tlb_slot {
 	/* Under ptscope_tlb_mutex. */
 	struct mm_struct *mm;		/* mmgrab()bed; NULL if free */
 	const struct file *owner;
+	kuid_t uid;			/* the opener's, charged for it */
+	bool privileged;		/* not charged: CAP_PERFMON */
 	u64 pid;
 	u64 since_ns;
 };
@@ -60,17 +90,18 @@ static struct ptscope_tlb_slot ptscope_tlb_slots[PTSCOPE_TLB_MAX_WATCHES];
 static DEFINE_MUTEX(ptscope_tlb_mutex);
 static struct tracepoint *ptscope_tlb_tp;	/* set while attached */
 static int ptscope_tlb_nr_watches;		/* under the mutex */
+static int ptscope_tlb_slots_end;		/* no live slot at or above */
 
 /* Called with preemption off, possibly in IRQ context: no locks, no sleep. */
 static void ptscope_tlb_probe(void *data, int reason, unsigned long pages)
 {
 	unsigned long pa = read_cr3_pa();
+	int i, end = READ_ONCE(ptscope_tlb_slots_end);
 	unsigned int idx = reason;
-	int i;
 
 	if (idx >= PTSCOPE_TLB_NR_REASONS - 1)
 		idx = PTSCOPE_TLB_REASON_OTHER;
-	for (i = 0; i < PTSCOPE_TLB_MAX_WATCHES; i++) {
+	for (i = 0; i < end; i++) {
 		struct ptscope_tlb_slot *s = &ptscope_tlb_slots[i];
 
 		if (READ_ONCE(s->pgd_pa) != pa)
@@ -87,6 +118,10 @@ static void ptscope_tlb_probe(void *data, int reason, unsigned long pages)
 			atomic64_add(pages, &s->flush_pages);
 	}
 }
+
+/* A change of the tracepoint's prototype breaks the build, not the kernel. */
+static_assert(__same_type(&register_trace_tlb_flush,
+			  int (*)(typeof(&ptscope_tlb_probe), void *)));
 
 static void ptscope_tlb_find(struct tracepoint *tp, void *priv)
 {
@@ -151,6 +186,10 @@ static void ptscope_tlb_free_slots(struct ptscope_tlb_slot **slots, int nr)
 	for (i = 0; i < nr; i++)
 		WRITE_ONCE(slots[i]->pgd_pa, 0);
 	ptscope_tlb_nr_watches -= nr;
+	for (i = ptscope_tlb_slots_end; i > 0; i--)
+		if (ptscope_tlb_slots[i - 1].pgd_pa)
+			break;
+	WRITE_ONCE(ptscope_tlb_slots_end, i);
 	if (!ptscope_tlb_nr_watches)
 		ptscope_tlb_detach();
 	tracepoint_synchronize_unregister();
@@ -161,20 +200,64 @@ static void ptscope_tlb_free_slots(struct ptscope_tlb_slot **slots, int nr)
 	}
 }
 
+/* CAP_PERFMON (or CAP_SYS_ADMIN) in both the task calling and the opener. */
+static bool ptscope_tlb_privileged(const struct file *owner)
+{
+	return (ns_capable_noaudit(&init_user_ns, CAP_PERFMON) ||
+		ns_capable_noaudit(&init_user_ns, CAP_SYS_ADMIN)) &&
+	       (file_ns_capable(owner, &init_user_ns, CAP_PERFMON) ||
+		file_ns_capable(owner, &init_user_ns, CAP_SYS_ADMIN));
+}
+
+/*
+ * A free slot @owner may take, or ERR_PTR: -EPERM when its user may hold
+ * no watch, -EDQUOT when it holds tlb_watch_user_max already, -ENOSPC when
+ * no slot is left to it.
+ */
+static struct ptscope_tlb_slot *ptscope_tlb_slot_for(const struct file *owner,
+						     bool privileged, kuid_t uid)
+{
+	unsigned int user_max = READ_ONCE(ptscope_tlb_watch_user_max);
+	int i, nr_user = 0, end = PTSCOPE_TLB_MAX_WATCHES;
+
+	lockdep_assert_held(&ptscope_tlb_mutex);
+	if (!privileged) {
+		if (!user_max)
+			return ERR_PTR(-EPERM);
+		for (i = 0; i < PTSCOPE_TLB_MAX_WATCHES; i++) {
+			struct ptscope_tlb_slot *s = &ptscope_tlb_slots[i];
+
+			if (s->mm && !s->privileged && uid_eq(s->uid, uid))
+				nr_user++;
+		}
+		if (nr_user >= user_max)
+			return ERR_PTR(-EDQUOT);
+		end -= PTSCOPE_TLB_RESERVED_WATCHES;
+	}
+	for (i = 0; i < end; i++)
+		if (!ptscope_tlb_slots[i].mm)
+			return &ptscope_tlb_slots[i];
+	return ERR_PTR(-ENOSPC);
+}
+
 /**
  * ptscope_tlb_watch_start - count the flushes of @mm for @owner
  * @owner: the open file that watches
  * @pid: the pid the caller named, to find the watch again
- * @mm: the process's mm, held by the caller
+ * @mm: the process's mm, held by the caller, who may inspect it
  *
  * Nothing changes if @owner already watches @mm under @pid.  A watch of an
  * older process that had @pid (it exited, the number was reused) is
- * replaced.  Returns 0, -ENOSPC when PTSCOPE_TLB_MAX_WATCHES are in use, or
- * -EOPNOTSUPP when the kernel has no tlb_flush tracepoint.
+ * replaced.  Returns 0, -EPERM or -EDQUOT for a caller without CAP_PERFMON
+ * beyond tlb_watch_user_max, -ENOSPC when no slot is free (for such a
+ * caller: none of the unreserved ones), or -EOPNOTSUPP when the kernel has
+ * no tlb_flush tracepoint.
  */
 int ptscope_tlb_watch_start(const struct file *owner, u64 pid,
 			    struct mm_struct *mm)
 {
+	bool privileged = ptscope_tlb_privileged(owner);
+	kuid_t uid = owner->f_cred->uid;
 	struct ptscope_tlb_slot *s;
 	int i, ret = 0;
 
@@ -184,14 +267,9 @@ int ptscope_tlb_watch_start(const struct file *owner, u64 pid,
 		goto out_unlock;
 	if (s)
 		ptscope_tlb_free_slots(&s, 1);
-	for (s = NULL, i = 0; i < PTSCOPE_TLB_MAX_WATCHES; i++) {
-		if (!ptscope_tlb_slots[i].mm) {
-			s = &ptscope_tlb_slots[i];
-			break;
-		}
-	}
-	if (!s) {
-		ret = -ENOSPC;
+	s = ptscope_tlb_slot_for(owner, privileged, uid);
+	if (IS_ERR(s)) {
+		ret = PTR_ERR(s);
 		goto out_unlock;
 	}
 	if (!ptscope_tlb_nr_watches) {
@@ -204,6 +282,8 @@ int ptscope_tlb_watch_start(const struct file *owner, u64 pid,
 	mmgrab(mm);
 	s->mm = mm;
 	s->owner = owner;
+	s->uid = uid;
+	s->privileged = privileged;
 	s->pid = pid;
 	s->since_ns = ktime_get_ns();
 	for (i = 0; i < PTSCOPE_TLB_NR_REASONS; i++)
@@ -211,7 +291,9 @@ int ptscope_tlb_watch_start(const struct file *owner, u64 pid,
 	atomic64_set(&s->flush_all, 0);
 	atomic64_set(&s->flush_pages, 0);
 	atomic64_set(&s->switch_noflush, 0);
-	/* Counters first, then the slot goes live for the probe. */
+	if (s - ptscope_tlb_slots >= ptscope_tlb_slots_end)
+		WRITE_ONCE(ptscope_tlb_slots_end, s - ptscope_tlb_slots + 1);
+	/* Counters and bound first, then the slot goes live for the probe. */
 	smp_store_release(&s->pgd_pa, (unsigned long)__pa(mm->pgd));
 out_unlock:
 	mutex_unlock(&ptscope_tlb_mutex);

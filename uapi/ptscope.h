@@ -30,11 +30,27 @@
  * talk to a module whose major differs from its own.  A minor bump only adds
  * (fields at the end of a structure, flags, commands, feature bits).
  */
-#define PTSCOPE_ABI_MAJOR	1
-#define PTSCOPE_ABI_MINOR	2
+#define PTSCOPE_ABI_MAJOR	2
+#define PTSCOPE_ABI_MINOR	0
 
-/* 0xB7 is unassigned in Documentation/userspace-api/ioctl/ioctl-number.rst. */
-#define PTSCOPE_IOC_MAGIC	0xB7
+/*
+ * 0xBC is unassigned in Documentation/userspace-api/ioctl/ioctl-number.rst.
+ * ABI 1 used 0xB7, which is nsfs's NSIO: an ABI 1 module answers only there,
+ * so an ABI 2 caller gets -ENOTTY from it, never a misread structure.
+ */
+#define PTSCOPE_IOC_MAGIC	0xBC
+
+/*
+ * Every query's @pid names its target process in one of two ways:
+ *  - a pid in the caller's pid namespace (1 to 4194304), or
+ *  - PTSCOPE_PID_PIDFD | fd, where fd is one of the caller's pidfds
+ *    (pidfd_open(2), clone3's CLONE_PIDFD): no pid-reuse race, since the
+ *    pidfd names one process for its whole life; a pidfd of a process that
+ *    was reaped gets -ESRCH, an fd that is not a pidfd -EBADF.
+ * Either way the caller may look only where the kernel would let it open
+ * /proc/PID/pagemap (docs/security.md).
+ */
+#define PTSCOPE_PID_PIDFD	(1ULL << 63)
 
 /* Feature bits reported by PTSCOPE_IOC_VERSION. */
 #define PTSCOPE_FEAT_VERSION	(1ULL << 0)	/* PTSCOPE_IOC_VERSION */
@@ -233,7 +249,7 @@ struct ptscope_page_region {
  * struct ptscope_pages - argument of PTSCOPE_IOC_PAGES
  * @size:	in: sizeof(struct ptscope_pages)
  * @flags:	in: PTSCOPE_PAGES_*
- * @pid:	in: target process (in the caller's pid namespace)
+ * @pid:	in: target process: a pid, or PTSCOPE_PID_PIDFD | a pidfd
  * @start:	in: first address, page aligned
  * @end:	in: end address, page aligned, > @start, at most TASK_SIZE
  * @vec:	in: user pointer to an array of struct ptscope_page_region
@@ -506,7 +522,7 @@ enum {
  * struct ptscope_maps - argument of PTSCOPE_IOC_MAPS
  * @size:	in: sizeof(struct ptscope_maps)
  * @flags:	in: must be zero
- * @pid:	in: target process
+ * @pid:	in: target process: a pid, or PTSCOPE_PID_PIDFD | a pidfd
  * @start:	in: first address, page aligned
  * @end:	in: end address, page aligned, > @start, at most TASK_SIZE
  * @vec:	in: user pointer to an array of struct ptscope_vma
@@ -598,7 +614,7 @@ struct ptscope_thread {
  * struct ptscope_stats - argument of PTSCOPE_IOC_STATS
  * @size:	in: sizeof(struct ptscope_stats)
  * @flags:	in: PTSCOPE_STATS_*
- * @pid:	in: target process
+ * @pid:	in: target process: a pid, or PTSCOPE_PID_PIDFD | a pidfd
  * @threads:	in: user pointer to an array of struct ptscope_thread
  * @threads_len: in: records the array holds (with PTSCOPE_STATS_THREADS)
  * @thread_size: in: sizeof(struct ptscope_thread) as the caller knows it
@@ -709,7 +725,7 @@ enum {
  * struct ptscope_tlb - argument of PTSCOPE_IOC_TLB
  * @size:	in: sizeof(struct ptscope_tlb)
  * @flags:	in: PTSCOPE_TLB_WATCH or PTSCOPE_TLB_UNWATCH, or 0 to read
- * @pid:	in: target process
+ * @pid:	in: target process: a pid, or PTSCOPE_PID_PIDFD | a pidfd
  * @state:	out: PTSCOPE_TLB_* state bits
  * @ctx_id:	out: the mm's context id (mm->context.ctx_id): unique for
  *		the boot, what the per-CPU ASID slots remember
@@ -733,7 +749,10 @@ enum {
  * process exiting ends no watch: while this file watches @pid, a query
  * of it after it exited (-ESRCH otherwise) still answers, with
  * PTSCOPE_TLB_EXITED and the counts up to its exit.  At most
- * PTSCOPE_TLB_MAX_WATCHES mms are watched at once (-ENOSPC beyond).
+ * PTSCOPE_TLB_MAX_WATCHES mms are watched at once (-ENOSPC beyond).  A
+ * caller without CAP_PERFMON (or CAP_SYS_ADMIN) may hold at most the
+ * module's tlb_watch_user_max watches per user (-EDQUOT beyond; -EPERM when
+ * that is 0) and not the last 8 slots, which are kept for CAP_PERFMON.
  */
 struct ptscope_tlb {
 	__u64 size;

@@ -29,7 +29,7 @@ struct cli_columns {
 	size_t nr;
 };
 
-#define PTSCOPE_TOOL_VERSION "0.5.0"
+#define PTSCOPE_TOOL_VERSION "0.6.0"
 
 struct cli_options {
 	bool json;

@@ -2,6 +2,7 @@
 /* libptscope: open, version handshake and error messages. */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -17,6 +18,15 @@ static size_t no_answer(const void *args, long ret)
 	return 0;
 }
 
+/*
+ * ABI 1 modules answered under nsfs's ioctl type 0xB7; only their version
+ * is asked there, to say which module is loaded.
+ */
+#define PTSCOPE_IOC_VERSION_ABI1 _IOWR(0xB7, 0x00, struct ptscope_version)
+
+/* What ptscope_strerror(-EPROTO) says after a refused handshake. */
+static __thread char abi_mismatch[256];
+
 static int query_version(struct ptscope *ps)
 {
 	struct ptscope_version *v = &ps->version;
@@ -25,12 +35,23 @@ static int query_version(struct ptscope *ps)
 	memset(v, 0, sizeof(*v));
 	v->size = sizeof(*v);
 	ret = ps_ioctl(ps, PTSCOPE_IOC_VERSION, v, sizeof(*v), NULL, 0, no_answer);
+	if (ret == -ENOTTY && !ptscope_is_replay(ps) &&
+	    ioctl(ps->fd, PTSCOPE_IOC_VERSION_ABI1, v) >= 0)
+		return 0;	/* an ABI 1 module: refused by the caller */
 	return ret < 0 ? ret : 0;
 }
 
 int ptscope_abi_compatible(const struct ptscope_version *v)
 {
-	return v->abi_major == PTSCOPE_ABI_MAJOR ? 0 : -EPROTO;
+	if (v->abi_major == PTSCOPE_ABI_MAJOR)
+		return 0;
+	snprintf(abi_mismatch, sizeof(abi_mismatch),
+		 "the loaded module %.31s speaks ABI %u.%u and this tool ABI %u.%u: "
+		 "load the module of the tool's own release (%s)",
+		 v->release, v->abi_major, v->abi_minor, PTSCOPE_ABI_MAJOR,
+		 PTSCOPE_ABI_MINOR, v->abi_major < PTSCOPE_ABI_MAJOR ?
+		 "the module is older" : "the tool is older");
+	return -EPROTO;
 }
 
 int ptscope_open_how(struct ptscope **out, const struct ptscope_open_how *how)
@@ -403,13 +424,24 @@ const char *ptscope_strerror(int err)
 	case ENODEV:
 		return "module not loaded: run `sudo modprobe ptscope` or `make load`";
 	case EPROTO:
+		if (abi_mismatch[0])
+			return abi_mismatch;
 		return "the loaded module speaks another ABI major version: "
 		       "rebuild the tool and module from the same source";
+	case EBADF:
+		return "not a pidfd of this process";
+	case ENOSPC:
+		return "every TLB watch slot is taken: end a watch first";
+	case EDQUOT:
+		return "this user already holds as many TLB watches as the module "
+		       "allows (its tlb_watch_user_max parameter); without "
+		       "CAP_PERFMON, end one first";
 	case ESRCH:
 		return "no such process (it may have exited)";
 	case EPERM:
-		return "permission denied: you may only inspect processes you could "
-		       "ptrace-read (same user, dumpable), or run as root";
+		return "permission denied: the kernel would not let you open this "
+		       "process's /proc/PID/pagemap (another user's, not dumpable, "
+		       "or refused by Yama or a security module)";
 	case EACCES:
 		return "permission denied opening " PTSCOPE_DEVICE;
 	case EINVAL:
