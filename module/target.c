@@ -43,6 +43,8 @@
 #include <linux/sched.h>
 #include <linux/sched/mm.h>
 #include <linux/sched/task.h>
+#include <linux/seq_file.h>
+#include <linux/uio.h>
 #include <linux/string.h>
 #include <linux/threads.h>
 #include <linux/user_namespace.h>
@@ -122,6 +124,27 @@ out_put_file:
 }
 
 /*
+ * Read up to @len bytes from the start of a seq_file.  /proc's fdinfo files
+ * have ->read = seq_read and no ->read_iter, which kernel_read() refuses;
+ * seq_read_iter() is what seq_read() itself calls.
+ */
+static ssize_t ptscope_read_seq_file(struct file *f, char *buf, size_t len)
+{
+	struct kvec kv = { .iov_base = buf, .iov_len = len };
+	struct iov_iter iter;
+	struct kiocb kiocb;
+	loff_t pos = 0;
+
+	if (f->f_op->read_iter)
+		return kernel_read(f, buf, len, &pos);
+	if (f->f_op->read != seq_read)
+		return -EOPNOTSUPP;
+	init_sync_kiocb(&kiocb, f);
+	iov_iter_kvec(&iter, ITER_DEST, &kv, 1, len);
+	return seq_read_iter(&kiocb, &iter);
+}
+
+/*
  * The process that the caller's pidfd @fd names, with a reference
  * (put_pid() it), and in *@nr its number in the caller's /proc: ERR_PTR
  * -EBADF if @fd is not a pidfd, -ESRCH if the process was reaped or that
@@ -133,7 +156,6 @@ static struct pid *ptscope_pidfd_pid(unsigned int fd, pid_t *nr)
 	struct pid *pid = NULL;
 	struct path proc;
 	struct file *f;
-	loff_t pos = 0;
 	ssize_t len;
 	char *line;
 	int val;
@@ -150,7 +172,7 @@ static struct pid *ptscope_pidfd_pid(unsigned int fd, pid_t *nr)
 		pid = PTR_ERR(f) == -ENOENT ? ERR_PTR(-EBADF) : ERR_CAST(f);
 		goto out_put_proc;
 	}
-	len = kernel_read(f, info, sizeof(info) - 1, &pos);
+	len = ptscope_read_seq_file(f, info, sizeof(info) - 1);
 	fput(f);
 	if (len < 0) {
 		pid = ERR_PTR(len);

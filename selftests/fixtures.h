@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "oracle.h"
@@ -20,6 +21,12 @@
 #endif
 
 #define SZ_2M	(2UL << 20)
+
+/* pidfd_open(2), without needing glibc 2.36's wrapper. */
+static inline int sys_pidfd_open(pid_t pid)
+{
+	return syscall(SYS_pidfd_open, pid, 0);
+}
 
 static inline void *map_anon(size_t len, int prot, int flags)
 {

@@ -204,7 +204,7 @@ static inline long ptscope_maps_call(int fd, struct ptscope_maps *a)
 	return ret < 0 ? -errno : ret;
 }
 
-static inline void maps_args(struct ptscope_maps *a, pid_t pid, uint64_t start,
+static inline void maps_args(struct ptscope_maps *a, uint64_t pid, uint64_t start,
 			     uint64_t end, struct ptscope_vma *vec, uint64_t len)
 {
 	memset(a, 0, sizeof(*a));

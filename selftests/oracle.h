@@ -119,7 +119,7 @@ static inline long ptscope_pages_call(int fd, struct ptscope_pages *a)
 	return ret < 0 ? -errno : ret;
 }
 
-static inline void pages_args(struct ptscope_pages *a, pid_t pid,
+static inline void pages_args(struct ptscope_pages *a, uint64_t pid,
 			      uint64_t start, uint64_t end, uint64_t flags,
 			      struct ptscope_page_region *vec, uint64_t len)
 {
