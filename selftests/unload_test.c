@@ -8,7 +8,9 @@
  *    and writes in progress, then releases the open files itself.  Readers
  *    in the middle of a walk see their read finish, then ENOENT or EIO.
  * The module is loaded again from $PTSCOPE_KO (vm-run sets it) at the end
- * and must answer.  Leaks at unload are kmemleak's to find: `make
+ * and must answer.  With the module of ABI 1 in its place
+ * ($PTSCOPE_KO_ABI1, built from git by scripts/kernels build-abi1), the
+ * tool refuses it in one sentence.  Leaks at unload are kmemleak's to find: `make
  * check-debug` runs this under a kernel with kmemleak on.
  */
 #include <pthread.h>
@@ -20,6 +22,7 @@
 #include "kselftest_harness.h"
 #include "oracle.h"
 #include "ptscope_test.h"
+#include "cli_exec.h"
 
 #define TARGET_BYTES	(64UL << 20)
 #define NR_QUERIERS	6
@@ -39,9 +42,8 @@ static int delete_ptscope(void)
 	return syscall(SYS_delete_module, "ptscope", O_NONBLOCK) ? -errno : 0;
 }
 
-static int load_ptscope(void)
+static int load_ko(const char *ko)
 {
-	const char *ko = getenv("PTSCOPE_KO");
 	int fd, ret;
 
 	if (!ko)
@@ -52,6 +54,11 @@ static int load_ptscope(void)
 	ret = syscall(SYS_finit_module, fd, "", 0) ? -errno : 0;
 	close(fd);
 	return ret;
+}
+
+static int load_ptscope(void)
+{
+	return load_ko(getenv("PTSCOPE_KO"));
 }
 
 static bool ptscope_loaded(void)
@@ -239,6 +246,52 @@ TEST_F(unload, rmmod_waits_for_proc_readers_then_reload)
 	close(fd);
 	TH_LOG("%ld reads done before the unload, %ld refused after",
 	       before, atomic_load(&self->run.refused));
+}
+
+/* With the module of ABI 1 loaded, the tool says so and stops. */
+TEST(tool_refuses_a_module_of_abi_1)
+{
+	static const char *const cmds[] = { "version", "maps 1", "-j faults 1" };
+	const char *abi1 = getenv("PTSCOPE_KO_ABI1");
+	char cli[4096], cmd[4200], *out;
+	struct ptscope_version v;
+	size_t i;
+	int fd, status;
+
+	if (!abi1)
+		SKIP(return, "PTSCOPE_KO_ABI1 is not set (scripts/check builds it)");
+	ASSERT_EQ(0, cli_find(cli));
+	ASSERT_EQ(0, delete_ptscope());
+	ASSERT_EQ(0, load_ko(abi1)) {
+		load_ptscope();
+	}
+	for (i = 0; i < ARRAY_SIZE(cmds); i++) {
+		snprintf(cmd, sizeof(cmd), "%s %s 2>&1", cli, cmds[i]);
+		/* No ASSERT until ours is back: the next tests need it. */
+		out = cli_capture(cmd, &status);
+		EXPECT_NE(NULL, out);
+		if (!out)
+			continue;
+		EXPECT_EQ(1, status);
+		EXPECT_NE(NULL, strstr(out, "the loaded module 0.5.0 speaks ABI 1.2 "
+				       "and this tool ABI 2.0: load the module of "
+				       "the tool's own release (the module is older)")) {
+			TH_LOG("ptscope %s said: %s", cmds[i], out);
+		}
+		free(out);
+	}
+	/* Nor does the ABI 1 module answer ABI 2's version. */
+	fd = ptscope_open_dev();
+	EXPECT_LE(0, fd);
+	memset(&v, 0, sizeof(v));
+	v.size = sizeof(v);
+	EXPECT_EQ(-ENOTTY, ptscope_ioctl(fd, PTSCOPE_IOC_VERSION, &v));
+	if (fd >= 0)
+		close(fd);
+
+	ASSERT_EQ(0, delete_ptscope());
+	ASSERT_EQ(0, load_ptscope());
+	ASSERT_TRUE(ptscope_loaded());
 }
 
 TEST_HARNESS_MAIN

@@ -93,6 +93,36 @@ TEST_F(dev, unknown_command_is_enotty)
 	}
 }
 
+/*
+ * ABI 2 has an ioctl type of its own: not nsfs's 0xB7 (NSIO), which ABI 1
+ * used, so neither ABI 1's commands nor nsfs's are answered.
+ */
+TEST_F(dev, abi_2_owns_its_ioctl_type)
+{
+	unsigned long old_abi[] = {
+		_IOWR(0xB7, 0x00, struct ptscope_version),	/* ABI 1's VERSION */
+		_IOWR(0xB7, 0x01, struct ptscope_pages),	/* ABI 1's PAGES */
+		_IO(0xB7, 0x1),					/* NS_GET_USERNS */
+		_IO(0xB7, 0x3),					/* NS_GET_NSTYPE */
+	};
+	size_t i;
+
+	EXPECT_EQ(2, PTSCOPE_ABI_MAJOR);
+	EXPECT_EQ(0xBC, PTSCOPE_IOC_MAGIC);
+	EXPECT_EQ(0xBC, _IOC_TYPE(PTSCOPE_IOC_VERSION));
+	EXPECT_EQ(0xBC, _IOC_TYPE(PTSCOPE_IOC_PAGES));
+	EXPECT_EQ(0xBC, _IOC_TYPE(PTSCOPE_IOC_MAPS));
+	EXPECT_EQ(0xBC, _IOC_TYPE(PTSCOPE_IOC_STATS));
+	EXPECT_EQ(0xBC, _IOC_TYPE(PTSCOPE_IOC_TLB));
+	ASSERT_EQ(0, ptscope_ioctl(self->fd, PTSCOPE_IOC_VERSION, &self->v));
+	EXPECT_EQ(PTSCOPE_ABI_MAJOR, self->v.abi_major);
+	for (i = 0; i < sizeof(old_abi) / sizeof(old_abi[0]); i++) {
+		EXPECT_EQ(-ENOTTY, ptscope_ioctl(self->fd, old_abi[i], &self->v)) {
+			TH_LOG("command 0x%lx", old_abi[i]);
+		}
+	}
+}
+
 TEST_F(dev, bad_size_is_einval)
 {
 	__u64 sizes[] = { 0, 8, 16, PTSCOPE_VERSION_SIZE_VER0 - 1,
