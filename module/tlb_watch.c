@@ -121,7 +121,7 @@ static void ptscope_tlb_probe(void *data, int reason, unsigned long pages)
 
 /* A change of the tracepoint's prototype breaks the build, not the kernel. */
 static_assert(__same_type(&register_trace_tlb_flush,
-			  int (*)(typeof(&ptscope_tlb_probe), void *)));
+			  int (*)(typeof(ptscope_tlb_probe) *, void *)));
 
 static void ptscope_tlb_find(struct tracepoint *tp, void *priv)
 {
