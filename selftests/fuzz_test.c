@@ -69,12 +69,12 @@
 /* The outcomes of a call: success, or the errno. */
 enum {
 	O_OK, O_EINVAL, O_E2BIG, O_EFAULT, O_ENOTTY, O_ESRCH, O_EPERM,
-	O_ENOMEM, O_EINTR, O_OTHER, O_NR
+	O_EBADF, O_ENOMEM, O_EINTR, O_OTHER, O_NR
 };
 
 static const char *const outcome_names[O_NR] = {
 	"ok", "EINVAL", "E2BIG", "EFAULT", "ENOTTY", "ESRCH", "EPERM",
-	"ENOMEM", "EINTR", "other"
+	"EBADF", "ENOMEM", "EINTR", "other"
 };
 
 static int outcome(int err)
@@ -87,6 +87,7 @@ static int outcome(int err)
 	case ENOTTY:	return O_ENOTTY;
 	case ESRCH:	return O_ESRCH;
 	case EPERM:	return O_EPERM;
+	case EBADF:	return O_EBADF;
 	case ENOMEM:	return O_ENOMEM;
 	case EINTR:	return O_EINTR;
 	default:	return O_OTHER;
@@ -566,6 +567,9 @@ static unsigned int model_target(const struct fz_ctx *c, __u64 pid)
 {
 	if (c->root_only && !c->admin)
 		return M(EPERM);
+	/* PTSCOPE_PID_PIDFD: the fuzzer holds no pidfd, so no fd is one. */
+	if (pid & PTSCOPE_PID_PIDFD)
+		return M(EBADF);
 	if (!pid || pid > PID_MAX_LIMIT)
 		return M(EINVAL);
 	/*
@@ -1034,7 +1038,10 @@ CASE(fix, cmd_other_type, ENOTTY,					\
 CASE(fix, pid_self, 0, k->a.word[2] = c->self);				\
 CASE(fix, pid_init, 0, k->a.word[2] = 1);				\
 CASE(fix, pid_0, EINVAL, k->a.word[2] = 0);				\
-CASE(fix, pid_minus_1, EINVAL, k->a.word[2] = ~0ULL);			\
+CASE(fix, pid_minus_1, EBADF, k->a.word[2] = ~0ULL);			\
+CASE(fix, pid_pidfd_of_stdin, EBADF, k->a.word[2] = PTSCOPE_PID_PIDFD | 0); \
+CASE(fix, pid_pidfd_not_open, EBADF,					\
+	k->a.word[2] = PTSCOPE_PID_PIDFD | 100000);			\
 CASE(fix, pid_minus_1_32bit, EINVAL, k->a.word[2] = 0xffffffffULL);	\
 CASE(fix, pid_max_limit, ESRCH, k->a.word[2] = PID_MAX_LIMIT);		\
 CASE(fix, pid_above_max_limit, EINVAL, k->a.word[2] = PID_MAX_LIMIT + 1); \
@@ -1331,6 +1338,19 @@ static int k_strtou64(const char *s, __u64 *res)
 	return 0;
 }
 
+/* ptscope_proc_parse_pid(): "PID" or "pidfd:FD". */
+static int k_parse_pid(const char *s, __u64 *pid)
+{
+	__u64 fd;
+
+	if (strncmp(s, "pidfd:", 6))
+		return k_strtou64(s, pid);
+	if (k_strtou64(s + 6, &fd) || fd > INT_MAX)
+		return -EINVAL;
+	*pid = PTSCOPE_PID_PIDFD | fd;
+	return 0;
+}
+
 /* The outcomes a write of @len bytes of @buf to /proc/ptscope/@file may get. */
 static unsigned int proc_model(const struct fz_ctx *c, int file,
 			       const char *buf, size_t len)
@@ -1369,19 +1389,19 @@ static unsigned int proc_model(const struct fz_ctx *c, int file,
 	}
 	switch (file) {
 	case PF_PAGES:
-		if (n < 3 || k_strtou64(tok[0], &pid) ||
+		if (n < 3 || k_parse_pid(tok[0], &pid) ||
 		    k_strtou64(tok[1], &start) || k_strtou64(tok[2], &end) ||
 		    (n == 4 && strcmp(tok[3], "all")))
 			return M(EINVAL);
 		break;
 	case PF_MAPS:
-		if ((n != 1 && n != 3) || k_strtou64(tok[0], &pid) ||
+		if ((n != 1 && n != 3) || k_parse_pid(tok[0], &pid) ||
 		    (n == 3 && (k_strtou64(tok[1], &start) ||
 				k_strtou64(tok[2], &end))))
 			return M(EINVAL);
 		break;
 	default:
-		if (n < 1 || k_strtou64(tok[0], &pid) ||
+		if (n < 1 || k_parse_pid(tok[0], &pid) ||
 		    (n == 2 && strcmp(tok[1], "threads")))
 			return M(EINVAL);
 		break;
@@ -1546,7 +1566,10 @@ PROC_CASE(pages_negative_pid, PF_PAGES, "-1 %S %E", EINVAL);
 PROC_CASE(pages_negative_start, PF_PAGES, "%P -4096 %E", EINVAL);
 PROC_CASE(pages_pid_overflows, PF_PAGES, "18446744073709551616 %S %E", EINVAL);
 PROC_CASE(pages_end_overflows, PF_PAGES, "%P %S 0x10000000000000000", EINVAL);
-PROC_CASE(pages_pid_u64_max, PF_PAGES, "18446744073709551615 %S %E", EINVAL);
+PROC_CASE(pages_pid_u64_max, PF_PAGES, "18446744073709551615 %S %E", EBADF);
+PROC_CASE(pages_pidfd_of_stdin, PF_PAGES, "pidfd:0 %S %E", EBADF);
+PROC_CASE(pages_pidfd_junk, PF_PAGES, "pidfd:0x %S %E", EINVAL);
+PROC_CASE(pages_pidfd_huge, PF_PAGES, "pidfd:2147483648 %S %E", EINVAL);
 PROC_CASE(pages_partial_hex, PF_PAGES, "%P 0x %E", EINVAL);
 PROC_CASE(pages_bad_hex_digit, PF_PAGES, "%P %S 0x7g000", EINVAL);
 PROC_CASE(pages_bad_octal_digit, PF_PAGES, "%P 08 %E", EINVAL);
