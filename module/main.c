@@ -46,10 +46,11 @@ static int __init ptscope_init(void)
 	ret = ptscope_target_init();
 	if (ret)
 		return ret;
+	ptscope_tlb_watch_init();
 
 	ret = ptscope_procfs_init();
 	if (ret)
-		return ret;
+		goto err_tlb_watch_exit;
 
 	ret = misc_register(&ptscope_miscdev);
 	if (ret)
@@ -61,6 +62,8 @@ static int __init ptscope_init(void)
 
 err_remove_procfs:
 	ptscope_procfs_exit();
+err_tlb_watch_exit:
+	ptscope_tlb_watch_exit();
 	return ret;
 }
 

@@ -136,7 +136,11 @@ static void ptscope_maps_vma_done(struct ptscope_maps_state *st)
  */
 int ptscope_maps_next(struct ptscope_maps_state *st, struct ptscope_vma *rec)
 {
-	struct ptscope_walk w = { .mm = st->mm, .sum = &st->sum };
+	struct ptscope_walk w = {
+		.mm = st->mm,
+		.sum = &st->sum,
+		.show_access = st->show_access,
+	};
 	struct ptscope_policy pol;
 	struct vm_area_struct *vma;
 	unsigned long addr, stop;
@@ -260,7 +264,7 @@ long ptscope_ioctl_maps(struct file *file, void __user *uarg)
 		return ret;
 	usize = args.size;
 
-	st.mm = ptscope_get_target(file, args.pid, &task);
+	st.mm = ptscope_get_target(file, args.pid, &task, &st.show_access);
 	if (IS_ERR(st.mm))
 		return PTR_ERR(st.mm);
 	ptscope_count_query(PTSCOPE_QUERY_MAPS);
@@ -314,6 +318,8 @@ long ptscope_ioctl_maps(struct file *file, void __user *uarg)
 		args.mm_flags |= PTSCOPE_MM_THP_DISABLE;
 	if (pts_mm_thp_disabled_except_advised(st.mm))
 		args.mm_flags |= PTSCOPE_MM_THP_DISABLE_EXCEPT_ADVISED;
+	if (!st.show_access)
+		args.mm_flags |= PTSCOPE_MM_ACCESS_HIDDEN;
 	ptscope_task_policy(task, &task_pol);
 	args.task_policy_mode = task_pol.mode;
 	args.task_policy_flags = task_pol.flags;

@@ -34,6 +34,7 @@ int ptscope_pages_step(struct mm_struct *mm, struct ptscope_pages_state *st)
 		.out = &st->out,
 		.show_pfn = st->show_pfn,
 		.show_refcount = st->show_refcount,
+		.show_access = st->show_access,
 	};
 	u64 locked_at;
 
@@ -76,13 +77,14 @@ long ptscope_ioctl_pages(struct file *file, void __user *uarg)
 	struct ptscope_pages args;
 	struct mm_struct *mm;
 	u64 written = 0;
+	bool attach;
 	long ret;
 
 	ret = ptscope_pages_get_args(&args, uarg);
 	if (ret)
 		return ret;
 
-	mm = ptscope_get_target_mm(file, args.pid);
+	mm = ptscope_get_target(file, args.pid, NULL, &attach);
 	if (IS_ERR(mm))
 		return PTR_ERR(mm);
 	ptscope_count_query(PTSCOPE_QUERY_PAGES);
@@ -90,6 +92,7 @@ long ptscope_ioctl_pages(struct file *file, void __user *uarg)
 	st.cursor = args.start;
 	st.end = args.end;
 	st.show_refcount = ptscope_may_see_frames(file);
+	st.show_access = attach;
 	st.show_pfn = st.show_refcount &&
 		      (!(args.flags & PTSCOPE_PAGES_REGIONS) ||
 		       (args.flags & PTSCOPE_PAGES_PFN));

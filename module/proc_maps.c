@@ -58,6 +58,7 @@ static int ptscope_proc_maps_advance(struct ptscope_proc_maps *q)
 		return ret;
 	}
 	q->st.sum.mm = q->st.mm;
+	q->st.show_access = q->target.attach;
 	memset(&q->next, 0, sizeof(q->next));
 	ret = ptscope_maps_next(&q->st, &q->next);
 	mmput(q->st.mm);
@@ -118,16 +119,26 @@ static void ptscope_show_perms(struct seq_file *m, u64 flags)
 	seq_putc(m, flags & PTSCOPE_VMA_SHARED ? 's' : 'p');
 }
 
+/* @access: the access state was counted (else DIRTY and KSM are "-"). */
 static void ptscope_show_counts(struct seq_file *m,
-				const struct ptscope_page_counts *c)
+				const struct ptscope_page_counts *c, bool access)
 {
 	bool any = false;
 	unsigned int i;
 
-	seq_printf(m, " %llu %llu %llu %llu %llu %llu %llu %llu %llu %llu %llu %llu %llu ",
-		   c->present, c->swapped, c->dirty, c->anon, c->file,
-		   c->shmem, c->zero, c->ksm, c->cow_shared, c->anon_exclusive,
-		   c->thp_pmd, c->hugetlb_pmd + c->hugetlb_pud, c->soft_dirty);
+	seq_printf(m, " %llu %llu ", c->present, c->swapped);
+	if (access)
+		seq_printf(m, "%llu ", c->dirty);
+	else
+		seq_puts(m, "- ");
+	seq_printf(m, "%llu %llu %llu %llu ", c->anon, c->file, c->shmem, c->zero);
+	if (access)
+		seq_printf(m, "%llu ", c->ksm);
+	else
+		seq_puts(m, "- ");
+	seq_printf(m, "%llu %llu %llu %llu %llu ", c->cow_shared,
+		   c->anon_exclusive, c->thp_pmd,
+		   c->hugetlb_pmd + c->hugetlb_pud, c->soft_dirty);
 	for (i = 0; i < PTSCOPE_MAX_NODES; i++) {
 		if (!c->node[i])
 			continue;
@@ -158,13 +169,13 @@ static int ptscope_maps_seq_show(struct seq_file *m, void *v)
 	if (v == &q->totals) {
 		t = &q->st.total_tables;
 		seq_puts(m, "total - ----");
-		ptscope_show_counts(m, &q->totals);
+		ptscope_show_counts(m, &q->totals, q->target.attach);
 		seq_printf(m, " %llu %llu %llu -\n", t->pte, t->pmd, t->pud);
 		return 0;
 	}
 	seq_printf(m, "%#llx %#llx ", r->start, r->end);
 	ptscope_show_perms(m, r->flags);
-	ptscope_show_counts(m, &r->pages);
+	ptscope_show_counts(m, &r->pages, q->target.attach);
 	seq_printf(m, " %llu %llu %llu ", r->tables.pte, r->tables.pmd,
 		   r->tables.pud);
 	/* Escaped as /proc/PID/maps escapes it: no name forges a line. */

@@ -27,6 +27,7 @@ struct ptscope_proc_query {
 	bool regions;
 	bool show_pfn;
 	bool show_refcount;
+	bool show_access;
 	struct ptscope_target target;
 	u64 start;
 	u64 end;
@@ -51,6 +52,7 @@ static void ptscope_query_reset(struct ptscope_proc_query *q)
 	q->st.end = q->end;
 	q->st.show_pfn = q->show_pfn;
 	q->st.show_refcount = q->show_refcount;
+	q->st.show_access = q->show_access;
 	q->base = 0;
 }
 
@@ -298,6 +300,7 @@ static ssize_t ptscope_pages_write(struct file *file, const char __user *ubuf,
 	q->regions = parsed.regions;
 	q->show_refcount = ptscope_may_see_frames(file);
 	q->show_pfn = q->show_refcount && !q->regions;
+	q->show_access = q->target.attach;
 	ptscope_query_reset(q);
 	ptscope_proc_rewind(file);
 	mutex_unlock(&m->lock);

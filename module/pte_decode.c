@@ -76,7 +76,7 @@ void ptscope_decode_huge(const struct ptscope_decode *d, u64 entry, int level,
 	rec->raw = entry;
 	if (!(entry & (_PAGE_PRESENT | _PAGE_PROTNONE | _PAGE_PSE))) {
 		ptscope_decode_leaf(pte, rec);
-		ptscope_hide_frame(d, rec, PTSCOPE_SWP_LOCATION_MASK);
+		ptscope_hide_from_reader(d, rec, PTSCOPE_SWP_LOCATION_MASK);
 		return;
 	}
 
@@ -107,7 +107,7 @@ void ptscope_decode_huge(const struct ptscope_decode *d, u64 entry, int level,
 		    !folio_test_anon(*folio) && !d->hugetlb)
 			rec->kind = PTSCOPE_KIND_HUGE_ZERO;
 	}
-	ptscope_hide_frame(d, rec, pfn_mask);
+	ptscope_hide_from_reader(d, rec, pfn_mask);
 }
 
 unsigned int ptscope_subpage_mapcount(struct folio *folio, unsigned long idx)

@@ -108,16 +108,35 @@ static __always_inline void ptscope_decode_none(int level,
 #define PTSCOPE_SWP_LOCATION_MASK	GENMASK_ULL(63, 9)
 
 /*
- * What a caller without CAP_SYS_ADMIN may not see: frames and swap slots
- * (pagemap hides them) and the page's reference count, whose pins held by
- * other processes no interface but root's /proc/kpagecount tells.
+ * What a caller that may read but not ptrace-attach may not see (uapi:
+ * PTSCOPE_PF_ACCESS_HIDDEN): each page's access state, which pagemap,
+ * smaps and numa_maps give such a reader only summed over a mapping, if at
+ * all.  The record then shows no finer than pagemap does.
  */
-static __always_inline void ptscope_hide_frame(const struct ptscope_decode *d,
-					       struct ptscope_page_region *rec,
-					       u64 pfn_mask)
+static __always_inline void ptscope_hide_access(struct ptscope_page_region *rec)
+{
+	rec->flags &= ~PTSCOPE_PF_ACCESS_MASK;
+	rec->flags |= PTSCOPE_PF_ACCESS_HIDDEN;
+	rec->raw = 0;
+	rec->mapcount = min_t(u32, rec->mapcount, 2);
+	if (rec->kind == PTSCOPE_KIND_KSM)
+		rec->kind = PTSCOPE_KIND_ANON;
+}
+
+/*
+ * What this caller may not see: frames and swap slots without
+ * CAP_SYS_ADMIN (pagemap hides them), the page's reference count, whose
+ * pins held by other processes no interface but root's /proc/kpagecount
+ * tells, and without the right to attach, the access state.
+ */
+static __always_inline void ptscope_hide_from_reader(const struct ptscope_decode *d,
+						     struct ptscope_page_region *rec,
+						     u64 pfn_mask)
 {
 	if (!d->show_refcount)
 		rec->refcount = 0;
+	if (!d->show_access)
+		ptscope_hide_access(rec);
 	if (d->show_pfn)
 		return;
 	rec->pfn = 0;
@@ -326,7 +345,7 @@ static __always_inline void ptscope_decode_keyed(const struct ptscope_decode *d,
 {
 	ptscope_decode_present_pte(pte, rec);
 	ptscope_fill_small(key, rec);
-	ptscope_hide_frame(d, rec, PTE_PFN_MASK);
+	ptscope_hide_from_reader(d, rec, PTE_PFN_MASK);
 }
 
 static __always_inline void ptscope_decode_pte(const struct ptscope_decode *d,
@@ -341,7 +360,7 @@ static __always_inline void ptscope_decode_pte(const struct ptscope_decode *d,
 			return;
 		rec->raw = pte_val(pte);
 		ptscope_decode_leaf(pte, rec);
-		ptscope_hide_frame(d, rec, PTSCOPE_SWP_LOCATION_MASK);
+		ptscope_hide_from_reader(d, rec, PTSCOPE_SWP_LOCATION_MASK);
 		return;
 	}
 
@@ -368,7 +387,7 @@ static __always_inline void ptscope_decode_pte(const struct ptscope_decode *d,
 
 		ptscope_fill_folio(d, page_folio(page), page, rec);
 	}
-	ptscope_hide_frame(d, rec, PTE_PFN_MASK);
+	ptscope_hide_from_reader(d, rec, PTE_PFN_MASK);
 }
 
 #endif /* PTSCOPE_PTE_DECODE_H */

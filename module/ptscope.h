@@ -63,6 +63,7 @@ int ptscope_check_vec(u64 uvec, u64 len, u64 rec_size, size_t min_rec_size);
 struct ptscope_target {
 	struct mm_struct *mm;	/* mmgrab()bed: the address space authorised */
 	struct pid *pid;
+	bool attach;		/* attach allowed too: access state shown */
 };
 
 int ptscope_target_init(void);
@@ -72,8 +73,7 @@ void ptscope_target_unbind(struct ptscope_target *t);
 struct mm_struct *ptscope_target_get(const struct ptscope_target *t,
 				     struct task_struct **taskp);
 struct mm_struct *ptscope_get_target(const struct file *door, u64 pid_nr,
-				     struct task_struct **taskp);
-struct mm_struct *ptscope_get_target_mm(const struct file *door, u64 pid_nr);
+				     struct task_struct **taskp, bool *attach);
 bool ptscope_may_see_frames(const struct file *file);
 
 /* region.c: records out of the walk, merged into runs */
@@ -309,6 +309,7 @@ struct ptscope_decode {
 	struct vm_area_struct *vma;
 	bool show_pfn;
 	bool show_refcount;	/* a CAP_SYS_ADMIN caller: pins others hold */
+	bool show_access;	/* one that may attach: see PTSCOPE_PF_ACCESS_HIDDEN */
 	bool raw_pfns;		/* VM_PFNMAP or VM_MIXEDMAP: check each frame */
 	bool hugetlb;		/* a hugetlb VMA, which maps hugetlb folios only */
 };
@@ -405,6 +406,7 @@ struct ptscope_walk {
 	struct ptscope_summary *sum;	/* ...or are counted here */
 	bool show_pfn;
 	bool show_refcount;
+	bool show_access;
 	unsigned long steps;	/* entries left in this chunk */
 	int status;		/* PTSCOPE_OUT_* that stopped the walk */
 	unsigned long stop;	/* where it stopped */
@@ -443,6 +445,7 @@ struct ptscope_maps_state {
 	/* Where the last VMA was found, while @vmi_valid (in this hold). */
 	struct vma_iterator vmi;
 	bool vmi_valid;
+	bool show_access;	/* see PTSCOPE_PF_ACCESS_HIDDEN */
 	bool keep_locked;	/* the caller walks on in the same hold */
 	bool locked;		/* the mmap lock is held, since @locked_at */
 	u64 locked_at;
@@ -473,6 +476,7 @@ struct ptscope_pages_state {
 	unsigned long end;
 	bool show_pfn;
 	bool show_refcount;
+	bool show_access;
 	bool done;
 };
 
@@ -490,6 +494,7 @@ struct mm_struct *ptscope_tlb_watch_read(const struct file *owner, u64 pid,
 					 struct mm_struct *mm,
 					 struct ptscope_tlb *t, bool stop);
 void ptscope_tlb_watch_release(const struct file *owner);
+void ptscope_tlb_watch_init(void);
 void ptscope_tlb_watch_exit(void);
 
 /* procfs.c */

@@ -125,7 +125,7 @@ long ptscope_ioctl_stats(struct file *file, void __user *uarg)
 		return ret;
 	usize = args.size;
 
-	mm = ptscope_get_target(file, args.pid, &task);
+	mm = ptscope_get_target(file, args.pid, &task, NULL);
 	if (IS_ERR(mm))
 		return PTR_ERR(mm);
 	ptscope_count_query(PTSCOPE_QUERY_STATS);

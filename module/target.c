@@ -52,36 +52,54 @@
 #include "ptscope.h"
 
 static const struct file_operations *ptscope_pagemap_fops;
+static const struct file_operations *ptscope_mem_fops;
 
-/* Learn pagemap's file operations; ptscope cannot work without them. */
+/* The file operations of /proc/self/@name, or ERR_PTR. */
+static const struct file_operations *ptscope_learn_fops(const char *name)
+{
+	const struct file_operations *fops;
+	char path[32];
+	struct file *f;
+
+	snprintf(path, sizeof(path), "/proc/self/%s", name);
+	f = filp_open(path, O_RDONLY, 0);
+	if (IS_ERR(f)) {
+		pr_err("ptscope: cannot open %s (%ld): every query is decided by it\n",
+		       path, PTR_ERR(f));
+		return ERR_CAST(f);
+	}
+	fops = f->f_op;
+	fput(f);
+	return fops;
+}
+
+/* Learn pagemap's and mem's file operations; ptscope cannot work without. */
 int ptscope_target_init(void)
 {
-	struct file *f = filp_open("/proc/self/pagemap", O_RDONLY, 0);
-
-	if (IS_ERR(f)) {
-		pr_err("ptscope: cannot open /proc/self/pagemap (%ld): every query is decided by it\n",
-		       PTR_ERR(f));
-		return PTR_ERR(f);
-	}
-	ptscope_pagemap_fops = f->f_op;
-	fput(f);
+	ptscope_pagemap_fops = ptscope_learn_fops("pagemap");
+	if (IS_ERR(ptscope_pagemap_fops))
+		return PTR_ERR(ptscope_pagemap_fops);
+	ptscope_mem_fops = ptscope_learn_fops("mem");
+	if (IS_ERR(ptscope_mem_fops))
+		return PTR_ERR(ptscope_mem_fops);
 	return 0;
 }
 
 /*
- * Open @pid's pagemap with the current credentials, as the caller would: in
- * the /proc its own root shows, under the number that /proc's pid namespace
- * gives the process.  Returns the mm the kernel put in that file,
- * mmgrab()bed, or ERR_PTR: -ESRCH when that /proc does not show the process
- * or it has no address space, -EPERM when the kernel refused (pagemap says
- * -EACCES) or the caller has no procfs at /proc.
+ * Open @pid's /proc/PID/@name with the current credentials, as the caller
+ * would: in the /proc its own root shows, under the number that /proc's pid
+ * namespace gives the process.  The file must have @fops.  Returns the mm
+ * the kernel put in that file, mmgrab()bed, or ERR_PTR: -ESRCH when that
+ * /proc does not show the process or it has no address space, -EPERM when
+ * the kernel refused (it says -EACCES) or the caller has no procfs at /proc.
  */
-static struct mm_struct *ptscope_pagemap_mm(struct pid *pid)
+static struct mm_struct *ptscope_proc_file_mm(struct pid *pid, const char *name,
+					      const struct file_operations *fops)
 {
 	struct mm_struct *mm;
 	struct path proc;
 	struct file *f;
-	char name[24];
+	char path[32];
 	pid_t nr;
 
 	if (kern_path("/proc", LOOKUP_FOLLOW, &proc))
@@ -95,8 +113,8 @@ static struct mm_struct *ptscope_pagemap_mm(struct pid *pid)
 		path_put(&proc);
 		return ERR_PTR(-ESRCH);
 	}
-	snprintf(name, sizeof(name), "%d/pagemap", nr);
-	f = file_open_root(&proc, name, O_RDONLY, 0);
+	snprintf(path, sizeof(path), "%d/%s", nr, name);
+	f = file_open_root(&proc, path, O_RDONLY, 0);
 	path_put(&proc);
 	if (IS_ERR(f)) {
 		switch (PTR_ERR(f)) {
@@ -108,11 +126,11 @@ static struct mm_struct *ptscope_pagemap_mm(struct pid *pid)
 			return ERR_CAST(f);
 		}
 	}
-	if (f->f_op != ptscope_pagemap_fops) {
+	if (f->f_op != fops) {
 		mm = ERR_PTR(-EPERM);
 		goto out_put_file;
 	}
-	/* pagemap_open() keeps the mm it checked, mmgrab()bed, or NULL. */
+	/* pagemap_open() and mem_open() keep the mm they checked, or NULL. */
 	mm = f->private_data;
 	if (mm)
 		mmgrab(mm);
@@ -121,6 +139,47 @@ static struct mm_struct *ptscope_pagemap_mm(struct pid *pid)
 out_put_file:
 	fput(f);
 	return mm;
+}
+
+static struct mm_struct *ptscope_pagemap_mm(struct pid *pid)
+{
+	return ptscope_proc_file_mm(pid, "pagemap", ptscope_pagemap_fops);
+}
+
+/*
+ * Could the current credentials ptrace-attach to @pid, whose address space
+ * is @mm?  The kernel's answer: whether its /proc/PID/mem opens (mem_open()
+ * is mm_access() with PTRACE_MODE_ATTACH_FSCREDS), on that same mm.
+ */
+static bool ptscope_mem_opens(struct pid *pid, struct mm_struct *mm)
+{
+	struct mm_struct *mem_mm = ptscope_proc_file_mm(pid, "mem",
+							ptscope_mem_fops);
+
+	if (IS_ERR(mem_mm))
+		return false;
+	mmdrop(mem_mm);
+	return mem_mm == mm;
+}
+
+/*
+ * May the caller and the opener of @door see @mm's access state (see
+ * PTSCOPE_PF_ACCESS_HIDDEN): could both attach to it?
+ */
+static bool ptscope_may_attach(const struct file *door, struct pid *pid,
+			       struct mm_struct *mm)
+{
+	const struct cred *saved;
+	bool both;
+
+	if (!ptscope_mem_opens(pid, mm))
+		return false;
+	if (door->f_cred == current_cred())
+		return true;
+	saved = override_creds(door->f_cred);
+	both = ptscope_mem_opens(pid, mm);
+	revert_creds(saved);
+	return both;
 }
 
 /*
@@ -273,6 +332,9 @@ static struct mm_struct *ptscope_authorise(const struct file *door,
  * @pid_nr: pid in the caller's pid namespace, or PTSCOPE_PID_PIDFD | a pidfd
  * @taskp: as for ptscope_target_get()
  *
+ * Also sets @t->attach: whether both could ptrace-attach to the process
+ * too, as the kernel says by opening its /proc/PID/mem.
+ *
  * Returns the mm, verified to be the task's, with a reference (mmput() it),
  * or ERR_PTR: -EINVAL for a pid out of range or a kernel thread, -EBADF for
  * a pidfd that is not one, -ESRCH for no such process (or one without an
@@ -324,6 +386,7 @@ static struct mm_struct *ptscope_target_bind_get(struct ptscope_target *t,
 		if (ret)
 			goto err_drop_mm;
 	}
+	t->attach = ptscope_may_attach(door, pid, mm);
 	/* The pid still names the process whose pagemap was opened. */
 	t->mm = mm;
 	t->pid = pid;
@@ -398,28 +461,28 @@ struct mm_struct *ptscope_target_get(const struct ptscope_target *t,
 /**
  * ptscope_get_target - authorise one query and take its address space
  * @door: the ptscope file the query came through
- * @pid_nr: pid in the caller's pid namespace
+ * @pid_nr: pid in the caller's pid namespace, or PTSCOPE_PID_PIDFD | a pidfd
  * @taskp: as for ptscope_target_get()
+ * @attach: if not NULL, whether the caller and the opener could also
+ *	ptrace-attach to it (see PTSCOPE_PF_ACCESS_HIDDEN)
  *
  * Returns the mm with a reference (mmput() it), or ERR_PTR as
  * ptscope_target_bind() says.
  */
 struct mm_struct *ptscope_get_target(const struct file *door, u64 pid_nr,
-				     struct task_struct **taskp)
+				     struct task_struct **taskp, bool *attach)
 {
 	struct ptscope_target t;
 	struct mm_struct *mm;
 
 	/* The mm bind verified is the one to walk: no second lookup. */
 	mm = ptscope_target_bind_get(&t, door, pid_nr, taskp);
-	if (!IS_ERR(mm))
-		ptscope_target_unbind(&t);
+	if (IS_ERR(mm))
+		return mm;
+	if (attach)
+		*attach = t.attach;
+	ptscope_target_unbind(&t);
 	return mm;
-}
-
-struct mm_struct *ptscope_get_target_mm(const struct file *door, u64 pid_nr)
-{
-	return ptscope_get_target(door, pid_nr, NULL);
 }
 
 /*

@@ -42,15 +42,25 @@ static int ptscope_tlb_get_args(struct ptscope_tlb *args, void __user *uarg)
 	return 0;
 }
 
-/* The mm's own TLB state; @mm is held (mmget or mmgrab). */
-static void ptscope_tlb_describe(struct mm_struct *mm, struct ptscope_tlb *t)
+/*
+ * The mm's own TLB state; @mm is held (mmget or mmgrab).  Its generation
+ * and CPU mask, which say how often its page tables changed and where it
+ * ran, only to a caller that may attach (@attach; see
+ * PTSCOPE_TLB_ACCESS_HIDDEN).
+ */
+static void ptscope_tlb_describe(struct mm_struct *mm, bool attach,
+				 struct ptscope_tlb *t)
 {
 	unsigned int cpu;
 
 	t->ctx_id = READ_ONCE(mm->context.ctx_id);
-	t->tlb_gen = atomic64_read(&mm->context.tlb_gen);
 	t->global_asid = pts_mm_global_asid(mm);
 	t->nr_cpu_ids = nr_cpu_ids;
+	if (!attach) {
+		t->state |= PTSCOPE_TLB_ACCESS_HIDDEN;
+		goto out_features;
+	}
+	t->tlb_gen = atomic64_read(&mm->context.tlb_gen);
 	/* Racy by nature: CPUs join and leave as the process runs. */
 	for_each_cpu(cpu, mm_cpumask(mm)) {
 		t->cpus++;
@@ -59,6 +69,7 @@ static void ptscope_tlb_describe(struct mm_struct *mm, struct ptscope_tlb *t)
 		else
 			t->state |= PTSCOPE_TLB_CPUMASK_TRUNCATED;
 	}
+out_features:
 #ifdef PTS_HAVE_GLOBAL_ASID
 	t->state |= PTSCOPE_TLB_HAS_GLOBAL_ASID;
 #endif
@@ -87,7 +98,7 @@ long ptscope_ioctl_tlb(struct file *file, void __user *uarg)
 {
 	struct ptscope_tlb args;
 	struct mm_struct *mm, *gone;
-	bool stop;
+	bool stop, attach = false;
 	long ret;
 
 	ret = ptscope_tlb_get_args(&args, uarg);
@@ -96,7 +107,7 @@ long ptscope_ioctl_tlb(struct file *file, void __user *uarg)
 	ptscope_tlb_clear_out(&args);
 	stop = args.flags & PTSCOPE_TLB_UNWATCH;
 
-	mm = ptscope_get_target_mm(file, args.pid);
+	mm = ptscope_get_target(file, args.pid, NULL, &attach);
 	if (IS_ERR(mm)) {
 		ret = PTR_ERR(mm);
 		/* Gone: a watch of it still answers, permission was checked. */
@@ -107,7 +118,8 @@ long ptscope_ioctl_tlb(struct file *file, void __user *uarg)
 			return ret;
 		ptscope_count_query(PTSCOPE_QUERY_TLB);
 		args.state |= PTSCOPE_TLB_EXITED;
-		ptscope_tlb_describe(gone, &args);
+		/* Who started the watch was allowed; this caller, unknown. */
+		ptscope_tlb_describe(gone, false, &args);
 		mmdrop(gone);
 		goto out_copy;
 	}
@@ -118,7 +130,7 @@ long ptscope_ioctl_tlb(struct file *file, void __user *uarg)
 		if (ret)
 			goto out_put;
 	}
-	ptscope_tlb_describe(mm, &args);
+	ptscope_tlb_describe(mm, attach, &args);
 	ptscope_tlb_watch_read(file, args.pid, mm, &args, stop);
 	mmput(mm);
 out_copy:

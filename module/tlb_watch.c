@@ -24,16 +24,19 @@
  * CR3, and its flushes are of that mm's translations: they count too.  The
  * loaded mm itself (cpu_tlbstate.loaded_mm) is hidden from modules.
  *
- * Who may watch.  Counting flushes costs every CPU something in every
- * flush while any watch exists, so watches are limited the way perf limits
- * its events (kernel/events/core.c): the target is decided as for every
- * query (target.c: only where /proc/PID/pagemap would open), and a caller
- * without CAP_PERFMON (or CAP_SYS_ADMIN), in both the task using the file
- * and the file's opener, may hold at most tlb_watch_user_max watches per
- * user, in all files together, and never the last
- * PTSCOPE_TLB_RESERVED_WATCHES slots: one user cannot lock the others or
- * the administrator out.  tlb_watch_user_max=0 leaves watches to
- * CAP_PERFMON, as perf_event_paranoid does above 2.
+ * Who may watch.  A watch counts a kernel tracepoint for a process, which
+ * perf allows (kernel/events/core.c, perf_allow_kernel()) to CAP_PERFMON,
+ * or to anyone while kernel.perf_event_paranoid is at most 1; counting also
+ * costs every CPU something in every flush while any watch exists.  So:
+ * the target is decided as for every query (target.c: only where
+ * /proc/PID/pagemap would open); a caller with CAP_PERFMON (or
+ * CAP_SYS_ADMIN), in both the task using the file and the file's opener,
+ * may watch; anyone else only while perf_event_paranoid is at most 1 (read
+ * at each start from the /proc/sys file opened at load time, so no mount
+ * in a private namespace can stand in for it) and tlb_watch_user_max is
+ * not 0, holding at most tlb_watch_user_max watches per user, in all files
+ * together, and never the last PTSCOPE_TLB_RESERVED_WATCHES slots: one
+ * user cannot lock the others or the administrator out.
  *
  * The probe has the tracepoint's prototype, checked at build time against
  * register_trace_tlb_flush() of <trace/events/tlb.h>, though it is attached
@@ -51,6 +54,9 @@
 #include <linux/atomic.h>
 #include <linux/capability.h>
 #include <linux/cred.h>
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/kstrtox.h>
 #include <linux/moduleparam.h>
 #include <linux/mutex.h>
 #include <linux/sched/mm.h>
@@ -68,7 +74,10 @@
 static unsigned int ptscope_tlb_watch_user_max = 4;
 module_param_named(tlb_watch_user_max, ptscope_tlb_watch_user_max, uint, 0644);
 MODULE_PARM_DESC(tlb_watch_user_max,
-		 "TLB watches a user without CAP_PERFMON may hold at once (0: none)");
+		 "TLB watches a user without CAP_PERFMON may hold at once, when kernel.perf_event_paranoid <= 1 (0: none)");
+
+/* /proc/sys/kernel/perf_event_paranoid as the module's loader saw it. */
+static struct file *ptscope_perf_paranoid_file;
 
 struct ptscope_tlb_slot {
 	/* Read by the probe: the PGD's physical address, 0 if free. */
@@ -200,6 +209,25 @@ static void ptscope_tlb_free_slots(struct ptscope_tlb_slot **slots, int nr)
 	}
 }
 
+/* kernel.perf_event_paranoid now; 2 (no kernel events) if unreadable. */
+static int ptscope_perf_paranoid(void)
+{
+	char buf[16];
+	loff_t pos = 0;
+	ssize_t len;
+	int val;
+
+	if (!ptscope_perf_paranoid_file)
+		return 2;
+	len = kernel_read(ptscope_perf_paranoid_file, buf, sizeof(buf) - 1, &pos);
+	if (len <= 0)
+		return 2;
+	buf[len] = '\0';
+	if (kstrtoint(strim(buf), 10, &val))
+		return 2;
+	return val;
+}
+
 /* CAP_PERFMON (or CAP_SYS_ADMIN) in both the task calling and the opener. */
 static bool ptscope_tlb_privileged(const struct file *owner)
 {
@@ -210,7 +238,7 @@ static bool ptscope_tlb_privileged(const struct file *owner)
 }
 
 /*
- * A free slot @owner may take, or ERR_PTR: -EPERM when its user may hold
+ * A free slot @owner may take, or ERR_PTR: -EACCES when its user may hold
  * no watch, -EDQUOT when it holds tlb_watch_user_max already, -ENOSPC when
  * no slot is left to it.
  */
@@ -222,8 +250,8 @@ static struct ptscope_tlb_slot *ptscope_tlb_slot_for(const struct file *owner,
 
 	lockdep_assert_held(&ptscope_tlb_mutex);
 	if (!privileged) {
-		if (!user_max)
-			return ERR_PTR(-EPERM);
+		if (!user_max || ptscope_perf_paranoid() > 1)
+			return ERR_PTR(-EACCES);
 		for (i = 0; i < PTSCOPE_TLB_MAX_WATCHES; i++) {
 			struct ptscope_tlb_slot *s = &ptscope_tlb_slots[i];
 
@@ -248,8 +276,9 @@ static struct ptscope_tlb_slot *ptscope_tlb_slot_for(const struct file *owner,
  *
  * Nothing changes if @owner already watches @mm under @pid.  A watch of an
  * older process that had @pid (it exited, the number was reused) is
- * replaced.  Returns 0, -EPERM or -EDQUOT for a caller without CAP_PERFMON
- * beyond tlb_watch_user_max, -ENOSPC when no slot is free (for such a
+ * replaced.  Returns 0; for a caller without CAP_PERFMON, -EACCES while
+ * perf_event_paranoid is above 1 or tlb_watch_user_max is 0, -EDQUOT
+ * beyond tlb_watch_user_max; -ENOSPC when no slot is free (for such a
  * caller: none of the unreserved ones), or -EOPNOTSUPP when the kernel has
  * no tlb_flush tracepoint.
  */
@@ -360,6 +389,16 @@ void ptscope_tlb_watch_release(const struct file *owner)
 	mutex_unlock(&ptscope_tlb_mutex);
 }
 
+/* Module load: open perf_event_paranoid, which the watch rule reads. */
+void ptscope_tlb_watch_init(void)
+{
+	struct file *f = filp_open("/proc/sys/kernel/perf_event_paranoid",
+				   O_RDONLY, 0);
+
+	/* No perf events in this kernel: only CAP_PERFMON may watch. */
+	ptscope_perf_paranoid_file = IS_ERR(f) ? NULL : f;
+}
+
 /* Module exit: every file is closed, so no watch is left; make sure. */
 void ptscope_tlb_watch_exit(void)
 {
@@ -369,4 +408,6 @@ void ptscope_tlb_watch_exit(void)
 		tracepoint_synchronize_unregister();
 	}
 	mutex_unlock(&ptscope_tlb_mutex);
+	if (ptscope_perf_paranoid_file)
+		fput(ptscope_perf_paranoid_file);
 }

@@ -221,7 +221,7 @@ ptscope_walk_pte_range(struct ptscope_walk_vma *wv, pmd_t *pmd,
 	struct ptscope_page_key key, last;	/* this page's, the last one's */
 	struct ptscope_swap_key swap, last_swap;
 	enum ptscope_last last_was = PTSCOPE_LAST_OTHER;
-	bool show_pfn = wv->d.show_pfn;
+	bool show_pfn = wv->d.show_pfn, show_access = wv->d.show_access;
 	pte_t *start_pte, *pte;
 	spinlock_t *ptl;	/* the page-table lock covering the entry */
 	unsigned long nr;	/* entries the record describes */
@@ -254,6 +254,7 @@ ptscope_walk_pte_range(struct ptscope_walk_vma *wv, pmd_t *pmd,
 			    ptscope_key_repeats(&last, &key) &&
 			    ptscope_emit_repeat(w, addr,
 						show_pfn ? key.pfn : 0, 0,
+						!show_access ? 0 :
 						show_pfn ? pte_val(entry) :
 							   key.pte_bits)) {
 				/* Present, order 0, not the zero page. */
@@ -269,6 +270,7 @@ ptscope_walk_pte_range(struct ptscope_walk_vma *wv, pmd_t *pmd,
 			    ptscope_swap_key_repeats(&wv->d, &last_swap, &swap) &&
 			    ptscope_emit_repeat(w, addr, 0,
 						show_pfn ? swap.offset : 0,
+						!show_access ? 0 :
 						show_pfn ? swap.val : swap.val &
 						~PTSCOPE_SWP_LOCATION_MASK)) {
 				last_swap = swap;
@@ -496,6 +498,7 @@ static int ptscope_walk_vma_range(struct ptscope_walk *w,
 			.vma = vma,
 			.show_pfn = w->show_pfn,
 			.show_refcount = w->show_refcount,
+			.show_access = w->show_access,
 			.raw_pfns = vma->vm_flags & (VM_PFNMAP | VM_MIXEDMAP),
 			.hugetlb = is_vm_hugetlb_page(vma),
 		},

@@ -63,7 +63,7 @@
 #define TIMEOUT_RANDOM	3600		/* the random phases scale with PTSCOPE_FUZZ_ITERS */
 
 /* PTSCOPE_PF_* and PTSCOPE_VMA_* bits the uapi defines. */
-#define PF_KNOWN	(0x3ffULL | (0x1fULL << 16) | (0x1fULL << 24) | (1ULL << 31))
+#define PF_KNOWN	(0x3ffULL | (0x1fULL << 16) | (0x1fULL << 24) | (3ULL << 30))
 #define VMA_KNOWN	(0x7fffffULL | (3ULL << 30))	/* bit 22: shmem (ABI 1.2) */
 
 /* The outcomes of a call: success, or the errno. */

@@ -700,10 +700,14 @@ static void fds_close(struct fds *f)
 	close(f->proc);
 }
 
-/* ---- root_only, saved before the first test and restored after the last ---- */
+/*
+ * ---- root_only and perf_event_paranoid, saved before the first test and
+ * restored after the last ----
+ */
 
+static const char paranoid_path[] = "/proc/sys/kernel/perf_event_paranoid";
 static pid_t main_pid;
-static char root_only_at_start[8];
+static char root_only_at_start[8], paranoid_at_start[8];
 
 static void __attribute__((constructor)) save_root_only(void)
 {
@@ -714,12 +718,23 @@ static void __attribute__((constructor)) save_root_only(void)
 	/* The tests expect the default; put it back at the end. */
 	if (root_only_at_start[0] == 'Y')
 		write_str(root_only_path, "N");
+	/*
+	 * TLB watches follow perf: without CAP_PERFMON only while this is at
+	 * most 1.  The differential wants pagemap's rule alone to decide them.
+	 */
+	if (read_word(paranoid_path, paranoid_at_start, sizeof(paranoid_at_start)))
+		paranoid_at_start[0] = 0;
+	write_str(paranoid_path, "1");
 }
 
 static void __attribute__((destructor)) restore_root_only(void)
 {
-	if (getpid() == main_pid && root_only_at_start[0])
+	if (getpid() != main_pid)
+		return;
+	if (root_only_at_start[0])
 		write_str(root_only_path, root_only_at_start);
+	if (paranoid_at_start[0])
+		write_str(paranoid_path, paranoid_at_start);
 }
 
 static int set_root_only(bool on)
@@ -2351,6 +2366,221 @@ TEST_F(lsm, landlock_sandbox_obeyed_through_old_files)
 	EXPECT_EQ(-EPERM, r.proc_stats);
 }
 
+/* ---- access state: for those who may attach ---- */
+
+#define SHARERS		2	/* children sharing the target's page */
+
+/*
+ * A process of @uid that writes a page and forks SHARERS children, which
+ * share it copy-on-write (mapcount 1 + SHARERS), all waiting to be killed.
+ */
+static int shared_target_start(struct target *t, uid_t uid)
+{
+	pid_t creator = getpid();
+	struct ids id = IDS(uid, uid);
+	int ready[2], i;
+
+	if (pipe(ready))
+		return -errno;
+	fflush(stdout);
+	fflush(stderr);
+	t->pid = fork();
+	if (t->pid < 0)
+		return -errno;
+	if (!t->pid) {
+		char *p;
+
+		close(ready[0]);
+		if (set_ids(&id, true) || die_with(creator))
+			_exit(1);
+		p = mmap(NULL, PAGE, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (p == MAP_FAILED)
+			_exit(1);
+		p[0] = 1;
+		t->addr = (uintptr_t)p;
+		for (i = 0; i < SHARERS; i++) {
+			pid_t me = getpid();
+
+			if (!fork()) {
+				if (die_with(me))
+					_exit(1);
+				for (;;)
+					pause();
+			}
+		}
+		/* Touched again, after the forks: accessed, read-only (COW). */
+		if (p[0] != 1 ||
+		    write(ready[1], &t->addr, sizeof(t->addr)) != sizeof(t->addr))
+			_exit(1);
+		for (;;)
+			pause();
+	}
+	close(ready[1]);
+	i = read(ready[0], &t->addr, sizeof(t->addr));
+	close(ready[0]);
+	if (i != sizeof(t->addr)) {
+		target_stop(t);
+		return -EIO;
+	}
+	return 0;
+}
+
+struct access_seen {
+	int mem;			/* the kernel: /proc/PID/mem opens? */
+	int pages, maps, proc_pages, proc_maps;	/* 0 or -errno */
+	uint64_t flags, raw, mm_flags;
+	uint32_t mapcount;
+	struct ptscope_page_counts counts;
+	char proc_line[512], proc_maps_line[512];
+};
+
+static int look_at_access(void *arg)
+{
+	struct probe_arg *a = arg;
+	struct access_seen *seen = (struct access_seen *)a->v;
+	struct ptscope_page_region rec;
+	struct ptscope_pages pa;
+	struct ptscope_vma vma;
+	struct ptscope_maps ma;
+	char path[64], q[128], out[4096], *nl;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/mem", a->pid);
+	fd = open(path, O_RDONLY);
+	seen->mem = fd < 0 ? -errno : 0;
+	if (fd >= 0)
+		close(fd);
+
+	fd = ptscope_open_dev();
+	if (fd < 0)
+		return 1;
+	pages_args(&pa, a->pid, a->addr, a->addr + PAGE, 0, &rec, 1);
+	seen->pages = ptscope_pages_call(fd, &pa) == 1 ? 0 : -errno;
+	seen->flags = rec.flags;
+	seen->raw = rec.raw;
+	seen->mapcount = rec.mapcount;
+	maps_args(&ma, a->pid, a->addr, a->addr + PAGE, &vma, 1);
+	seen->maps = ptscope_maps_call(fd, &ma) == 1 ? 0 : -errno;
+	seen->mm_flags = ma.mm_flags;
+	seen->counts = vma.pages;
+	close(fd);
+
+	/* The /proc files: the record's line of each. */
+	snprintf(q, sizeof(q), "%d %#llx %#llx all\n", a->pid,
+		 (unsigned long long)a->addr, (unsigned long long)a->addr + PAGE);
+	seen->proc_pages = proc_query("pages", q, out, sizeof(out));
+	nl = strchr(out, '\n');
+	snprintf(seen->proc_line, sizeof(seen->proc_line), "%s", nl ? nl + 1 : "");
+	seen->proc_line[strcspn(seen->proc_line, "\n")] = 0;
+	seen->proc_maps = proc_query("maps", q, out, sizeof(out));
+	nl = strchr(out, '\n');
+	snprintf(seen->proc_maps_line, sizeof(seen->proc_maps_line), "%s",
+		 nl ? nl + 1 : "");
+	seen->proc_maps_line[strcspn(seen->proc_maps_line, "\n")] = 0;
+	return 0;
+}
+
+/* Column @col (from 0) of @line, as a string in @buf. */
+static const char *column(const char *line, int col, char *buf, size_t len)
+{
+	const char *p = line;
+	size_t n;
+
+	while (col-- > 0 && (p = strchr(p, ' ')))
+		p++;
+	if (!p)
+		return "";
+	n = strcspn(p, " ");
+	snprintf(buf, len, "%.*s", (int)(n < len ? n : len - 1), p);
+	return buf;
+}
+
+/*
+ * Each page's accessed, dirty and writable state, its exact mapcount, and
+ * KSM, go to callers the kernel lets attach (open /proc/PID/mem); one that
+ * may only read (pagemap) gets no finer than pagemap, smaps and numa_maps
+ * give it.  Yama's ptrace_scope 1 makes the difference for a same-user
+ * process that is not the caller's descendant.
+ */
+TEST_F(lsm, access_state_follows_attach)
+{
+	const uint64_t hidden_flags = PTSCOPE_PF_WRITE | PTSCOPE_PF_ACCESSED |
+		PTSCOPE_PF_DIRTY | PTSCOPE_PF_PROTNONE | PTSCOPE_PF_LRU;
+	struct caller user = CALLER(UID_USER);
+	struct access_seen *seen = shared_alloc(sizeof(*seen));
+	struct probe_arg a = { .v = (struct verdict *)seen };
+	uint64_t pm, count;
+	char col[64];
+
+	ASSERT_NE(NULL, seen);
+	if (!self->yama[0])
+		SKIP(return, "no Yama (%s)", yama_path);
+	ASSERT_EQ(0, shared_target_start(&self->t, UID_USER));
+	a.pid = self->t.pid;
+	a.addr = self->t.addr;
+	/* The oracle: the page's frame and its mapcount, as root sees them. */
+	ASSERT_EQ(0, pagemap_read(a.pid, a.addr, 1, &pm));
+	ASSERT_TRUE(pm & PM_PRESENT);
+	count = kpagecount(pm & PM_PFN_MASK);
+	ASSERT_EQ(1 + SHARERS, count);
+
+	/* May read, may not attach: the pagemap view. */
+	ASSERT_EQ(0, write_str(yama_path, "1"));
+	memset(seen, 0, sizeof(*seen));
+	ASSERT_EQ(0, run_as(&user, look_at_access, &a));
+	ASSERT_TRUE(seen->mem == -EACCES || seen->mem == -EPERM) {
+		TH_LOG("ptrace_scope 1: /proc/PID/mem %s", err_name(seen->mem));
+	}
+	ASSERT_EQ(0, seen->pages);
+	ASSERT_EQ(0, seen->maps);
+	EXPECT_EQ(PTSCOPE_PF_ACCESS_HIDDEN, seen->flags & (PTSCOPE_PF_ACCESS_HIDDEN | hidden_flags)) {
+		TH_LOG("flags %#llx", (unsigned long long)seen->flags);
+	}
+	EXPECT_TRUE(seen->flags & PTSCOPE_PF_PRESENT);
+	EXPECT_EQ(0, seen->raw);
+	EXPECT_EQ(2, seen->mapcount);		/* "shared": pagemap's !exclusive */
+	EXPECT_TRUE(seen->mm_flags & PTSCOPE_MM_ACCESS_HIDDEN);
+	EXPECT_EQ(1, seen->counts.present);
+	EXPECT_EQ(1, seen->counts.cow_shared);
+	EXPECT_EQ(0, seen->counts.dirty);
+	EXPECT_EQ(0, seen->counts.accessed);
+	EXPECT_EQ(0, seen->counts.writable);
+	EXPECT_EQ(0, seen->proc_pages);
+	EXPECT_NE(NULL, strstr(seen->proc_line, "access_hidden")) {
+		TH_LOG("/proc/ptscope/pages: %s", seen->proc_line);
+	}
+	EXPECT_STREQ("2", column(seen->proc_line, 7, col, sizeof(col)));
+	EXPECT_EQ(NULL, strstr(seen->proc_line, "dirty"));
+	EXPECT_EQ(NULL, strstr(seen->proc_line, "accessed"));
+	EXPECT_EQ(0, seen->proc_maps);
+	/* START END PERMS PRESENT SWAPPED DIRTY ... */
+	EXPECT_STREQ("-", column(seen->proc_maps_line, 5, col, sizeof(col))) {
+		TH_LOG("/proc/ptscope/maps: %s", seen->proc_maps_line);
+	}
+
+	/* May attach: everything but frames. */
+	ASSERT_EQ(0, write_str(yama_path, "0"));
+	memset(seen, 0, sizeof(*seen));
+	ASSERT_EQ(0, run_as(&user, look_at_access, &a));
+	ASSERT_EQ(0, seen->mem);
+	ASSERT_EQ(0, seen->pages);
+	EXPECT_FALSE(seen->flags & PTSCOPE_PF_ACCESS_HIDDEN);
+	EXPECT_TRUE(seen->flags & PTSCOPE_PF_ACCESSED);
+	EXPECT_TRUE(seen->flags & PTSCOPE_PF_DIRTY);
+	/* Shared copy-on-write: write-protected. */
+	EXPECT_FALSE(seen->flags & PTSCOPE_PF_WRITE);
+	EXPECT_NE(0, seen->raw);
+	EXPECT_EQ(count, seen->mapcount);
+	EXPECT_FALSE(seen->mm_flags & PTSCOPE_MM_ACCESS_HIDDEN);
+	EXPECT_EQ(1, seen->counts.dirty);
+	EXPECT_EQ(1, seen->counts.accessed);
+	EXPECT_EQ(NULL, strstr(seen->proc_line, "access_hidden"));
+	EXPECT_STREQ("1", column(seen->proc_maps_line, 5, col, sizeof(col))) {
+		TH_LOG("/proc/ptscope/maps: %s", seen->proc_maps_line);
+	}
+}
+
 /* ---- pidfds: one process for its whole life ---- */
 
 /* A child with pid @pid (clone3's set_tid), waiting to be killed; its pid or -errno. */
@@ -2562,13 +2792,27 @@ TEST(tlb_watches_are_limited_per_user)
 	close(release[0]);
 	reap(a);
 
-	/* 0: watches are CAP_PERFMON's alone; reading the rest still works. */
+	/* 0: watches are CAP_PERFMON's alone. */
 	ASSERT_EQ(0, write_str(tlb_user_max_path, "0"));
 	a = watches_hold(&user, &w[0], 1, &release[0]);
 	ASSERT_LT(0, a);
-	EXPECT_EQ(-EPERM, w[0].err[0]);
+	EXPECT_EQ(-EACCES, w[0].err[0]);
 	close(release[0]);
 	reap(a);
+
+	/* perf_event_paranoid 2: as perf, no kernel events for the user. */
+	ASSERT_EQ(0, write_str(tlb_user_max_path, "4"));
+	ASSERT_EQ(0, write_str(paranoid_path, "2"));
+	a = watches_hold(&user, &w[0], 1, &release[0]);
+	ASSERT_LT(0, a);
+	EXPECT_EQ(-EACCES, w[0].err[0]);
+	close(release[0]);
+	reap(a);
+	root_fd = ptscope_open_dev();
+	ASSERT_LE(0, root_fd);
+	EXPECT_EQ(0, ioctl_tlb_watch(root_fd, getpid()));
+	close(root_fd);
+	ASSERT_EQ(0, write_str(paranoid_path, "1"));
 
 	/* The last 8 slots stay free for CAP_PERFMON. */
 	ASSERT_EQ(0, write_str(tlb_user_max_path, "32"));

@@ -112,7 +112,20 @@ struct ptscope_version {
 #define PTSCOPE_PF_HUGETLB	(1ULL << 26)	/* a hugetlb page */
 #define PTSCOPE_PF_LRU		(1ULL << 27)	/* on an LRU list */
 #define PTSCOPE_PF_SWAPBACKED	(1ULL << 28)	/* anon or shmem: backed by swap */
+#define PTSCOPE_PF_ACCESS_HIDDEN (1ULL << 30)	/* access state withheld: see below */
 #define PTSCOPE_PF_PFN_HIDDEN	(1ULL << 31)	/* pfn/raw/swap offset withheld (no CAP_SYS_ADMIN) */
+
+/*
+ * A caller the kernel lets read the process's pagemap but not ptrace-attach
+ * to it (open its /proc/PID/mem) gets what pagemap, smaps and numa_maps give
+ * such a reader, and no finer: each page's accessed, dirty, writable,
+ * PROT_NONE-or-NUMA-hint and LRU state (flags and the matching bits of
+ * @raw) is 0, mapcount is at most 2 ("shared"), a KSM page is an anonymous
+ * one, and PTSCOPE_PF_ACCESS_HIDDEN is set.  Runs are merged as shown.
+ */
+#define PTSCOPE_PF_ACCESS_MASK	(PTSCOPE_PF_WRITE | PTSCOPE_PF_ACCESSED | \
+				 PTSCOPE_PF_DIRTY | PTSCOPE_PF_PROTNONE | \
+				 PTSCOPE_PF_LRU)
 
 /*
  * The names of the flags, kinds and entries, for every program that prints
@@ -139,6 +152,7 @@ struct ptscope_version {
 	X(PTSCOPE_PF_HUGETLB, "hugetlb")			\
 	X(PTSCOPE_PF_LRU, "lru")				\
 	X(PTSCOPE_PF_SWAPBACKED, "swapbacked")			\
+	X(PTSCOPE_PF_ACCESS_HIDDEN, "access_hidden")		\
 	X(PTSCOPE_PF_PFN_HIDDEN, "pfn_hidden")
 
 /* What kind of memory a present page is (struct ptscope_page_region.kind). */
@@ -517,6 +531,9 @@ enum {
 /* struct ptscope_maps.mm_flags */
 #define PTSCOPE_MM_THP_DISABLE	(1ULL << 0)	/* prctl(PR_SET_THP_DISABLE): no THP at all */
 #define PTSCOPE_MM_THP_DISABLE_EXCEPT_ADVISED (1ULL << 1) /* ...except MADV_HUGEPAGE (6.18+) */
+/* The pages were counted as shown without PTSCOPE_PF_ACCESS_MASK's state:
+ * writable, accessed, dirty, protnone and ksm counts are 0. */
+#define PTSCOPE_MM_ACCESS_HIDDEN (1ULL << 2)
 
 /**
  * struct ptscope_maps - argument of PTSCOPE_IOC_MAPS
@@ -717,6 +734,8 @@ enum {
 #define PTSCOPE_TLB_PTI		(1ULL << 5)	/* page-table isolation is on */
 #define PTSCOPE_TLB_CPUMASK_TRUNCATED (1ULL << 6) /* CPUs beyond @cpumask exist */
 #define PTSCOPE_TLB_EXITED	(1ULL << 7)	/* the watched process has exited */
+#define PTSCOPE_TLB_ACCESS_HIDDEN (1ULL << 8)	/* tlb_gen, cpus, cpumask withheld: the
+						 * caller may not ptrace-attach */
 
 #define PTSCOPE_TLB_MASK_WORDS	16	/* @cpumask: CPUs 0 to 1023 */
 #define PTSCOPE_TLB_MAX_WATCHES	32	/* mms watched at once, all callers */
@@ -750,9 +769,11 @@ enum {
  * of it after it exited (-ESRCH otherwise) still answers, with
  * PTSCOPE_TLB_EXITED and the counts up to its exit.  At most
  * PTSCOPE_TLB_MAX_WATCHES mms are watched at once (-ENOSPC beyond).  A
- * caller without CAP_PERFMON (or CAP_SYS_ADMIN) may hold at most the
- * module's tlb_watch_user_max watches per user (-EDQUOT beyond; -EPERM when
- * that is 0) and not the last 8 slots, which are kept for CAP_PERFMON.
+ * caller without CAP_PERFMON (or CAP_SYS_ADMIN) may watch only while
+ * kernel.perf_event_paranoid is at most 1, as perf counts kernel events
+ * (-EACCES otherwise, and when the module's tlb_watch_user_max is 0), at
+ * most tlb_watch_user_max watches per user (-EDQUOT beyond), and not in
+ * the last 8 slots, which are kept for CAP_PERFMON.
  */
 struct ptscope_tlb {
 	__u64 size;

@@ -493,6 +493,8 @@ static int maps_finish(struct maps_view *v, const struct ptscope_maps_totals *to
 		json_u64(&v->json, "swap", st->swap_ents * PAGE);
 		json_close(&v->json, '}');
 		json_u64(&v->json, "vm_pte_bytes", st->pgtables_bytes);
+		json_bool(&v->json, "access_hidden",
+			  tot->mm_flags & PTSCOPE_MM_ACCESS_HIDDEN);
 		json_close(&v->json, '}');
 		return 0;
 	}
@@ -508,6 +510,9 @@ static int maps_finish(struct maps_view *v, const struct ptscope_maps_totals *to
 		printf("faults: %" PRIu64 " minor, %" PRIu64 " major; page tables (VmPTE): %s\n",
 		       (uint64_t)st->min_flt, (uint64_t)st->maj_flt,
 		       format_size(sz, sizeof(sz), st->pgtables_bytes));
+	if (tot->mm_flags & PTSCOPE_MM_ACCESS_HIDDEN)
+		fprintf(stderr, "ptscope: DIRTY and KSM show 0: you may read this process's "
+			"pagemap but not ptrace-attach to it (docs/security.md)\n");
 	return 0;
 }
 

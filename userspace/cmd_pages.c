@@ -70,6 +70,10 @@ static void bits_cell(char *buf, const struct ptscope_page_region *r)
 			set = bits_letters[i].when_clear;
 		buf[i] = set != bits_letters[i].when_clear ?
 			 bits_letters[i].letter : '-';
+		/* Withheld from a caller that may not attach: not known. */
+		if ((r->flags & PTSCOPE_PF_ACCESS_HIDDEN) &&
+		    (bits_letters[i].bit & PTSCOPE_PF_ACCESS_MASK))
+			buf[i] = '?';
 	}
 	buf[i] = 0;
 }
@@ -125,10 +129,18 @@ static void pages_cell(struct libscols_line *ln, int col, int idx,
 		snprintf(buf, sizeof(buf), "%u", r->folio_order);
 		break;
 	case COL_MAPCOUNT:
-		snprintf(buf, sizeof(buf), "%u", r->mapcount);
+		/* Without attach rights: 2 means "mapped more than once". */
+		if ((r->flags & PTSCOPE_PF_ACCESS_HIDDEN) && r->mapcount >= 2)
+			snprintf(buf, sizeof(buf), "2+");
+		else
+			snprintf(buf, sizeof(buf), "%u", r->mapcount);
 		break;
 	case COL_REFCOUNT:
-		snprintf(buf, sizeof(buf), "%u", r->refcount);
+		/* Hidden with the frames: no CAP_SYS_ADMIN. */
+		if (r->flags & PTSCOPE_PF_PFN_HIDDEN)
+			snprintf(buf, sizeof(buf), "-");
+		else
+			snprintf(buf, sizeof(buf), "%u", r->refcount);
 		break;
 	case COL_NODE:
 		if (r->node >= 0)
@@ -155,15 +167,27 @@ static void pages_cell(struct libscols_line *ln, int col, int idx,
 	case COL_FLAGS:
 		format_page_flags(buf, sizeof(buf), r->flags &
 				  ~(PTSCOPE_PF_PRESENT | PTSCOPE_PF_SWAP |
-				    PTSCOPE_PF_PFN_HIDDEN));
+				    PTSCOPE_PF_PFN_HIDDEN |
+				    PTSCOPE_PF_ACCESS_HIDDEN));
 		break;
 	}
 	scols_line_set_data(ln, idx, buf);
 }
 
+/* A bit of the access state: null when withheld (PTSCOPE_PF_ACCESS_HIDDEN). */
+static void pages_json_access(struct json *j, const char *key,
+			      const struct ptscope_page_region *r, uint64_t bit)
+{
+	if (r->flags & PTSCOPE_PF_ACCESS_HIDDEN)
+		json_null(j, key);
+	else
+		json_bool(j, key, r->flags & bit);
+}
+
 static void pages_json(struct json *j, const struct ptscope_page_region *r)
 {
 	bool hidden = r->flags & PTSCOPE_PF_PFN_HIDDEN;
+	bool access_hidden = r->flags & PTSCOPE_PF_ACCESS_HIDDEN;
 
 	json_open(j, NULL, '{');
 	if (opts.all) {
@@ -175,10 +199,10 @@ static void pages_json(struct json *j, const struct ptscope_page_region *r)
 	json_str(j, "entry", ptscope_entry_name(r->entry));
 	json_bool(j, "present", r->flags & PTSCOPE_PF_PRESENT);
 	json_bool(j, "swapped", r->flags & PTSCOPE_PF_SWAP);
-	json_bool(j, "writable", r->flags & PTSCOPE_PF_WRITE);
+	pages_json_access(j, "writable", r, PTSCOPE_PF_WRITE);
 	json_bool(j, "user", r->flags & PTSCOPE_PF_USER);
-	json_bool(j, "accessed", r->flags & PTSCOPE_PF_ACCESSED);
-	json_bool(j, "dirty", r->flags & PTSCOPE_PF_DIRTY);
+	pages_json_access(j, "accessed", r, PTSCOPE_PF_ACCESSED);
+	pages_json_access(j, "dirty", r, PTSCOPE_PF_DIRTY);
 	json_bool(j, "nx", r->flags & PTSCOPE_PF_NX);
 	json_bool(j, "global", r->flags & PTSCOPE_PF_GLOBAL);
 	json_bool(j, "pwt", r->flags & PTSCOPE_PF_PWT);
@@ -186,18 +210,22 @@ static void pages_json(struct json *j, const struct ptscope_page_region *r)
 	json_bool(j, "pat", r->flags & PTSCOPE_PF_PAT);
 	json_bool(j, "soft_dirty", r->flags & PTSCOPE_PF_SOFT_DIRTY);
 	json_bool(j, "uffd_wp", r->flags & PTSCOPE_PF_UFFD_WP);
-	json_bool(j, "protnone", r->flags & PTSCOPE_PF_PROTNONE);
+	pages_json_access(j, "protnone", r, PTSCOPE_PF_PROTNONE);
 	json_bool(j, "special", r->flags & PTSCOPE_PF_SPECIAL);
 	json_u64(j, "page_size", ptscope_level_size(r->level));
 	json_u64(j, "folio_order", r->folio_order);
 	json_str(j, "kind", ptscope_kind_name(r->kind));
 	json_u64(j, "mapcount", r->mapcount);
 	json_str(j, "mapcount_source", ptscope_mapcount_src_name(r->mapcount_src));
-	json_u64(j, "refcount", r->refcount);
+	if (hidden)
+		json_null(j, "refcount");
+	else
+		json_u64(j, "refcount", r->refcount);
 	json_bool(j, "anon_exclusive", r->flags & PTSCOPE_PF_ANON_EXCLUSIVE);
 	json_bool(j, "thp", r->flags & PTSCOPE_PF_THP);
 	json_bool(j, "hugetlb", r->flags & PTSCOPE_PF_HUGETLB);
-	json_bool(j, "lru", r->flags & PTSCOPE_PF_LRU);
+	pages_json_access(j, "lru", r, PTSCOPE_PF_LRU);
+	json_bool(j, "access_hidden", access_hidden);
 	json_bool(j, "swapbacked", r->flags & PTSCOPE_PF_SWAPBACKED);
 	if (r->node >= 0)
 		json_i64(j, "node", r->node);
