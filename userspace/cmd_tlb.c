@@ -342,10 +342,19 @@ static void print_mm(const struct ptscope_tlb *t)
 	char cpus[256];
 
 	cpulist(cpus, sizeof(cpus), t);
-	printf("\nProcess %" PRIu64 "%s: ctx_id %" PRIu64 ", tlb_gen %" PRIu64
-	       ", mm_cpumask %s (%" PRIu64 " of %" PRIu64 " CPUs)\n", (uint64_t)t->pid,
-	       t->state & PTSCOPE_TLB_EXITED ? " (exited)" : "", (uint64_t)t->ctx_id,
-	       (uint64_t)t->tlb_gen, cpus, (uint64_t)t->cpus, (uint64_t)t->nr_cpu_ids);
+	if (t->state & PTSCOPE_TLB_ACCESS_HIDDEN)
+		printf("\nProcess %" PRIu64 "%s: ctx_id %" PRIu64 ", tlb_gen and "
+		       "mm_cpumask not shown: you may read this process but not "
+		       "ptrace-attach to it\n", (uint64_t)t->pid,
+		       t->state & PTSCOPE_TLB_EXITED ? " (exited)" : "",
+		       (uint64_t)t->ctx_id);
+	else
+		printf("\nProcess %" PRIu64 "%s: ctx_id %" PRIu64 ", tlb_gen %" PRIu64
+		       ", mm_cpumask %s (%" PRIu64 " of %" PRIu64 " CPUs)\n",
+		       (uint64_t)t->pid,
+		       t->state & PTSCOPE_TLB_EXITED ? " (exited)" : "",
+		       (uint64_t)t->ctx_id, (uint64_t)t->tlb_gen, cpus,
+		       (uint64_t)t->cpus, (uint64_t)t->nr_cpu_ids);
 	if (t->state & PTSCOPE_TLB_HAS_GLOBAL_ASID)
 		printf("Global ASID: %" PRIu64 "%s\n", (uint64_t)t->global_asid,
 		       t->global_asid ? "" : " (none: only busy processes on INVLPGB hardware get one)");
@@ -362,18 +371,25 @@ static void json_mm(struct json *j, const struct ptscope_tlb *t)
 
 	json_open(j, "mm", '{');
 	json_u64(j, "ctx_id", t->ctx_id);
-	json_u64(j, "tlb_gen", t->tlb_gen);
+	if (t->state & PTSCOPE_TLB_ACCESS_HIDDEN)
+		json_null(j, "tlb_gen");
+	else
+		json_u64(j, "tlb_gen", t->tlb_gen);
 	json_bool(j, "exited", t->state & PTSCOPE_TLB_EXITED);
 	if (t->state & PTSCOPE_TLB_HAS_GLOBAL_ASID)
 		json_u64(j, "global_asid", t->global_asid);
 	else
 		json_null(j, "global_asid");
 	json_u64(j, "nr_cpu_ids", t->nr_cpu_ids);
-	json_open(j, "mm_cpumask", '[');
-	for (c = 0; c < PTSCOPE_TLB_MASK_WORDS * 64; c++)
-		if (t->cpumask[c / 64] & (1ULL << (c % 64)))
-			json_u64(j, NULL, c);
-	json_close(j, ']');
+	if (t->state & PTSCOPE_TLB_ACCESS_HIDDEN) {
+		json_null(j, "mm_cpumask");
+	} else {
+		json_open(j, "mm_cpumask", '[');
+		for (c = 0; c < PTSCOPE_TLB_MASK_WORDS * 64; c++)
+			if (t->cpumask[c / 64] & (1ULL << (c % 64)))
+				json_u64(j, NULL, c);
+		json_close(j, ']');
+	}
 	json_close(j, '}');
 	json_open(j, "kernel", '{');
 	json_bool(j, "pcid", t->state & PTSCOPE_TLB_PCID);
@@ -533,6 +549,10 @@ out:
 	if (ret == -ENOSPC)
 		return cli_error("%d processes are watched already: stop another ptscope tlb --interval",
 				 PTSCOPE_TLB_MAX_WATCHES);
+	if (ret == -EACCES && a.interval)
+		return cli_error("counting TLB flushes (--interval) needs CAP_PERFMON, or "
+				 "kernel.perf_event_paranoid at most 1 and the module's "
+				 "tlb_watch_user_max above 0, as perf's kernel events do");
 	if (ret)
 		return cli_error("tlb of %" PRIu64 ": %s", a.pid, ptscope_strerror(ret));
 	return 0;
