@@ -198,14 +198,15 @@ static int limit_caps(uint64_t caps)
 
 /*
  * Fork a process with @id and the permitted capabilities @caps (effective
- * none), that touches one page, tells us where, and waits to be killed (or
- * for us to die).  0 or -errno.
+ * none), that touches one page, forks @sharers children that share it
+ * copy-on-write and touches it again, tells us where, and waits to be
+ * killed (or for us to die; its children die with it).  0 or -errno.
  */
-static int target_start_caps(struct target *t, const struct ids *id,
-			     bool dumpable, uint64_t caps)
+static int target_start_full(struct target *t, const struct ids *id,
+			     bool dumpable, uint64_t caps, int sharers)
 {
 	pid_t creator = getpid();
-	int ready[2];
+	int ready[2], i;
 	ssize_t n;
 
 	if (pipe(ready))
@@ -231,7 +232,19 @@ static int target_start_caps(struct target *t, const struct ids *id,
 			_exit(1);
 		p[0] = 1;
 		t->addr = (uintptr_t)p;
-		if (write(ready[1], &t->addr, sizeof(t->addr)) != sizeof(t->addr))
+		for (i = 0; i < sharers; i++) {
+			pid_t me = getpid();
+
+			if (!fork()) {
+				if (die_with(me))
+					_exit(1);
+				for (;;)
+					pause();
+			}
+		}
+		/* Read after the forks: accessed, and read-only if shared. */
+		if (p[0] != 1 ||
+		    write(ready[1], &t->addr, sizeof(t->addr)) != sizeof(t->addr))
 			_exit(1);
 		for (;;)
 			pause();
@@ -244,6 +257,12 @@ static int target_start_caps(struct target *t, const struct ids *id,
 		return -EIO;
 	}
 	return 0;
+}
+
+static int target_start_caps(struct target *t, const struct ids *id,
+			     bool dumpable, uint64_t caps)
+{
+	return target_start_full(t, id, dumpable, caps, 0);
 }
 
 static int target_start(struct target *t, const struct ids *id, bool dumpable)
@@ -2462,60 +2481,12 @@ TEST_F(lsm, landlock_sandbox_obeyed_through_old_files)
 
 #define SHARERS		2	/* children sharing the target's page */
 
-/*
- * A process of @uid that writes a page and forks SHARERS children, which
- * share it copy-on-write (mapcount 1 + SHARERS), all waiting to be killed.
- */
+/* A process of @uid whose written page SHARERS children share (COW). */
 static int shared_target_start(struct target *t, uid_t uid)
 {
-	pid_t creator = getpid();
 	struct ids id = IDS(uid, uid);
-	int ready[2], i;
 
-	if (pipe(ready))
-		return -errno;
-	fflush(stdout);
-	fflush(stderr);
-	t->pid = fork();
-	if (t->pid < 0)
-		return -errno;
-	if (!t->pid) {
-		char *p;
-
-		close(ready[0]);
-		if (set_ids(&id, true) || die_with(creator))
-			_exit(1);
-		p = mmap(NULL, PAGE, PROT_READ | PROT_WRITE,
-			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-		if (p == MAP_FAILED)
-			_exit(1);
-		p[0] = 1;
-		t->addr = (uintptr_t)p;
-		for (i = 0; i < SHARERS; i++) {
-			pid_t me = getpid();
-
-			if (!fork()) {
-				if (die_with(me))
-					_exit(1);
-				for (;;)
-					pause();
-			}
-		}
-		/* Touched again, after the forks: accessed, read-only (COW). */
-		if (p[0] != 1 ||
-		    write(ready[1], &t->addr, sizeof(t->addr)) != sizeof(t->addr))
-			_exit(1);
-		for (;;)
-			pause();
-	}
-	close(ready[1]);
-	i = read(ready[0], &t->addr, sizeof(t->addr));
-	close(ready[0]);
-	if (i != sizeof(t->addr)) {
-		target_stop(t);
-		return -EIO;
-	}
-	return 0;
+	return target_start_full(t, &id, true, 0, SHARERS);
 }
 
 struct access_seen {
