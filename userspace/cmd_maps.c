@@ -511,7 +511,7 @@ static int maps_finish(struct maps_view *v, const struct ptscope_maps_totals *to
 		       (uint64_t)st->min_flt, (uint64_t)st->maj_flt,
 		       format_size(sz, sizeof(sz), st->pgtables_bytes));
 	if (tot->mm_flags & PTSCOPE_MM_ACCESS_HIDDEN)
-		fprintf(stderr, "ptscope: DIRTY and KSM show 0: you may read this process's "
+		fprintf(stderr, "ptscope: DIRTY, KSM and PROTNONE show 0: you may read this process's "
 			"pagemap but not ptrace-attach to it (docs/security.md)\n");
 	return 0;
 }
