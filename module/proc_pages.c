@@ -288,7 +288,7 @@ static ssize_t ptscope_pages_write(struct file *file, const char __user *ubuf,
 	 * Authorised once, as written, and bound to that address space
 	 * (target.c); the binding and the query change together.
 	 */
-	ret = ptscope_target_bind(&bound, file, pid);
+	ret = ptscope_target_bind(&bound, file, pid, true);
 	if (ret)
 		return ret;
 

@@ -151,7 +151,7 @@ static ssize_t ptscope_stats_write(struct file *file, const char __user *ubuf,
 		return ret;
 
 	/* Authorised once, as written; the binding and the query change together. */
-	ret = ptscope_target_bind(&bound, file, pid);
+	ret = ptscope_target_bind(&bound, file, pid, false);
 	if (ret)
 		return ret;
 

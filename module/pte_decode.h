@@ -113,14 +113,45 @@ static __always_inline void ptscope_decode_none(int level,
  * smaps and numa_maps give such a reader only summed over a mapping, if at
  * all.  The record then shows no finer than pagemap does.
  */
-static __always_inline void ptscope_hide_access(struct ptscope_page_region *rec)
+/* The mapcount @d's caller is shown: at most 2 ("shared") to a reader. */
+static __always_inline u32 ptscope_shown_mapcount(const struct ptscope_decode *d,
+						  u32 mapcount)
+{
+	return d->show_access ? mapcount : min_t(u32, mapcount, 2);
+}
+
+/*
+ * Set @rec's mapcount as @d's caller is shown it.  A reader's
+ * anon_exclusive is pagemap's "exclusively mapped" (mapcount 1), not
+ * PageAnonExclusive, which tells whether the page was written since its
+ * copy-on-write sharer went away.
+ */
+static __always_inline void ptscope_set_mapcount(const struct ptscope_decode *d,
+						 struct ptscope_page_region *rec,
+						 u32 mapcount)
+{
+	rec->mapcount = ptscope_shown_mapcount(d, mapcount);
+	if (d->show_access || rec->kind != PTSCOPE_KIND_ANON)
+		return;
+	if (mapcount == 1)
+		rec->flags |= PTSCOPE_PF_ANON_EXCLUSIVE;
+	else
+		rec->flags &= ~PTSCOPE_PF_ANON_EXCLUSIVE;
+}
+
+/*
+ * A PROT_NONE entry (a NUMA hint pending) also differs from the mapping's
+ * own protections in its user, NX and global bits: they go too, with @raw.
+ */
+static __always_inline void ptscope_hide_access(const struct ptscope_decode *d,
+						struct ptscope_page_region *rec)
 {
 	rec->flags &= ~PTSCOPE_PF_ACCESS_MASK;
 	rec->flags |= PTSCOPE_PF_ACCESS_HIDDEN;
 	rec->raw = 0;
-	rec->mapcount = min_t(u32, rec->mapcount, 2);
 	if (rec->kind == PTSCOPE_KIND_KSM)
 		rec->kind = PTSCOPE_KIND_ANON;
+	ptscope_set_mapcount(d, rec, rec->mapcount);
 }
 
 /*
@@ -136,7 +167,7 @@ static __always_inline void ptscope_hide_from_reader(const struct ptscope_decode
 	if (!d->show_refcount)
 		rec->refcount = 0;
 	if (!d->show_access)
-		ptscope_hide_access(rec);
+		ptscope_hide_access(d, rec);
 	if (d->show_pfn)
 		return;
 	rec->pfn = 0;

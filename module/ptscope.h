@@ -68,7 +68,7 @@ struct ptscope_target {
 
 int ptscope_target_init(void);
 int ptscope_target_bind(struct ptscope_target *t, const struct file *door,
-			u64 pid_nr);
+			u64 pid_nr, bool want_attach);
 void ptscope_target_unbind(struct ptscope_target *t);
 struct mm_struct *ptscope_target_get(const struct ptscope_target *t,
 				     struct task_struct **taskp);

@@ -44,9 +44,9 @@
 #include <linux/sched/mm.h>
 #include <linux/sched/task.h>
 #include <linux/seq_file.h>
-#include <linux/uio.h>
 #include <linux/string.h>
 #include <linux/threads.h>
+#include <linux/uio.h>
 #include <linux/user_namespace.h>
 
 #include "ptscope.h"
@@ -211,7 +211,7 @@ static ssize_t ptscope_read_seq_file(struct file *f, char *buf, size_t len)
  */
 static struct pid *ptscope_pidfd_pid(unsigned int fd, pid_t *nr)
 {
-	char name[40], info[512];
+	char name[40], info[256];
 	struct pid *pid = NULL;
 	struct path proc;
 	struct file *f;
@@ -228,7 +228,16 @@ static struct pid *ptscope_pidfd_pid(unsigned int fd, pid_t *nr)
 	snprintf(name, sizeof(name), "thread-self/fdinfo/%u", fd);
 	f = file_open_root(&proc, name, O_RDONLY, 0);
 	if (IS_ERR(f)) {
-		pid = PTR_ERR(f) == -ENOENT ? ERR_PTR(-EBADF) : ERR_CAST(f);
+		switch (PTR_ERR(f)) {
+		case -ENOENT:
+			pid = ERR_PTR(-EBADF);
+			break;
+		case -EACCES:	/* an LSM keeps the caller from its own fdinfo */
+			pid = ERR_PTR(-EPERM);
+			break;
+		default:
+			pid = ERR_CAST(f);
+		}
 		goto out_put_proc;
 	}
 	len = ptscope_read_seq_file(f, info, sizeof(info) - 1);
@@ -332,8 +341,9 @@ static struct mm_struct *ptscope_authorise(const struct file *door,
  * @pid_nr: pid in the caller's pid namespace, or PTSCOPE_PID_PIDFD | a pidfd
  * @taskp: as for ptscope_target_get()
  *
- * Also sets @t->attach: whether both could ptrace-attach to the process
- * too, as the kernel says by opening its /proc/PID/mem.
+ * With @want_attach, also sets @t->attach: whether both could
+ * ptrace-attach to the process too, as the kernel says by opening its
+ * /proc/PID/mem (false without @want_attach).
  *
  * Returns the mm, verified to be the task's, with a reference (mmput() it),
  * or ERR_PTR: -EINVAL for a pid out of range or a kernel thread, -EBADF for
@@ -347,7 +357,8 @@ static struct mm_struct *ptscope_authorise(const struct file *door,
 static struct mm_struct *ptscope_target_bind_get(struct ptscope_target *t,
 						 const struct file *door,
 						 u64 pid_nr,
-						 struct task_struct **taskp)
+						 struct task_struct **taskp,
+						 bool want_attach)
 {
 	struct task_struct *task;
 	struct mm_struct *mm, *task_mm;
@@ -386,7 +397,11 @@ static struct mm_struct *ptscope_target_bind_get(struct ptscope_target *t,
 		if (ret)
 			goto err_drop_mm;
 	}
-	t->attach = ptscope_may_attach(door, pid, mm);
+	/*
+	 * Only where it changes the answer: a refused attach is logged by Yama
+	 * ("ptrace attach ... was attempted") and audited by the LSMs.
+	 */
+	t->attach = want_attach && ptscope_may_attach(door, pid, mm);
 	/* The pid still names the process whose pagemap was opened. */
 	t->mm = mm;
 	t->pid = pid;
@@ -408,9 +423,10 @@ err_put_pid:
 
 /* ptscope_target_bind_get() for a query walked later: 0 or its -errno. */
 int ptscope_target_bind(struct ptscope_target *t, const struct file *door,
-			u64 pid_nr)
+			u64 pid_nr, bool want_attach)
 {
-	struct mm_struct *mm = ptscope_target_bind_get(t, door, pid_nr, NULL);
+	struct mm_struct *mm = ptscope_target_bind_get(t, door, pid_nr, NULL,
+						       want_attach);
 
 	if (IS_ERR(mm))
 		return PTR_ERR(mm);
@@ -463,8 +479,8 @@ struct mm_struct *ptscope_target_get(const struct ptscope_target *t,
  * @door: the ptscope file the query came through
  * @pid_nr: pid in the caller's pid namespace, or PTSCOPE_PID_PIDFD | a pidfd
  * @taskp: as for ptscope_target_get()
- * @attach: if not NULL, whether the caller and the opener could also
- *	ptrace-attach to it (see PTSCOPE_PF_ACCESS_HIDDEN)
+ * @attach: if not NULL, gets whether the caller and the opener could also
+ *	ptrace-attach to it (see PTSCOPE_PF_ACCESS_HIDDEN); asked only then
  *
  * Returns the mm with a reference (mmput() it), or ERR_PTR as
  * ptscope_target_bind() says.
@@ -476,7 +492,7 @@ struct mm_struct *ptscope_get_target(const struct file *door, u64 pid_nr,
 	struct mm_struct *mm;
 
 	/* The mm bind verified is the one to walk: no second lookup. */
-	mm = ptscope_target_bind_get(&t, door, pid_nr, taskp);
+	mm = ptscope_target_bind_get(&t, door, pid_nr, taskp, attach != NULL);
 	if (IS_ERR(mm))
 		return mm;
 	if (attach)

@@ -212,6 +212,7 @@ static void ptscope_tlb_free_slots(struct ptscope_tlb_slot **slots, int nr)
 /* kernel.perf_event_paranoid now; 2 (no kernel events) if unreadable. */
 static int ptscope_perf_paranoid(void)
 {
+	const struct cred *saved;
 	char buf[16];
 	loff_t pos = 0;
 	ssize_t len;
@@ -219,7 +220,10 @@ static int ptscope_perf_paranoid(void)
 
 	if (!ptscope_perf_paranoid_file)
 		return 2;
+	/* As its opener, the module's loader: no LSM judges the caller here. */
+	saved = override_creds(ptscope_perf_paranoid_file->f_cred);
 	len = kernel_read(ptscope_perf_paranoid_file, buf, sizeof(buf) - 1, &pos);
+	revert_creds(saved);
 	if (len <= 0)
 		return 2;
 	buf[len] = '\0';
@@ -237,10 +241,17 @@ static bool ptscope_tlb_privileged(const struct file *owner)
 		file_ns_capable(owner, &init_user_ns, CAP_SYS_ADMIN));
 }
 
+/* May a caller without CAP_PERFMON watch at all?  0 or -EACCES. */
+static int ptscope_tlb_user_may_watch(void)
+{
+	if (!READ_ONCE(ptscope_tlb_watch_user_max) || ptscope_perf_paranoid() > 1)
+		return -EACCES;
+	return 0;
+}
+
 /*
- * A free slot @owner may take, or ERR_PTR: -EACCES when its user may hold
- * no watch, -EDQUOT when it holds tlb_watch_user_max already, -ENOSPC when
- * no slot is left to it.
+ * A free slot @owner may take, or ERR_PTR: -EDQUOT when its user holds
+ * tlb_watch_user_max already, -ENOSPC when no slot is left to it.
  */
 static struct ptscope_tlb_slot *ptscope_tlb_slot_for(const struct file *owner,
 						     bool privileged, kuid_t uid)
@@ -250,8 +261,6 @@ static struct ptscope_tlb_slot *ptscope_tlb_slot_for(const struct file *owner,
 
 	lockdep_assert_held(&ptscope_tlb_mutex);
 	if (!privileged) {
-		if (!user_max || ptscope_perf_paranoid() > 1)
-			return ERR_PTR(-EACCES);
 		for (i = 0; i < PTSCOPE_TLB_MAX_WATCHES; i++) {
 			struct ptscope_tlb_slot *s = &ptscope_tlb_slots[i];
 
@@ -290,6 +299,12 @@ int ptscope_tlb_watch_start(const struct file *owner, u64 pid,
 	struct ptscope_tlb_slot *s;
 	int i, ret = 0;
 
+	/* Refused before an older watch of @pid is replaced, not after. */
+	if (!privileged) {
+		ret = ptscope_tlb_user_may_watch();
+		if (ret)
+			return ret;
+	}
 	mutex_lock(&ptscope_tlb_mutex);
 	s = ptscope_tlb_lookup(owner, pid);
 	if (s && s->mm == mm)

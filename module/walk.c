@@ -321,9 +321,13 @@ static bool ptscope_walk_huge_leaf(struct ptscope_walk_vma *wv, u64 entry,
 		return ptscope_emit(w, &rec, addr, last - first);
 
 	for (idx = first; idx < last; idx = run) {
-		rec.mapcount = ptscope_subpage_mapcount(folio, idx);
+		/* Runs of equal counts as shown: a reader's cut at 2. */
+		ptscope_set_mapcount(&wv->d, &rec,
+				     ptscope_subpage_mapcount(folio, idx));
 		for (run = idx + 1; run < last; run++)
-			if (ptscope_subpage_mapcount(folio, run) != rec.mapcount)
+			if (ptscope_shown_mapcount(&wv->d,
+						   ptscope_subpage_mapcount(folio, run)) !=
+			    rec.mapcount)
 				break;
 		if (ptscope_emit(w, &rec, leaf_start + (idx << PAGE_SHIFT),
 				 run - idx))

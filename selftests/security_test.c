@@ -3022,6 +3022,7 @@ TEST(setuid_exec_never_answers_about_the_new_image)
 	EXPECT_EQ(0, run_as(&user, exec_race_as_user, r));
 	EXPECT_EQ(0, r->failed);
 	umount2(SUID_DIR, MNT_DETACH);
+	rmdir(SUID_DIR);
 	TH_LOG("%d rounds: %d answers before the exec, %d refusals by pagemap after it",
 	       EXEC_ROUNDS, r->old_image, r->refused);
 	/* The exec happened and was setuid: pagemap refused the new image. */

@@ -118,14 +118,17 @@ struct ptscope_version {
 /*
  * A caller the kernel lets read the process's pagemap but not ptrace-attach
  * to it (open its /proc/PID/mem) gets what pagemap, smaps and numa_maps give
- * such a reader, and no finer: each page's accessed, dirty, writable,
- * PROT_NONE-or-NUMA-hint and LRU state (flags and the matching bits of
- * @raw) is 0, mapcount is at most 2 ("shared"), a KSM page is an anonymous
+ * such a reader, and no finer: each page's writable, accessed, dirty,
+ * PROT_NONE-or-NUMA-hint and LRU state, and the user, NX and global bits a
+ * NUMA hint changes (the mapping's permissions in /proc/PID/maps give them)
+ * are 0, @raw is 0, mapcount is at most 2 ("shared"), anon_exclusive means
+ * mapcount 1 (pagemap's "exclusively mapped"), a KSM page is an anonymous
  * one, and PTSCOPE_PF_ACCESS_HIDDEN is set.  Runs are merged as shown.
  */
 #define PTSCOPE_PF_ACCESS_MASK	(PTSCOPE_PF_WRITE | PTSCOPE_PF_ACCESSED | \
 				 PTSCOPE_PF_DIRTY | PTSCOPE_PF_PROTNONE | \
-				 PTSCOPE_PF_LRU)
+				 PTSCOPE_PF_LRU | PTSCOPE_PF_USER | \
+				 PTSCOPE_PF_NX | PTSCOPE_PF_GLOBAL)
 
 /*
  * The names of the flags, kinds and entries, for every program that prints

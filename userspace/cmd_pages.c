@@ -136,8 +136,8 @@ static void pages_cell(struct libscols_line *ln, int col, int idx,
 			snprintf(buf, sizeof(buf), "%u", r->mapcount);
 		break;
 	case COL_REFCOUNT:
-		/* Hidden with the frames: no CAP_SYS_ADMIN. */
-		if (r->flags & PTSCOPE_PF_PFN_HIDDEN)
+		/* A mapped page has a reference: 0 is withheld (no CAP_SYS_ADMIN). */
+		if ((r->flags & PTSCOPE_PF_PRESENT) && !r->refcount)
 			snprintf(buf, sizeof(buf), "-");
 		else
 			snprintf(buf, sizeof(buf), "%u", r->refcount);
@@ -217,8 +217,8 @@ static void pages_json(struct json *j, const struct ptscope_page_region *r)
 	json_str(j, "kind", ptscope_kind_name(r->kind));
 	json_u64(j, "mapcount", r->mapcount);
 	json_str(j, "mapcount_source", ptscope_mapcount_src_name(r->mapcount_src));
-	if (hidden)
-		json_null(j, "refcount");
+	if ((r->flags & PTSCOPE_PF_PRESENT) && !r->refcount)
+		json_null(j, "refcount");	/* withheld: no CAP_SYS_ADMIN */
 	else
 		json_u64(j, "refcount", r->refcount);
 	json_bool(j, "anon_exclusive", r->flags & PTSCOPE_PF_ANON_EXCLUSIVE);
