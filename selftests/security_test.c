@@ -2589,7 +2589,8 @@ static const char *column(const char *line, int col, char *buf, size_t len)
 TEST_F(lsm, access_state_follows_attach)
 {
 	const uint64_t hidden_flags = PTSCOPE_PF_WRITE | PTSCOPE_PF_ACCESSED |
-		PTSCOPE_PF_DIRTY | PTSCOPE_PF_PROTNONE | PTSCOPE_PF_LRU;
+		PTSCOPE_PF_DIRTY | PTSCOPE_PF_PROTNONE | PTSCOPE_PF_LRU |
+		PTSCOPE_PF_USER | PTSCOPE_PF_NX | PTSCOPE_PF_GLOBAL;
 	struct caller user = CALLER(UID_USER);
 	struct access_seen *seen = shared_alloc(sizeof(*seen));
 	struct probe_arg a = { .v = (struct verdict *)seen };
@@ -2650,6 +2651,7 @@ TEST_F(lsm, access_state_follows_attach)
 	ASSERT_EQ(0, seen->mem);
 	ASSERT_EQ(0, seen->pages);
 	EXPECT_FALSE(seen->flags & PTSCOPE_PF_ACCESS_HIDDEN);
+	EXPECT_TRUE(seen->flags & PTSCOPE_PF_USER);
 	EXPECT_TRUE(seen->flags & PTSCOPE_PF_ACCESSED);
 	EXPECT_TRUE(seen->flags & PTSCOPE_PF_DIRTY);
 	/* Shared copy-on-write: write-protected. */

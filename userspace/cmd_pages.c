@@ -200,11 +200,11 @@ static void pages_json(struct json *j, const struct ptscope_page_region *r)
 	json_bool(j, "present", r->flags & PTSCOPE_PF_PRESENT);
 	json_bool(j, "swapped", r->flags & PTSCOPE_PF_SWAP);
 	pages_json_access(j, "writable", r, PTSCOPE_PF_WRITE);
-	json_bool(j, "user", r->flags & PTSCOPE_PF_USER);
+	pages_json_access(j, "user", r, PTSCOPE_PF_USER);
 	pages_json_access(j, "accessed", r, PTSCOPE_PF_ACCESSED);
 	pages_json_access(j, "dirty", r, PTSCOPE_PF_DIRTY);
-	json_bool(j, "nx", r->flags & PTSCOPE_PF_NX);
-	json_bool(j, "global", r->flags & PTSCOPE_PF_GLOBAL);
+	pages_json_access(j, "nx", r, PTSCOPE_PF_NX);
+	pages_json_access(j, "global", r, PTSCOPE_PF_GLOBAL);
 	json_bool(j, "pwt", r->flags & PTSCOPE_PF_PWT);
 	json_bool(j, "pcd", r->flags & PTSCOPE_PF_PCD);
 	json_bool(j, "pat", r->flags & PTSCOPE_PF_PAT);
