@@ -492,7 +492,7 @@ struct mm_struct *ptscope_get_target(const struct file *door, u64 pid_nr,
 	struct mm_struct *mm;
 
 	/* The mm bind verified is the one to walk: no second lookup. */
-	mm = ptscope_target_bind_get(&t, door, pid_nr, taskp, attach != NULL);
+	mm = ptscope_target_bind_get(&t, door, pid_nr, taskp, !!attach);
 	if (IS_ERR(mm))
 		return mm;
 	if (attach)
