@@ -105,7 +105,9 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: query_cost [-u UID] [CALLS]\n");
 		return 2;
 	}
-	if (uid && (setgid(uid) || setuid(uid))) {
+	/* Dumpable again after the change of uid, as a user's process is. */
+	if (uid && (setgid(uid) || setuid(uid) ||
+		    prctl(PR_SET_DUMPABLE, 1))) {
 		perror("setuid");
 		return 1;
 	}
