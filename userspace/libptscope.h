@@ -37,6 +37,14 @@ bool ptscope_is_replay(const struct ptscope *ps);
 int ptscope_abi_compatible(const struct ptscope_version *v);
 
 /*
+ * Every @pid below is a pid in the caller's pid namespace, or
+ * PTSCOPE_PID_PIDFD | fd for one of the caller's pidfds (pidfd_open(2)): a
+ * pidfd names one process for its whole life, so a loop of queries never
+ * moves to another process that got the same number; once the process is
+ * reaped every call is -ESRCH, and an fd that is not a pidfd -EBADF.
+ */
+
+/*
  * Walk [start, end) of process @pid, calling @cb for each record in address
  * order; resumes the ioctl at walk_end until the range is done, joining
  * regions cut where one call ended and the next began.  @flags are
