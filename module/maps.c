@@ -14,7 +14,7 @@
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 
-#include "ptscope.h"
+#include "maps.h"
 
 static_assert(sizeof(struct ptscope_vma) == PTSCOPE_VMA_SIZE_VER1);
 static_assert(sizeof(struct ptscope_maps) == PTSCOPE_MAPS_SIZE_VER1);
@@ -41,13 +41,28 @@ void ptscope_counts_add(struct ptscope_page_counts *sum,
 	sum->node_other += c->node_other;
 }
 
-/* The 2 MiB-aligned 2 MiB ranges wholly inside [@start, @end). */
-static u64 ptscope_ranges_2m(unsigned long start, unsigned long end)
+/**
+ * ptscope_maps_start - set @st up for a MAPS query of [@start, @end)
+ * @st: the query's state; its @names.path_buf is the caller's, and kept
+ * @start: first address
+ * @end: end of the range
+ * @collapse_max_none: struct ptscope_maps's
+ * @attach: ptscope_target's: the access state is counted
+ *
+ * @st->mm is the caller's to set before each ptscope_maps_next().
+ */
+void ptscope_maps_start(struct ptscope_maps_state *st, u64 start, u64 end,
+			unsigned int collapse_max_none, bool attach)
 {
-	unsigned long first = ALIGN(start, PMD_SIZE);
-	unsigned long last = ALIGN_DOWN(end, PMD_SIZE);
+	char *path_buf = st->names.path_buf;
 
-	return last > first ? (last - first) / PMD_SIZE : 0;
+	memset(st, 0, sizeof(*st));
+	st->names.path_buf = path_buf;
+	st->cursor = start;
+	st->end = end;
+	st->show_access = attach;
+	st->sum.collapse_max_none = collapse_max_none;
+	st->sum.tables.totals = &st->total_tables;
 }
 
 /* Take the target's mmap lock for a new hold, with a fresh step budget. */
@@ -169,14 +184,12 @@ int ptscope_maps_next(struct ptscope_maps_state *st, struct ptscope_vma *rec)
 	rec->policy_nodes = pol.nodes;
 	rec->policy_home_node = pol.home_node;
 	vm_flags = vma->vm_flags;
-	st->sum.rec = rec;
-	st->sum.range_start = addr;
-	memset(st->sum.counted, 0, sizeof(st->sum.counted));
-	st->sum.deposit_pages = 0;
+	st->sum.tables.mm = st->mm;
+	ptscope_summary_start(&st->sum, rec, addr);
 
 	for (;;) {
 		w.steps = st->steps;
-		addr = ptscope_walk_vma_chunk(&w, vma, addr, stop);
+		addr = ptscope_walk_summary(&w, vma, addr, stop);
 		st->steps = w.steps;
 		if (addr >= stop)
 			break;
@@ -194,15 +207,8 @@ int ptscope_maps_next(struct ptscope_maps_state *st, struct ptscope_vma *rec)
 	}
 	ptscope_maps_vma_done(st);
 out:
-	ptscope_summary_flush(&st->sum);
-	rec->end = stop;
-	rec->ranges_2m = ptscope_ranges_2m(rec->start, stop);
-	st->sum.prev_end = stop;
+	ptscope_summary_finish(&st->sum, stop);
 	st->cursor = stop;
-	rec->tables.pte_deposited = DIV_ROUND_UP(st->sum.deposit_pages,
-						 PMD_SIZE / PAGE_SIZE);
-	st->total_tables.pte_entries += rec->tables.pte_entries;
-	st->total_tables.pte_deposited += rec->tables.pte_deposited;
 	return ret ? ret : 1;
 }
 
@@ -239,7 +245,7 @@ static int ptscope_maps_get_args(struct ptscope_maps *args, void __user *uarg)
 		return ret;
 	if (args->flags)
 		return -EINVAL;
-	if (!ptscope_pages_range_ok(args->start, args->end))
+	if (!ptscope_range_ok(args->start, args->end))
 		return -EINVAL;
 	if (args->collapse_max_none > PTSCOPE_COLLAPSE_MAX_NONE)
 		return -EINVAL;
@@ -251,6 +257,8 @@ long ptscope_ioctl_maps(struct file *file, void __user *uarg)
 {
 	struct ptscope_maps_state st = {};
 	struct ptscope_policy task_pol;
+	struct mm_struct *mm;
+	bool attach;
 	struct task_struct *task;
 	struct ptscope_maps args;
 	struct ptscope_vma *recs;
@@ -264,15 +272,13 @@ long ptscope_ioctl_maps(struct file *file, void __user *uarg)
 		return ret;
 	usize = args.size;
 
-	st.mm = ptscope_get_target(file, args.pid, &task, &st.show_access);
-	if (IS_ERR(st.mm))
-		return PTR_ERR(st.mm);
+	mm = ptscope_get_target(file, args.pid, &task, &attach);
+	if (IS_ERR(mm))
+		return PTR_ERR(mm);
 	ptscope_count_query(PTSCOPE_QUERY_MAPS);
-	st.sum.mm = st.mm;
-	st.sum.collapse_max_none = args.collapse_max_none;
-	st.sum.total_tables = &st.total_tables;
-	st.cursor = args.start;
-	st.end = args.end;
+	ptscope_maps_start(&st, args.start, args.end, args.collapse_max_none,
+			   attach);
+	st.mm = mm;
 
 	/* Each record is zeroed before it is filled; d_path() fills its own. */
 	recs = ptscope_alloc_uninit(min_t(u64, args.vec_len, PTSCOPE_MAPS_BATCH),
@@ -332,7 +338,7 @@ out_free_path_buf:
 out_free_recs:
 	ptscope_free(recs);
 out_put_target:
-	mmput(st.mm);
+	mmput(mm);
 	put_task_struct(task);
 	return ret;
 }

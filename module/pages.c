@@ -10,12 +10,30 @@
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 
-#include "ptscope.h"
+#include "pages.h"
 
-bool ptscope_pages_range_ok(u64 start, u64 end)
+/**
+ * ptscope_pages_start - set @st up for the query @q, from its start
+ * @st: the query's state; @st->out's buffer, @cap, @room and @pages_left
+ *	are the caller's, and kept
+ * @q: what is asked, and what the caller may see
+ *
+ * The frame rule, for both doors: frames and swap slots only to a caller
+ * that may see frames, and in merged runs only when asked for (a run of
+ * frames breaks where the frames do).
+ */
+void ptscope_pages_start(struct ptscope_pages_state *st,
+			 const struct ptscope_pages_query *q)
 {
-	return PAGE_ALIGNED(start) && PAGE_ALIGNED(end) && start < end &&
-	       end <= TASK_SIZE_MAX;
+	st->cursor = q->start;
+	st->end = q->end;
+	st->show_refcount = q->see_frames;
+	st->show_access = q->attach;
+	st->show_pfn = q->see_frames && (!q->regions || q->want_pfn);
+	st->done = false;
+	st->out.regions = q->regions;
+	st->out.nr = 0;
+	st->out.has_pending = false;
 }
 
 /**
@@ -40,7 +58,7 @@ int ptscope_pages_step(struct mm_struct *mm, struct ptscope_pages_state *st)
 
 	if (ptscope_mmap_lock(mm, &locked_at))
 		return -EINTR;
-	st->cursor = ptscope_walk_chunk(&w, st->cursor, st->end);
+	st->cursor = ptscope_walk_records(&w, st->cursor, st->end);
 	ptscope_mmap_unlock(mm, locked_at);
 
 	if (w.status == PTSCOPE_OUT_DONE || st->cursor >= st->end)
@@ -59,7 +77,7 @@ static int ptscope_pages_get_args(struct ptscope_pages *args,
 		return ret;
 	if (args->flags & ~PTSCOPE_PAGES_FLAGS_ALL)
 		return -EINVAL;
-	if (!ptscope_pages_range_ok(args->start, args->end))
+	if (!ptscope_range_ok(args->start, args->end))
 		return -EINVAL;
 	ret = ptscope_check_vec(args->vec, args->vec_len, args->rec_size,
 				PTSCOPE_PAGE_REGION_SIZE_VER0);
@@ -74,29 +92,27 @@ long ptscope_ioctl_pages(struct file *file, void __user *uarg)
 {
 	struct ptscope_pages __user *uargs = uarg;
 	struct ptscope_pages_state st = {};
+	struct ptscope_pages_query q;
 	struct ptscope_pages args;
 	struct mm_struct *mm;
 	u64 written = 0;
-	bool attach;
 	long ret;
 
 	ret = ptscope_pages_get_args(&args, uarg);
 	if (ret)
 		return ret;
 
-	mm = ptscope_get_target(file, args.pid, NULL, &attach);
+	mm = ptscope_get_target(file, args.pid, NULL, &q.attach);
 	if (IS_ERR(mm))
 		return PTR_ERR(mm);
 	ptscope_count_query(PTSCOPE_QUERY_PAGES);
 
-	st.cursor = args.start;
-	st.end = args.end;
-	st.show_refcount = ptscope_may_see_frames(file);
-	st.show_access = attach;
-	st.show_pfn = st.show_refcount &&
-		      (!(args.flags & PTSCOPE_PAGES_REGIONS) ||
-		       (args.flags & PTSCOPE_PAGES_PFN));
-	st.out.regions = args.flags & PTSCOPE_PAGES_REGIONS;
+	q.start = args.start;
+	q.end = args.end;
+	q.regions = args.flags & PTSCOPE_PAGES_REGIONS;
+	q.want_pfn = args.flags & PTSCOPE_PAGES_PFN;
+	q.see_frames = ptscope_may_see_frames(file);
+	ptscope_pages_start(&st, &q);
 	st.out.room = args.vec_len;
 	st.out.pages_left = args.max_pages;
 	/*

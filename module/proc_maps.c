@@ -6,9 +6,10 @@
  *	echo "$pid" >&3			# or "$pid START END"
  *	cat <&3
  *
- * One line per VMA, counts in 4 KiB pages, then a total line.  Each open
- * file holds its own query, authorised when written and bound to that one
- * address space (procfs.c); the VMAs are walked as the file is read.
+ * One line per VMA, counts in 4 KiB pages, then a total line.  A query
+ * file (proc_query.c): each open file holds its own query, authorised when
+ * written and bound to that one address space; the VMAs are walked as the
+ * file is read.
  */
 #include <linux/mm.h>
 #include <linux/gfp.h>
@@ -16,12 +17,11 @@
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 
-#include "ptscope.h"
+#include "maps.h"
 #include "procfs.h"
 
 struct ptscope_proc_maps {
-	bool have_query;
-	struct ptscope_target target;
+	struct ptscope_proc_query head;
 	u64 start;
 	u64 end;
 	struct ptscope_maps_state st;
@@ -32,15 +32,15 @@ struct ptscope_proc_maps {
 	bool done;			/* all VMAs read: next is the total */
 };
 
+static struct ptscope_proc_maps *ptscope_proc_maps(struct ptscope_proc_query *q)
+{
+	return container_of(q, struct ptscope_proc_maps, head);
+}
+
+/* The query from its start; ranges are the ioctl's to count. */
 static void ptscope_proc_maps_reset(struct ptscope_proc_maps *q)
 {
-	char *buf = q->st.names.path_buf;
-
-	memset(&q->st, 0, sizeof(q->st));
-	q->st.names.path_buf = buf;
-	q->st.sum.total_tables = &q->st.total_tables;
-	q->st.cursor = q->start;
-	q->st.end = q->end;
+	ptscope_maps_start(&q->st, q->start, q->end, 0, q->head.target.attach);
 	memset(&q->totals, 0, sizeof(q->totals));
 	q->index = -1;
 	q->done = false;
@@ -51,14 +51,12 @@ static int ptscope_proc_maps_advance(struct ptscope_proc_maps *q)
 {
 	int ret;
 
-	q->st.mm = ptscope_target_get(&q->target, NULL);
+	q->st.mm = ptscope_target_get(&q->head.target, NULL);
 	if (IS_ERR(q->st.mm)) {
 		ret = PTR_ERR(q->st.mm);
 		q->st.mm = NULL;
 		return ret;
 	}
-	q->st.sum.mm = q->st.mm;
-	q->st.show_access = q->target.attach;
 	memset(&q->next, 0, sizeof(q->next));
 	ret = ptscope_maps_next(&q->st, &q->next);
 	mmput(q->st.mm);
@@ -78,14 +76,15 @@ static int ptscope_proc_maps_advance(struct ptscope_proc_maps *q)
 /* Positions: 0 the header, 1..n the VMAs, n+1 the total. */
 static void *ptscope_maps_seq_start(struct seq_file *m, loff_t *pos)
 {
-	struct ptscope_proc_maps *q = m->private;
+	struct ptscope_proc_maps *q = ptscope_proc_maps(m->private);
 	int ret;
 
 	if (!*pos) {
-		ret = q->have_query ? ptscope_proc_target_alive(&q->target) : 0;
+		ret = q->head.have_query ?
+		      ptscope_proc_target_alive(&q->head.target) : 0;
 		return ret ? ERR_PTR(ret) : SEQ_START_TOKEN;
 	}
-	if (!q->have_query)
+	if (!q->head.have_query)
 		return NULL;
 	if (*pos - 1 < q->index)
 		ptscope_proc_maps_reset(q);	/* backwards: walk again */
@@ -155,12 +154,13 @@ static void ptscope_show_counts(struct seq_file *m,
 
 static int ptscope_maps_seq_show(struct seq_file *m, void *v)
 {
-	struct ptscope_proc_maps *q = m->private;
+	struct ptscope_proc_maps *q = ptscope_proc_maps(m->private);
+	bool access = q->head.target.attach;
 	const struct ptscope_vma *r = v;
 	const struct ptscope_table_counts *t;
 
 	if (v == SEQ_START_TOKEN) {
-		if (!q->have_query)
+		if (!q->head.have_query)
 			seq_puts(m, "# write \"PID [START END]\" to this open file, then read it\n");
 		else
 			seq_puts(m, "START END PERMS PRESENT SWAPPED DIRTY ANON FILE SHMEM ZERO KSM COW_SHARED ANON_EXCLUSIVE THP_PMD HUGETLB SOFT_DIRTY NODES PT_PTE PT_PMD PT_PUD NAME\n");
@@ -169,13 +169,13 @@ static int ptscope_maps_seq_show(struct seq_file *m, void *v)
 	if (v == &q->totals) {
 		t = &q->st.total_tables;
 		seq_puts(m, "total - ----");
-		ptscope_show_counts(m, &q->totals, q->target.attach);
+		ptscope_show_counts(m, &q->totals, access);
 		seq_printf(m, " %llu %llu %llu -\n", t->pte, t->pmd, t->pud);
 		return 0;
 	}
 	seq_printf(m, "%#llx %#llx ", r->start, r->end);
 	ptscope_show_perms(m, r->flags);
-	ptscope_show_counts(m, &r->pages, q->target.attach);
+	ptscope_show_counts(m, &r->pages, access);
 	seq_printf(m, " %llu %llu %llu ", r->tables.pte, r->tables.pmd,
 		   r->tables.pud);
 	/* Escaped as /proc/PID/maps escapes it: no name forges a line. */
@@ -194,101 +194,58 @@ static const struct seq_operations ptscope_maps_seq_ops = {
 	.show	= ptscope_maps_seq_show,
 };
 
-static int ptscope_maps_open(struct inode *inode, struct file *file)
+static int ptscope_proc_maps_init(struct ptscope_proc_query *query)
 {
-	struct ptscope_proc_maps *q;
-	int ret;
+	struct ptscope_proc_maps *q = ptscope_proc_maps(query);
 
-	q = ptscope_alloc(1, sizeof(*q));
-	if (!q)
-		return -ENOMEM;
 	q->st.names.path_buf = ptscope_alloc(1, PAGE_SIZE);
-	if (!q->st.names.path_buf) {
-		ret = -ENOMEM;
-		goto err_free_query;
-	}
-	ret = seq_open(file, &ptscope_maps_seq_ops);
-	if (ret)
-		goto err_free_path_buf;
-	((struct seq_file *)file->private_data)->private = q;
-	return 0;
-
-err_free_path_buf:
-	ptscope_free(q->st.names.path_buf);
-err_free_query:
-	ptscope_free(q);
-	return ret;
+	return q->st.names.path_buf ? 0 : -ENOMEM;
 }
 
-static int ptscope_maps_release(struct inode *inode, struct file *file)
+static void ptscope_proc_maps_fini(struct ptscope_proc_query *query)
 {
-	struct seq_file *m = file->private_data;
-	struct ptscope_proc_maps *q = m->private;
-
-	ptscope_target_unbind(&q->target);
-	ptscope_free(q->st.names.path_buf);
-	ptscope_free(q);
-	return seq_release(inode, file);
+	ptscope_free(ptscope_proc_maps(query)->st.names.path_buf);
 }
 
 /* "PID" or "PID START END": numbers in C syntax (0x for hex). */
-static int ptscope_maps_parse(char *line, u64 *pid, u64 *start, u64 *end)
+static int ptscope_proc_maps_parse(char *line, u64 *pid, void *parsed)
 {
+	struct ptscope_proc_maps_line *l = parsed;
 	char *tok[3];
 	int n = ptscope_proc_split(line, tok, ARRAY_SIZE(tok));
 
-	*start = 0;
-	*end = TASK_SIZE_MAX;
+	l->start = 0;
+	l->end = TASK_SIZE_MAX;
 	if (n != 1 && n != 3)
 		return -EINVAL;
 	if (ptscope_proc_parse_pid(tok[0], pid))
 		return -EINVAL;
-	if (n == 3 && (kstrtou64(tok[1], 0, start) || kstrtou64(tok[2], 0, end)))
+	if (n == 3 && (kstrtou64(tok[1], 0, &l->start) ||
+		       kstrtou64(tok[2], 0, &l->end)))
 		return -EINVAL;
-	if (!ptscope_pages_range_ok(*start, *end))
+	if (!ptscope_range_ok(l->start, l->end))
 		return -EINVAL;
 	return 0;
 }
 
-static ssize_t ptscope_maps_write(struct file *file, const char __user *ubuf,
-				  size_t count, loff_t *ppos)
+static void ptscope_proc_maps_apply(struct file *file,
+				    struct ptscope_proc_query *query,
+				    const void *parsed)
 {
-	struct seq_file *m = file->private_data;
-	struct ptscope_proc_maps *q = m->private;
-	struct ptscope_target bound;
-	u64 pid, start, end;
-	char *line;
-	int ret;
+	const struct ptscope_proc_maps_line *l = parsed;
+	struct ptscope_proc_maps *q = ptscope_proc_maps(query);
 
-	line = ptscope_proc_get_line(ubuf, count);
-	if (IS_ERR(line))
-		return PTR_ERR(line);
-	ret = ptscope_maps_parse(line, &pid, &start, &end);
-	ptscope_free(line);
-	if (ret)
-		return ret;
-
-	/* Authorised once, as written; the binding and the query change together. */
-	ret = ptscope_target_bind(&bound, file, pid, true);
-	if (ret)
-		return ret;
-
-	mutex_lock(&m->lock);
-	swap(q->target, bound);
-	q->have_query = true;
-	q->start = start;
-	q->end = end;
+	q->start = l->start;
+	q->end = l->end;
 	ptscope_proc_maps_reset(q);
-	ptscope_proc_rewind(file);
-	mutex_unlock(&m->lock);
-	ptscope_target_unbind(&bound);	/* the old binding */
-	return count;
 }
 
-const struct proc_ops ptscope_maps_proc_ops = {
-	.proc_open	= ptscope_maps_open,
-	.proc_read	= seq_read,
-	.proc_write	= ptscope_maps_write,
-	.proc_lseek	= seq_lseek,
-	.proc_release	= ptscope_maps_release,
+const struct ptscope_proc_query_ops ptscope_proc_maps_query = {
+	.size		= sizeof(struct ptscope_proc_maps),
+	.want_attach	= true,
+	.seq_ops	= &ptscope_maps_seq_ops,
+	.init		= ptscope_proc_maps_init,
+	.fini		= ptscope_proc_maps_fini,
+	.parse		= ptscope_proc_maps_parse,
+	.apply		= ptscope_proc_maps_apply,
 };

@@ -6,10 +6,9 @@
  *	echo "$pid 0x7f0000000000 0x7f0000200000" >&3	# add "all" for per page
  *	cat <&3
  *
- * Each open file holds its own query, so concurrent users never see each
- * other's.  The query is authorised when written and bound to that one
- * address space (procfs.c); the walk runs as the file is read, a chunk at
- * a time.
+ * A query file (proc_query.c): each open file holds its own query,
+ * authorised when written and bound to that one address space; the walk
+ * runs as the file is read, a chunk at a time.
  */
 #include <linux/mm.h>
 #include <linux/proc_fs.h>
@@ -19,45 +18,36 @@
 #include <linux/string.h>
 #include <linux/uaccess.h>
 
-#include "ptscope.h"
+#include "pages.h"
 #include "procfs.h"
 
-struct ptscope_proc_query {
-	bool have_query;
-	bool regions;
-	bool show_pfn;
-	bool show_refcount;
-	bool show_access;
-	struct ptscope_target target;
-	u64 start;
-	u64 end;
+struct ptscope_proc_pages {
+	struct ptscope_proc_query head;
+	struct ptscope_pages_query query;
 	struct ptscope_pages_state st;
 	loff_t base;		/* record index of st.out.buf[0] */
 };
 
+static struct ptscope_proc_pages *ptscope_proc_pages(struct ptscope_proc_query *q)
+{
+	return container_of(q, struct ptscope_proc_pages, head);
+}
+
 static const char *const ptscope_kind_names[] = PTSCOPE_KIND_NAMES;
 static const char *const ptscope_entry_names[] = PTSCOPE_ENTRY_NAMES;
 
-static void ptscope_query_reset(struct ptscope_proc_query *q)
+/* The query from its start: no limit but the file's reader. */
+static void ptscope_query_reset(struct ptscope_proc_pages *q)
 {
-	struct ptscope_page_region *buf = q->st.out.buf;
-
-	memset(&q->st, 0, sizeof(q->st));
-	q->st.out.buf = buf;
 	q->st.out.cap = PTSCOPE_CHUNK_RECORDS;
 	q->st.out.room = U64_MAX;
 	q->st.out.pages_left = U64_MAX;
-	q->st.out.regions = q->regions;
-	q->st.cursor = q->start;
-	q->st.end = q->end;
-	q->st.show_pfn = q->show_pfn;
-	q->st.show_refcount = q->show_refcount;
-	q->st.show_access = q->show_access;
+	ptscope_pages_start(&q->st, &q->query);
 	q->base = 0;
 }
 
 /* Walk until the buffer holds something or the query is over. */
-static int ptscope_query_fill(struct ptscope_proc_query *q)
+static int ptscope_query_fill(struct ptscope_proc_pages *q)
 {
 	struct mm_struct *mm;
 	int ret = 0;
@@ -68,7 +58,7 @@ static int ptscope_query_fill(struct ptscope_proc_query *q)
 		ptscope_out_flush_pending(&q->st.out);
 		return 0;
 	}
-	mm = ptscope_target_get(&q->target, NULL);
+	mm = ptscope_target_get(&q->head.target, NULL);
 	if (IS_ERR(mm))
 		return PTR_ERR(mm);
 	while (!q->st.out.nr && !q->st.done) {
@@ -85,14 +75,14 @@ static int ptscope_query_fill(struct ptscope_proc_query *q)
 
 static void *ptscope_pages_seq_start(struct seq_file *m, loff_t *pos)
 {
-	struct ptscope_proc_query *q = m->private;
+	struct ptscope_proc_pages *q = ptscope_proc_pages(m->private);
 	loff_t idx;
 	int ret;
 
-	if (!q->have_query)
+	if (!q->head.have_query)
 		return *pos ? NULL : SEQ_START_TOKEN;
 	if (!*pos) {
-		ret = ptscope_proc_target_alive(&q->target);
+		ret = ptscope_proc_target_alive(&q->head.target);
 		return ret ? ERR_PTR(ret) : SEQ_START_TOKEN;
 	}
 	idx = *pos - 1;
@@ -201,117 +191,68 @@ static const struct seq_operations ptscope_pages_seq_ops = {
 	.show	= ptscope_pages_seq_show,
 };
 
-static int ptscope_pages_open(struct inode *inode, struct file *file)
+/* One slot more than a chunk's records, for the run being grown. */
+static int ptscope_proc_pages_init(struct ptscope_proc_query *query)
 {
-	struct ptscope_proc_query *q;
-	struct seq_file *m;
-	int ret;
+	struct ptscope_proc_pages *q = ptscope_proc_pages(query);
 
-	q = ptscope_alloc(1, sizeof(*q));
-	if (!q)
-		return -ENOMEM;
-	/* One slot more, for the run being grown. */
 	q->st.out.buf = ptscope_alloc(PTSCOPE_CHUNK_RECORDS + 1,
 				      sizeof(*q->st.out.buf));
-	if (!q->st.out.buf) {
-		ret = -ENOMEM;
-		goto err_free_query;
-	}
-	ret = seq_open(file, &ptscope_pages_seq_ops);
-	if (ret)
-		goto err_free_buf;
-	m = file->private_data;
-	m->private = q;
-	return 0;
-
-err_free_buf:
-	ptscope_free(q->st.out.buf);
-err_free_query:
-	ptscope_free(q);
-	return ret;
+	return q->st.out.buf ? 0 : -ENOMEM;
 }
 
-static int ptscope_pages_release(struct inode *inode, struct file *file)
+static void ptscope_proc_pages_fini(struct ptscope_proc_query *query)
 {
-	struct seq_file *m = file->private_data;
-	struct ptscope_proc_query *q = m->private;
-
-	ptscope_target_unbind(&q->target);
-	ptscope_free(q->st.out.buf);
-	ptscope_free(q);
-	return seq_release(inode, file);
+	ptscope_free(ptscope_proc_pages(query)->st.out.buf);
 }
 
 /* "PID START END [all]": numbers in C syntax (0x for hex). */
-static int ptscope_parse_query(char *line, u64 *pid,
-			       struct ptscope_proc_query *q)
+static int ptscope_proc_pages_parse(char *line, u64 *pid, void *parsed)
 {
+	struct ptscope_proc_pages_line *l = parsed;
 	char *tok[4];
 	int n = ptscope_proc_split(line, tok, ARRAY_SIZE(tok));
 
 	if (n < 3)
 		return -EINVAL;
-	if (ptscope_proc_parse_pid(tok[0], pid) || kstrtou64(tok[1], 0, &q->start) ||
-	    kstrtou64(tok[2], 0, &q->end))
+	if (ptscope_proc_parse_pid(tok[0], pid) || kstrtou64(tok[1], 0, &l->start) ||
+	    kstrtou64(tok[2], 0, &l->end))
 		return -EINVAL;
-	q->regions = true;
+	l->regions = true;
 	if (n == 4) {
 		if (strcmp(tok[3], "all"))
 			return -EINVAL;
-		q->regions = false;
+		l->regions = false;
 	}
-	if (!ptscope_pages_range_ok(q->start, q->end))
+	if (!ptscope_range_ok(l->start, l->end))
 		return -EINVAL;
 	return 0;
 }
 
-static ssize_t ptscope_pages_write(struct file *file, const char __user *ubuf,
-				   size_t count, loff_t *ppos)
+/* Runs here never carry frames: "all" shows them, page by page. */
+static void ptscope_proc_pages_apply(struct file *file,
+				     struct ptscope_proc_query *query,
+				     const void *parsed)
 {
-	struct seq_file *m = file->private_data;
-	struct ptscope_proc_query *q = m->private;
-	struct ptscope_proc_query parsed = {};
-	struct ptscope_target bound;
-	char *line;
-	u64 pid;
-	int ret;
+	const struct ptscope_proc_pages_line *l = parsed;
+	struct ptscope_proc_pages *q = ptscope_proc_pages(query);
 
-	line = ptscope_proc_get_line(ubuf, count);
-	if (IS_ERR(line))
-		return PTR_ERR(line);
-	ret = ptscope_parse_query(line, &pid, &parsed);
-	ptscope_free(line);
-	if (ret)
-		return ret;
-
-	/*
-	 * Authorised once, as written, and bound to that address space
-	 * (target.c); the binding and the query change together.
-	 */
-	ret = ptscope_target_bind(&bound, file, pid, true);
-	if (ret)
-		return ret;
-
-	mutex_lock(&m->lock);
-	swap(q->target, bound);
-	q->have_query = true;
-	q->start = parsed.start;
-	q->end = parsed.end;
-	q->regions = parsed.regions;
-	q->show_refcount = ptscope_may_see_frames(file);
-	q->show_pfn = q->show_refcount && !q->regions;
-	q->show_access = q->target.attach;
+	q->query = (struct ptscope_pages_query) {
+		.start = l->start,
+		.end = l->end,
+		.regions = l->regions,
+		.see_frames = ptscope_may_see_frames(file),
+		.attach = query->target.attach,
+	};
 	ptscope_query_reset(q);
-	ptscope_proc_rewind(file);
-	mutex_unlock(&m->lock);
-	ptscope_target_unbind(&bound);	/* the old binding */
-	return count;
 }
 
-const struct proc_ops ptscope_pages_proc_ops = {
-	.proc_open	= ptscope_pages_open,
-	.proc_read	= seq_read,
-	.proc_write	= ptscope_pages_write,
-	.proc_lseek	= seq_lseek,
-	.proc_release	= ptscope_pages_release,
+const struct ptscope_proc_query_ops ptscope_proc_pages_query = {
+	.size		= sizeof(struct ptscope_proc_pages),
+	.want_attach	= true,
+	.seq_ops	= &ptscope_pages_seq_ops,
+	.init		= ptscope_proc_pages_init,
+	.fini		= ptscope_proc_pages_fini,
+	.parse		= ptscope_proc_pages_parse,
+	.apply		= ptscope_proc_pages_apply,
 };

@@ -56,14 +56,6 @@ int ptscope_proc_parse_pid(const char *tok, u64 *pid)
 	return kstrtou64(tok, 0, pid);
 }
 
-/* A query line from user space, NUL-terminated (ptscope_free() it), or ERR_PTR. */
-char *ptscope_proc_get_line(const char __user *ubuf, size_t count)
-{
-	if (!count || count > PTSCOPE_PROC_QUERY_MAX)
-		return ERR_PTR(-EINVAL);
-	return ptscope_memdup_user_nul(ubuf, count);
-}
-
 /*
  * A read from the start of a query file: -ESRCH once the bound process has
  * exited or exec'd, so that no answer of the old address space is read
@@ -79,26 +71,6 @@ int ptscope_proc_target_alive(const struct ptscope_target *target)
 	return 0;
 }
 
-/* After a new query: reading starts over from the header.  m->lock held. */
-void ptscope_proc_rewind(struct file *file)
-{
-	struct seq_file *m = file->private_data;
-
-	m->index = 0;
-	m->count = 0;
-	m->from = 0;
-	m->read_pos = 0;
-	file->f_pos = 0;
-}
-
-static int ptscope_version_show(struct seq_file *m, void *v)
-{
-	seq_printf(m, "release %s\nabi %u.%u\nfeatures 0x%llx\n",
-		   PTSCOPE_RELEASE, PTSCOPE_ABI_MAJOR, PTSCOPE_ABI_MINOR,
-		   (unsigned long long)PTSCOPE_FEATURES);
-	return 0;
-}
-
 int ptscope_procfs_init(void)
 {
 	ptscope_proc_dir = proc_mkdir("ptscope", NULL);
@@ -108,14 +80,17 @@ int ptscope_procfs_init(void)
 	if (!proc_create_single("version", 0444, ptscope_proc_dir,
 				ptscope_version_show))
 		goto err_remove_dir;
-	if (!proc_create("pages", ptscope_query_file_mode, ptscope_proc_dir,
-			 &ptscope_pages_proc_ops))
+	if (!proc_create_data("pages", ptscope_query_file_mode, ptscope_proc_dir,
+			      &ptscope_query_proc_ops,
+			      (void *)&ptscope_proc_pages_query))
 		goto err_remove_dir;
-	if (!proc_create("maps", ptscope_query_file_mode, ptscope_proc_dir,
-			 &ptscope_maps_proc_ops))
+	if (!proc_create_data("maps", ptscope_query_file_mode, ptscope_proc_dir,
+			      &ptscope_query_proc_ops,
+			      (void *)&ptscope_proc_maps_query))
 		goto err_remove_dir;
-	if (!proc_create("stats", ptscope_query_file_mode, ptscope_proc_dir,
-			 &ptscope_stats_proc_ops))
+	if (!proc_create_data("stats", ptscope_query_file_mode, ptscope_proc_dir,
+			      &ptscope_query_proc_ops,
+			      (void *)&ptscope_proc_stats_query))
 		goto err_remove_dir;
 	/* Other users' query counts and lock holds are root's business. */
 	if (!proc_create("status", 0400, ptscope_proc_dir,

@@ -21,6 +21,21 @@
 
 #include "ptscope.h"
 
+/* How one VMA's entries are decoded, and what its caller may see. */
+struct ptscope_decode {
+	struct vm_area_struct *vma;
+	bool show_pfn;
+	bool show_refcount;	/* a CAP_SYS_ADMIN caller: pins others hold */
+	bool show_access;	/* one that may attach: see PTSCOPE_PF_ACCESS_HIDDEN */
+	bool raw_pfns;		/* VM_PFNMAP or VM_MIXEDMAP: check each frame */
+	bool hugetlb;		/* a hugetlb VMA, which maps hugetlb folios only */
+};
+
+void ptscope_decode_leaf(pte_t pte, struct ptscope_page_region *rec);
+void ptscope_decode_huge(const struct ptscope_decode *d, u64 entry, int level,
+			 struct ptscope_page_region *rec, struct folio **folio);
+unsigned int ptscope_subpage_mapcount(struct folio *folio, unsigned long idx);
+
 static __always_inline u64 ptscope_hw_flags(u64 v, bool huge)
 {
 	u64 flags = 0;

@@ -4,7 +4,7 @@
  * identical (frames and swap offsets advancing by one) are merged into one
  * run; a run is written out when a page breaks it, and once more at the end.
  */
-#include "ptscope.h"
+#include "region.h"
 
 /*
  * Without PTSCOPE_PAGES_REGIONS every page is its own record, written

@@ -1,13 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * ptscope: the walk's records counted into a per-VMA summary instead of
- * being written out (PTSCOPE_IOC_MAPS), and the page tables it passes
- * through counted once each.
+ * ptscope: the summary sink: the walk's records counted into a mapping's
+ * MAPS record instead of being written out (summary.h).
  */
 #include <linux/mm.h>
 #include <linux/numa.h>
 
-#include "ptscope.h"
+#include "summary.h"
 
 static void ptscope_count_folio(struct ptscope_page_counts *c,
 				const struct ptscope_page_region *rec,
@@ -109,7 +108,7 @@ static void ptscope_summary_count(struct ptscope_summary *s,
 }
 
 /* Count the pending run, if any, and start none. */
-void ptscope_summary_flush(struct ptscope_summary *s)
+static void ptscope_summary_flush(struct ptscope_summary *s)
 {
 	if (s->run.end != s->run.start)
 		ptscope_summary_count(s, &s->run,
@@ -128,84 +127,35 @@ void ptscope_summary_add_run(struct ptscope_summary *s,
 	s->run.end = rec->start + (nr << PAGE_SHIFT);
 }
 
-/*
- * Was the table mapping [@base, ...) already counted in the totals, for a
- * range below the one being walked?  Ranges are walked in ascending order,
- * so only the last one can share it; before the first range of a call, ask
- * whether any VMA lies below in the table's span.
+/**
+ * ptscope_summary_start - count a VMA's walk into @rec
+ * @s: the summary, which a query keeps from one VMA to the next
+ * @rec: the VMA's record, zeroed but for its description
+ * @range_start: the first address walked
  */
-static bool ptscope_table_seen_below(struct ptscope_summary *s,
-				     unsigned long base)
+void ptscope_summary_start(struct ptscope_summary *s, struct ptscope_vma *rec,
+			   unsigned long range_start)
 {
-	if (base >= s->range_start)
-		return false;
-	if (s->prev_end)
-		return s->prev_end > base;
-	return find_vma_intersection(s->mm, base, s->range_start);
+	s->rec = rec;
+	s->deposit_pages = 0;
+	ptscope_tables_start(&s->tables, &rec->tables, range_start);
 }
 
 /**
- * ptscope_summary_table - the walk went through a page table
+ * ptscope_summary_finish - the VMA's walk ended at @end: finish its record
  * @s: the summary
- * @level: PTSCOPE_LEVEL_PTE for a PTE table, _PMD, _PUD
- * @base: the first address the table maps (aligned to its span)
- *
- * A walk may pass a table many times (chunks resume inside it); it counts
- * once for the VMA, and once in the totals however many VMAs share it.
+ * @end: one past the last address walked
  */
-void ptscope_summary_table(struct ptscope_summary *s, int level,
-			   unsigned long base)
+void ptscope_summary_finish(struct ptscope_summary *s, unsigned long end)
 {
-	struct ptscope_table_counts *t = &s->rec->tables;
-	unsigned int i = level - PTSCOPE_LEVEL_PTE;
-	bool in_totals;
+	struct ptscope_vma *rec = s->rec;
 
-	if (s->counted[i] && s->last_base[i] == base)
-		return;
-	s->counted[i] = true;
-	s->last_base[i] = base;
-	in_totals = !ptscope_table_seen_below(s, base);
-
-	switch (level) {
-	case PTSCOPE_LEVEL_PTE:
-		t->pte++;
-		s->total_tables->pte += in_totals;
-		break;
-	case PTSCOPE_LEVEL_PMD:
-		t->pmd++;
-		s->total_tables->pmd += in_totals;
-		break;
-	case PTSCOPE_LEVEL_PUD:
-		t->pud++;
-		s->total_tables->pud += in_totals;
-		break;
-	}
-}
-
-/**
- * ptscope_summary_range - the walk went through one PMD entry's range
- * @s: the summary
- * @r: what it found there
- *
- * Called once per PMD entry walked in the VMA (a chunk never ends inside
- * one when counting), after any retry of a table that went away.
- */
-void ptscope_summary_range(struct ptscope_summary *s,
-			   const struct ptscope_range *r)
-{
-	struct ptscope_vma *v = s->rec;
-
-	if (r->split)
-		v->ranges_split++;
-	if (!r->whole)
-		return;
-	if (r->pmd)
-		v->ranges_pmd++;
-	if (!r->table)
-		return;
-	v->ranges_pte++;
-	if (r->present == PTRS_PER_PTE)
-		v->ranges_pte_full++;
-	if (r->empty <= s->collapse_max_none)
-		v->ranges_collapsible++;
+	ptscope_summary_flush(s);
+	rec->end = end;
+	rec->ranges_2m = ptscope_ranges_2m(rec->start, end);
+	rec->tables.pte_deposited = DIV_ROUND_UP(s->deposit_pages,
+						 PMD_SIZE / PAGE_SIZE);
+	s->tables.prev_end = end;
+	s->tables.totals->pte_entries += rec->tables.pte_entries;
+	s->tables.totals->pte_deposited += rec->tables.pte_deposited;
 }

@@ -10,7 +10,7 @@
  *    argument and the array, unknown commands and direction bits, pids 0,
  *    -1, past PID_MAX_LIMIT, a kernel thread, a zombie, a reaped child,
  *    self) gets exactly the errno the module's checks give, in the order
- *    module/ioctl.c, the *_get_args() and module/target.c make them;
+ *    module/query_args.c, the *_get_args() and module/target.c make them;
  *  - PTSCOPE_FUZZ_ITERS (default 100000) randomly mutated calls across all
  *    command words, the last tenth as user nobody, seeded by
  *    PTSCOPE_FUZZ_SEED (or the time, printed for a replay), each get an

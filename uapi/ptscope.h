@@ -694,6 +694,14 @@ struct ptscope_stats {
 
 #define PTSCOPE_STATS_SIZE_VER0	(26 * 8)
 
+/* The names of the counters, in order, for printers: X(field). */
+#define PTSCOPE_STATS_FOREACH(X)					\
+	X(nr_threads) X(min_flt) X(maj_flt) X(cmin_flt) X(cmaj_flt)	\
+	X(rss_anon) X(rss_file) X(rss_shmem) X(swap_ents)		\
+	X(pgtables_bytes) X(total_vm) X(locked_vm) X(pinned_vm)		\
+	X(data_vm) X(exec_vm) X(stack_vm) X(hiwater_rss) X(hiwater_vm)	\
+	X(map_count) X(timestamp_ns)
+
 #define PTSCOPE_IOC_STATS	_IOWR(PTSCOPE_IOC_MAGIC, 0x03, struct ptscope_stats)
 
 /*
