@@ -81,7 +81,7 @@ bench:
 
 PREFIX ?= /usr/local
 MODULE_DIR = $(DESTDIR)/lib/modules/$(KERNELRELEASE_HOST)/extra
-VERSION := $(shell sed -n 's/^\#define PTSCOPE_RELEASE "\(.*\)"/\1/p' module/ptscope.h)
+VERSION := $(shell sed -n 's/^\#define PTSCOPE_RELEASE[[:space:]]*"\(.*\)"/\1/p' uapi/ptscope.h)
 DKMS_SRC = /usr/src/ptscope-$(VERSION)
 
 install: all

@@ -8,11 +8,6 @@
 
 #include "ptscope.h"
 
-bool ptscope_root_only;
-module_param_named(root_only, ptscope_root_only, bool, 0644);
-MODULE_PARM_DESC(root_only,
-		 "only CAP_SYS_ADMIN may query any process (default: whoever may open its /proc/PID/pagemap)");
-
 /* A closed file ends the TLB watches it started. */
 static int ptscope_release(struct inode *inode, struct file *file)
 {

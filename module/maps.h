@@ -4,6 +4,7 @@
 #define PTSCOPE_MAPS_H
 
 #include "summary.h"
+#include "walk.h"
 
 /* A MAPS query, one VMA at a time (maps.c) */
 struct ptscope_maps_state {

@@ -3,7 +3,7 @@
 #ifndef PTSCOPE_PAGES_H
 #define PTSCOPE_PAGES_H
 
-#include "region.h"
+#include "walk.h"
 
 /* What a PAGES query asks, and what its caller may see. */
 struct ptscope_pages_query {

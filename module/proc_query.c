@@ -15,10 +15,63 @@
  * which procfs.c gives each file as its proc data.
  */
 #include <linux/proc_fs.h>
+#include <linux/sched/mm.h>
 #include <linux/seq_file.h>
+#include <linux/string.h>
 
 #include "ptscope.h"
 #include "procfs.h"
+
+/*
+ * Split a query line into at most @max words.  Returns the number of
+ * words, or -EINVAL if there are more.
+ */
+int ptscope_proc_split(char *line, char **tok, int max)
+{
+	int n = 0;
+	char *t;
+
+	while ((t = strsep(&line, " \t\n"))) {
+		if (!*t)
+			continue;
+		if (n == max)
+			return -EINVAL;
+		tok[n++] = t;
+	}
+	return n;
+}
+
+/*
+ * A query's target: "PID", or "pidfd:FD" for one of the writer's pidfds
+ * (PTSCOPE_PID_PIDFD).  Numbers in C syntax.
+ */
+int ptscope_proc_parse_pid(const char *tok, u64 *pid)
+{
+	unsigned int fd;
+
+	if (!strncmp(tok, "pidfd:", 6)) {
+		if (kstrtouint(tok + 6, 0, &fd) || fd > INT_MAX)
+			return -EINVAL;
+		*pid = PTSCOPE_PID_PIDFD | fd;
+		return 0;
+	}
+	return kstrtou64(tok, 0, pid);
+}
+
+/*
+ * A read from the start of a query file: -ESRCH once the bound process has
+ * exited or exec'd, so that no answer of the old address space is read
+ * again from the file's buffer as if it were still true.
+ */
+int ptscope_proc_target_alive(const struct ptscope_target *target)
+{
+	struct mm_struct *mm = ptscope_target_get(target, NULL);
+
+	if (IS_ERR(mm))
+		return PTR_ERR(mm);
+	mmput(mm);
+	return 0;
+}
 
 static const struct ptscope_proc_query_ops *ptscope_proc_query_ops_of(struct file *file)
 {

@@ -11,7 +11,7 @@
 /* Longest query line a file accepts. */
 #define PTSCOPE_PROC_QUERY_MAX	256
 
-/* procfs.c: the directory, and the words of a query line */
+/* proc_query.c: the words of a query line, and its target */
 int ptscope_proc_split(char *line, char **tok, int max);
 int ptscope_proc_parse_pid(const char *tok, u64 *pid);
 int ptscope_proc_target_alive(const struct ptscope_target *target);

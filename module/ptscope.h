@@ -9,8 +9,6 @@
 #include "compat/compat.h"
 #include <ptscope.h>
 
-#define PTSCOPE_RELEASE "0.6.0"
-
 /* Feature bits this build answers; userspace reads them through VERSION. */
 #define PTSCOPE_FEATURES (PTSCOPE_FEAT_VERSION | PTSCOPE_FEAT_PAGES | \
 			  PTSCOPE_FEAT_MAPS | PTSCOPE_FEAT_STATS | \
@@ -25,9 +23,6 @@
  */
 #define PTSCOPE_CHUNK_STEPS	65536
 #define PTSCOPE_CHUNK_RECORDS	1024
-
-/* main.c: module parameters */
-extern bool ptscope_root_only;
 
 /* alloc.c: every allocation a query makes, counted */
 void *ptscope_alloc(size_t n, size_t size);

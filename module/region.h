@@ -10,7 +10,14 @@
 #ifndef PTSCOPE_REGION_H
 #define PTSCOPE_REGION_H
 
-#include "walk.h"
+#include "ptscope.h"
+
+/* Why a walk stopped, or that it did not. */
+enum ptscope_out_status {
+	PTSCOPE_OUT_OK,
+	PTSCOPE_OUT_CHUNK_FULL,	/* flush the chunk, then go on where it stopped */
+	PTSCOPE_OUT_DONE,	/* the caller's array or page budget is used up */
+};
 
 /*
  * @buf holds @cap records and one more: the run being grown, while

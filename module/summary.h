@@ -8,6 +8,7 @@
 #ifndef PTSCOPE_SUMMARY_H
 #define PTSCOPE_SUMMARY_H
 
+#include "range_2m.h"
 #include "region.h"
 
 /* summary_tables.c: the page tables a query's walk passes, counted once */

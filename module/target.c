@@ -51,6 +51,11 @@
 
 #include "ptscope.h"
 
+static bool ptscope_root_only;
+module_param_named(root_only, ptscope_root_only, bool, 0644);
+MODULE_PARM_DESC(root_only,
+		 "only CAP_SYS_ADMIN may query any process (default: whoever may open its /proc/PID/pagemap)");
+
 static const struct file_operations *ptscope_pagemap_fops;
 static const struct file_operations *ptscope_mem_fops;
 

@@ -16,15 +16,8 @@
 #ifndef PTSCOPE_WALK_H
 #define PTSCOPE_WALK_H
 
-#include "ptscope.h"
 #include "range_2m.h"
-
-/* Why a walk stopped, or that it did not. */
-enum ptscope_out_status {
-	PTSCOPE_OUT_OK,
-	PTSCOPE_OUT_CHUNK_FULL,	/* flush the chunk, then go on where it stopped */
-	PTSCOPE_OUT_DONE,	/* the caller's array or page budget is used up */
-};
+#include "region.h"
 
 struct ptscope_out;
 struct ptscope_summary;

@@ -10,6 +10,7 @@
 
 #include "pte_decode.h"
 #include "summary.h"
+#include "walk.h"
 
 struct ptscope_walk_vma {
 	struct ptscope_walk *w;

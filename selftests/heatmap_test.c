@@ -195,7 +195,10 @@ TEST_F(halves, strip_by_node_follows_move_pages)
 	EXPECT_NE(NULL, strstr(out, "0 node 0"));
 }
 
-/* --record saves the answers; --replay renders them the same, module or not. */
+/*
+ * --record saves the answers, and the /proc files read beside them (the
+ * sample's layout); --replay renders them the same, module or not.
+ */
 TEST_F(halves, recording_replays_to_the_same_output)
 {
 	static char live[65536], replayed[65536];
@@ -203,7 +206,7 @@ TEST_F(halves, recording_replays_to_the_same_output)
 	static const char *const views[] = {
 		"maps %d", "maps %d %#llx+2M --heatmap --width 80", "pages %d",
 		"tree %d", "-j maps %d %#llx+1M", "-j pages %d %#llx+1M --all",
-		"faults %d",
+		"faults %d", "maps %d --sample 0.5 --seed 7",
 	};
 	char args[128], cmd[512];
 	unsigned int i;

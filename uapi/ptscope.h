@@ -34,6 +34,13 @@
 #define PTSCOPE_ABI_MINOR	0
 
 /*
+ * The release of ptscope this header is part of: the module's and the
+ * tool's, one string for both (dkms.conf and debian/changelog repeat it;
+ * scripts/packaging-check keeps them equal).
+ */
+#define PTSCOPE_RELEASE		"0.6.0"
+
+/*
  * 0xBC is unassigned in Documentation/userspace-api/ioctl/ioctl-number.rst.
  * ABI 1 used 0xB7, which is nsfs's NSIO: an ABI 1 module answers only there,
  * so an ABI 2 caller gets -ENOTTY from it, never a misread structure.

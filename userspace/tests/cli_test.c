@@ -6,9 +6,6 @@
 #include "kselftest_harness.h"
 #include "cli.h"
 
-struct cli_options opts;
-bool cli_failed;
-
 static int nop(int argc, char **argv)
 {
 	(void)argc;

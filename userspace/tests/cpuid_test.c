@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "kselftest_harness.h"
-#include "../cpuid_tlb.h"
+#include "cpuid_tlb.h"
 
 #ifndef CPUID_DIR
 #define CPUID_DIR "tests/cpuid"

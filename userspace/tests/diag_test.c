@@ -6,7 +6,8 @@
 #include <string.h>
 
 #include "kselftest_harness.h"
-#include "diag.h"
+#include "numa_verdict.h"
+#include "thp_reasons.h"
 
 #define SZ_2M (2ULL << 20)
 #define R(x) (1ULL << (x))

@@ -35,7 +35,6 @@
 #pragma GCC diagnostic pop
 
 #define BUCKET_SHIFT 21		/* 2 MiB: one PMD's reach */
-#define MAPS_LINE 4352
 
 static const char *const reason_names[PTSCOPE_TLB_NR_REASONS] =
 	PTSCOPE_TLB_REASON_NAMES;
@@ -127,47 +126,44 @@ struct maps_copy {
 	size_t nr;
 };
 
+/* The lines read so far of a new copy. */
+struct maps_read {
+	struct map_line *v;
+	size_t nr, cap;
+};
+
+static int maps_read_line(const struct ptscope_map_line *m, void *arg)
+{
+	struct maps_read *r = arg;
+	struct map_line *t;
+
+	if (r->nr == r->cap) {
+		r->cap = r->cap ? r->cap * 2 : 64;
+		t = realloc(r->v, r->cap * sizeof(*t));
+		if (!t)
+			return -ENOMEM;
+		r->v = t;
+	}
+	r->v[r->nr].start = m->start;
+	r->v[r->nr].end = m->end;
+	snprintf(r->v[r->nr].name, sizeof(r->v[r->nr].name), "%s", m->name);
+	r->nr++;
+	return 0;
+}
+
 /* Re-read /proc/PID/maps; on failure (the process exited) keep the old copy. */
 static void maps_refresh(struct maps_copy *m, uint64_t pid)
 {
-	struct map_line *v = NULL, *t;
-	char path[64], line[MAPS_LINE];
-	size_t nr = 0, cap = 0;
-	FILE *f;
+	struct maps_read r = { 0 };
 
-	snprintf(path, sizeof(path), "/proc/%" PRIu64 "/maps", pid);
-	f = fopen(path, "r");
-	if (!f)
-		return;
-	while (fgets(line, sizeof(line), f)) {
-		unsigned long long s, e;
-		int off = 0;
-		char *name;
-
-		if (sscanf(line, "%llx-%llx %*s %*s %*s %*s %n", &s, &e, &off) < 2 || !off)
-			continue;
-		if (nr == cap) {
-			cap = cap ? cap * 2 : 64;
-			t = realloc(v, cap * sizeof(*v));
-			if (!t)
-				break;
-			v = t;
-		}
-		name = line + off;
-		name[strcspn(name, "\n")] = 0;
-		v[nr].start = s;
-		v[nr].end = e;
-		snprintf(v[nr].name, sizeof(v[nr].name), "%s", name);
-		nr++;
-	}
-	fclose(f);
-	if (!nr) {
-		free(v);
+	if (ptscope_proc_maps(NULL, pid, 0, UINT64_MAX, maps_read_line, &r) ||
+	    !r.nr) {
+		free(r.v);
 		return;
 	}
 	free(m->v);
-	m->v = v;
-	m->nr = nr;
+	m->v = r.v;
+	m->nr = r.nr;
 }
 
 static const char *maps_name(const struct maps_copy *m, uint64_t start)

@@ -9,14 +9,21 @@
  *	struct replay_call, then @args_size bytes of the argument structure
  *	as the ioctl left it, then @out_size bytes of the array it filled.
  *
+ * A read of a /proc file of the process is recorded the same way, with nr
+ * REPLAY_NR_PROC_FILE, a struct replay_proc_file for the argument (all of
+ * it the question), and the file's bytes for the array.
+ *
  * Replaying hands the same answers back in the same order; a question that
  * differs from the recorded one (another ioctl, pid, range or flags) is
  * refused with -EBADMSG rather than answered with someone else's data.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <unistd.h>
 
 #include "transport.h"
 
@@ -88,6 +95,117 @@ long ps_ioctl(struct ptscope *ps, unsigned long req, void *args, size_t size,
 		return -EIO;
 	if (record_call(ps, req, key_end, ret, args, size, vec, out))
 		return -EIO;
+	return ret;
+}
+
+/* /proc/@pid/@name, whole, from the file system. */
+static int read_proc_file(uint64_t pid, const char *name, char **text,
+			  size_t *len)
+{
+	size_t cap = 4096, n = 0;
+	char path[96], *buf, *bigger;
+	ssize_t got;
+	int fd, ret = 0;
+
+	snprintf(path, sizeof(path), "/proc/%" PRIu64 "/%s", pid, name);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT ? -ESRCH : -errno;
+	buf = malloc(cap + 1);
+	while (buf) {
+		got = read(fd, buf + n, cap - n);
+		if (got < 0) {
+			ret = errno == ESRCH ? -ESRCH : -errno;
+			break;
+		}
+		if (!got)
+			break;
+		n += got;
+		if (n == cap) {
+			if (cap >= REPLAY_MAX_BYTES) {
+				ret = -EFBIG;
+				break;
+			}
+			cap *= 2;
+			bigger = realloc(buf, cap + 1);
+			if (!bigger)
+				free(buf);
+			buf = bigger;
+		}
+	}
+	close(fd);
+	if (!buf)
+		return -ENOMEM;
+	if (ret) {
+		free(buf);
+		return ret;
+	}
+	buf[n] = 0;
+	*text = buf;
+	*len = n;
+	return 0;
+}
+
+static int replay_proc_file(struct ptscope *ps,
+			    const struct replay_proc_file *q, char **text,
+			    size_t *len)
+{
+	struct replay_proc_file recorded;
+	struct replay_call c;
+	char *buf;
+
+	if (fread(&c, sizeof(c), 1, ps->replay) != 1 ||
+	    c.nr != REPLAY_NR_PROC_FILE || c.args_size != sizeof(*q) ||
+	    c.key_end != sizeof(*q) || c.out_size > REPLAY_MAX_BYTES ||
+	    fread(&recorded, sizeof(recorded), 1, ps->replay) != 1 ||
+	    memcmp(&recorded, q, sizeof(*q)))
+		return -EBADMSG;
+	buf = malloc(c.out_size + 1);
+	if (!buf)
+		return -ENOMEM;
+	if (c.out_size && fread(buf, c.out_size, 1, ps->replay) != 1) {
+		free(buf);
+		return -EBADMSG;
+	}
+	if (c.ret < 0) {
+		free(buf);
+		return c.ret;
+	}
+	buf[c.out_size] = 0;
+	*text = buf;
+	*len = c.out_size;
+	return 0;
+}
+
+int ps_read_proc(struct ptscope *ps, uint64_t pid, const char *name,
+		 char **text, size_t *len)
+{
+	struct replay_proc_file q = { .pid = pid };
+	struct replay_call c = {
+		.nr = REPLAY_NR_PROC_FILE,
+		.key_end = sizeof(q),
+		.args_size = sizeof(q),
+	};
+	int ret;
+
+	if (pid & PTSCOPE_PID_PIDFD || !*name || strchr(name, '/') ||
+	    strlen(name) >= sizeof(q.name))
+		return -EINVAL;
+	strcpy(q.name, name);
+	if (ps && ps->replay)
+		return replay_proc_file(ps, &q, text, len);
+	ret = read_proc_file(pid, name, text, len);
+	if (!ps || !ps->record)
+		return ret;
+	c.ret = ret;
+	c.out_size = ret ? 0 : *len;
+	if (fwrite(&c, sizeof(c), 1, ps->record) != 1 ||
+	    fwrite(&q, sizeof(q), 1, ps->record) != 1 ||
+	    (c.out_size && fwrite(*text, c.out_size, 1, ps->record) != 1)) {
+		if (!ret)
+			free(*text);
+		return -EIO;
+	}
 	return ret;
 }
 

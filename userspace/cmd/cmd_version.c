@@ -42,11 +42,11 @@ int cmd_version(int argc, char **argv)
 		printf("{\"tool\":\"%s\",\"abi\":{\"major\":%u,\"minor\":%u},"
 		       "\"module\":{\"release\":\"%s\",\"abi\":{\"major\":%u,\"minor\":%u},"
 		       "\"features\":%" PRIu64 ",\"kernel\":\"%s\"}}\n",
-		       PTSCOPE_TOOL_VERSION, PTSCOPE_ABI_MAJOR, PTSCOPE_ABI_MINOR,
+		       PTSCOPE_RELEASE, PTSCOPE_ABI_MAJOR, PTSCOPE_ABI_MINOR,
 		       v->release, v->abi_major, v->abi_minor,
 		       (uint64_t)v->features, v->kernel);
 	} else {
-		printf("ptscope %s (ABI %u.%u)\n", PTSCOPE_TOOL_VERSION,
+		printf("ptscope %s (ABI %u.%u)\n", PTSCOPE_RELEASE,
 		       PTSCOPE_ABI_MAJOR, PTSCOPE_ABI_MINOR);
 		printf("module  %s (ABI %u.%u) on Linux %s, features: %s\n",
 		       v->release, v->abi_major, v->abi_minor, v->kernel,

@@ -11,6 +11,11 @@
 #include "format.h"
 #include "json.h"
 
+/* The global options, set by main.c, read by every command. */
+struct cli_options opts = { .color = -1 };
+/* A command printed an error and carried on: the tool's exit status is 1. */
+bool cli_failed;
+
 const struct cli_command *cli_find(const struct cli_command *table,
 				   const char *name, bool *ambiguous)
 {

@@ -30,6 +30,14 @@ typedef size_t (*ps_answer_bytes)(const void *args, long ret);
 long ps_ioctl(struct ptscope *ps, unsigned long req, void *args, size_t size,
 	      void *vec, size_t vec_cap, ps_answer_bytes answer_bytes);
 
+/*
+ * Read /proc/@pid/@name whole into a malloc()ed, NUL-terminated *@text of
+ * *@len bytes; recorded and replayed like an ioctl (@ps NULL: neither).
+ * 0 or a negative errno.
+ */
+int ps_read_proc(struct ptscope *ps, uint64_t pid, const char *name,
+		 char **text, size_t *len);
+
 /* The recording's format (see transport.c). */
 #define REPLAY_MAGIC "ptscope-replay1\n"
 #define REPLAY_MAGIC_LEN 16
@@ -40,6 +48,13 @@ struct replay_call {
 	int64_t ret;		/* the ioctl's value, or -errno */
 	uint64_t args_size;
 	uint64_t out_size;
+};
+
+/* A /proc read in a recording: its replay_call's nr, and its question. */
+#define REPLAY_NR_PROC_FILE	0xf0
+struct replay_proc_file {
+	uint64_t pid;
+	char name[56];
 };
 
 /* The question of each request: flags, pid and range follow .size. */

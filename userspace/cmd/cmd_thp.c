@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "cli.h"
-#include "diag.h"
+#include "thp_reasons.h"
 #include "format.h"
 #include "json.h"
 

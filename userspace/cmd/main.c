@@ -7,8 +7,6 @@
 
 #include "cli.h"
 
-struct cli_options opts = { .color = -1 };
-bool cli_failed;
 
 enum { OPT_RECORD = 200, OPT_REPLAY };
 
@@ -162,7 +160,7 @@ static int parse_options(int argc, char **argv, const char *optstring,
 						 optarg) + 1;
 			break;
 		case 'V':
-			printf("ptscope %s (ABI %u.%u)\n", PTSCOPE_TOOL_VERSION,
+			printf("ptscope %s (ABI %u.%u)\n", PTSCOPE_RELEASE,
 			       PTSCOPE_ABI_MAJOR, PTSCOPE_ABI_MINOR);
 			return 0;
 		case 'h':

@@ -37,21 +37,6 @@ static int write_region(const struct ptscope_page_region *r, void *arg)
 }
 
 /* The process's name from /proc, or "" (it exited, or a --replay). */
-static void read_comm(uint64_t pid, char *comm, size_t len)
-{
-	char path[64];
-	FILE *f;
-
-	comm[0] = 0;
-	snprintf(path, sizeof(path), "/proc/%" PRIu64 "/comm", pid);
-	f = fopen(path, "r");
-	if (!f)
-		return;
-	if (fgets(comm, len, f))
-		comm[strcspn(comm, "\n")] = 0;
-	fclose(f);
-}
-
 static void snapshot_usage(FILE *f)
 {
 	fprintf(f, "Usage: ptscope snapshot PID -o FILE\n"
@@ -79,10 +64,11 @@ static int snapshot_walk(struct ptscope *ps, uint64_t pid, FILE *f,
 	clock_gettime(CLOCK_REALTIME, &ts);
 	h.time_sec = ts.tv_sec;
 	h.time_nsec = ts.tv_nsec;
-	read_comm(pid, h.comm, sizeof(h.comm));
+	if (ptscope_proc_comm(ps, pid, h.comm, sizeof(h.comm)))
+		h.comm[0] = 0;
 	snprintf(h.kernel, sizeof(h.kernel), "%s", ver->kernel);
 	snprintf(h.module, sizeof(h.module), "%s", ver->release);
-	snprintf(h.tool, sizeof(h.tool), "%s", PTSCOPE_TOOL_VERSION);
+	snprintf(h.tool, sizeof(h.tool), "%s", PTSCOPE_RELEASE);
 
 	range_list_init(&vmas, sizeof(struct ptscope_vma));
 	ret = ptscope_maps(ps, pid, 0, CLI_USER_TOP, add_vma, &vmas, NULL);

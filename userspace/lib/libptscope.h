@@ -107,6 +107,34 @@ int ptscope_stats(struct ptscope *ps, uint64_t pid, struct ptscope_stats *st,
 int ptscope_tlb(struct ptscope *ps, uint64_t pid, uint64_t flags,
 		struct ptscope_tlb *t);
 
+/*
+ * The process's own files under /proc/PID, read through the same handle as
+ * the module's answers, so that a recording holds them too and a replay
+ * answers them; with @ps NULL, straight from /proc.  @pid is a pid here,
+ * not a pidfd; a process that is gone is -ESRCH.
+ *
+ * ptscope_proc_read() gives /proc/@pid/@name (a name without '/') whole,
+ * in a malloc()ed NUL-terminated *@text (free() it) of *@len bytes.
+ */
+int ptscope_proc_read(struct ptscope *ps, uint64_t pid, const char *name,
+		      char **text, size_t *len);
+/* /proc/PID/comm without its newline. */
+int ptscope_proc_comm(struct ptscope *ps, uint64_t pid, char *comm, size_t len);
+
+/* One line of /proc/PID/maps: its range and name ("" for none). */
+struct ptscope_map_line {
+	uint64_t start;
+	uint64_t end;
+	const char *name;
+};
+/*
+ * Each line of /proc/@pid/maps overlapping [start, end), in address order,
+ * to @cb; a nonzero return from @cb stops and is returned.
+ */
+typedef int (*ptscope_map_line_cb)(const struct ptscope_map_line *m, void *arg);
+int ptscope_proc_maps(struct ptscope *ps, uint64_t pid, uint64_t start,
+		      uint64_t end, ptscope_map_line_cb cb, void *arg);
+
 /* Names from the uapi tables; "?" when out of range. */
 const char *ptscope_kind_name(unsigned int kind);
 const char *ptscope_entry_name(unsigned int entry);

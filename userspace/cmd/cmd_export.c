@@ -123,21 +123,6 @@ static int noop_vma(const struct ptscope_vma *v, void *arg)
 	return 0;
 }
 
-static void read_comm(uint64_t pid, char *comm, size_t len)
-{
-	char path[64];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/%" PRIu64 "/comm", pid);
-	f = fopen(path, "r");
-	if (!f || !fgets(comm, len, f))
-		snprintf(comm, len, "?");
-	else
-		comm[strcspn(comm, "\n")] = 0;
-	if (f)
-		fclose(f);
-}
-
 /*
  * Present pages on no node that one of the process's threads last ran on,
  * as a fraction of the present pages with a node.
@@ -179,7 +164,8 @@ static int export_query(struct ptscope *ps, uint64_t pid, struct export_proc *p)
 	if (!ret)
 		p->remote_fraction = remote_fraction(&p->totals.pages, th, nr);
 	free(th);
-	read_comm(pid, p->comm, sizeof(p->comm));
+	if (ptscope_proc_comm(ps, pid, p->comm, sizeof(p->comm)))
+		snprintf(p->comm, sizeof(p->comm), "?");
 	p->minor_rate = p->major_rate = NAN;
 	return ret;
 }

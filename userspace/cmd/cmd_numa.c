@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "cli.h"
-#include "diag.h"
+#include "numa_verdict.h"
 #include "format.h"
 #include "json.h"
 

@@ -29,8 +29,6 @@ struct cli_columns {
 	size_t nr;
 };
 
-#define PTSCOPE_TOOL_VERSION "0.6.0"
-
 struct cli_options {
 	bool json;
 	bool pretty;

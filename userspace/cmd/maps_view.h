@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* ptscope maps: what its exact view (cmd_maps.c) and its sampled view (maps_sampled.c) share. */
+#ifndef PTSCOPE_MAPS_VIEW_H
+#define PTSCOPE_MAPS_VIEW_H
+
+#include <libsmartcols.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "cli.h"
+#include "json.h"
+#include "maps_sample.h"
+
+struct maps_view {
+	struct libscols_table *tb;
+	struct cli_columns cols;
+	struct json json;
+	uint64_t pid;
+	bool started;
+};
+
+/* maps_columns.c: the columns, and the defaults that fit in 80 columns */
+extern const struct cli_column maps_columns[];
+extern const size_t maps_nr_columns;
+extern const int maps_default_columns[];
+extern const size_t maps_nr_default_columns;
+
+/*
+ * A cell of column @col (the @idx-th shown) of a VMA row, or of the total
+ * row (named @total) when @v is NULL; @se, when not NULL, the estimates'
+ * standard errors.
+ */
+void maps_cell(struct libscols_line *ln, int col, int idx,
+	       const struct ptscope_vma *v, const struct ptscope_page_counts *c,
+	       const struct ptscope_table_counts *t, const char *total,
+	       const double *se);
+
+/* What --sample or --budget asks for. */
+struct maps_sample_args {
+	uint64_t seed;
+	double fraction;	/* with budget_ns UINT64_MAX */
+	uint64_t budget_ns;	/* UINT64_MAX: none */
+};
+
+/* maps_sampled.c */
+int maps_sampled(struct ptscope *ps, struct maps_view *v, uint64_t pid,
+		 uint64_t start, uint64_t end, const struct maps_sample_args *a);
+
+#endif /* PTSCOPE_MAPS_VIEW_H */

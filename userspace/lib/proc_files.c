@@ -1,0 +1,79 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * libptscope: the process's own /proc files the tool reads beside the
+ * module's answers (maps, comm), through the transport, so that a
+ * recording holds them and a replay answers them (libptscope.h).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "transport.h"
+
+int ptscope_proc_read(struct ptscope *ps, uint64_t pid, const char *name,
+		      char **text, size_t *len)
+{
+	return ps_read_proc(ps, pid, name, text, len);
+}
+
+int ptscope_proc_comm(struct ptscope *ps, uint64_t pid, char *comm, size_t len)
+{
+	size_t n;
+	char *text;
+	int ret;
+
+	ret = ps_read_proc(ps, pid, "comm", &text, &n);
+	if (ret)
+		return ret;
+	text[strcspn(text, "\n")] = 0;
+	snprintf(comm, len, "%s", text);
+	free(text);
+	return 0;
+}
+
+/*
+ * "START-END PERMS OFFSET DEV INODE   NAME": the range, and the name after
+ * the five fields and their padding ("" when there is none).
+ */
+static int parse_map_line(char *line, struct ptscope_map_line *m)
+{
+	unsigned long long s, e;
+	int off = 0;
+
+	if (sscanf(line, "%llx-%llx %*s %*s %*s %*s%n", &s, &e, &off) != 2 || !off)
+		return -EBADMSG;
+	m->start = s;
+	m->end = e;
+	m->name = line + off + strspn(line + off, " ");
+	return 0;
+}
+
+int ptscope_proc_maps(struct ptscope *ps, uint64_t pid, uint64_t start,
+		      uint64_t end, ptscope_map_line_cb cb, void *arg)
+{
+	struct ptscope_map_line m;
+	char *text, *line, *next;
+	size_t len;
+	int ret;
+
+	ret = ps_read_proc(ps, pid, "maps", &text, &len);
+	if (ret)
+		return ret;
+	for (line = text; *line; line = next) {
+		next = line + strcspn(line, "\n");
+		if (*next)
+			*next++ = 0;
+		if (parse_map_line(line, &m)) {
+			ret = -EBADMSG;
+			break;
+		}
+		if (m.end <= start || m.start >= end)
+			continue;
+		ret = cb(&m, arg);
+		if (ret)
+			break;
+	}
+	free(text);
+	return ret;
+}
