@@ -86,19 +86,15 @@ ptscope_region_copy_tail(struct ptscope_page_region *dst,
 }
 
 /*
- * Does @next (one or more pages from @next->start) continue the run @run:
- * the same facts, frames and swap offsets advancing by one a page?  The
- * facts after @raw (swap_type ... reserved) are compared as three words.
+ * Does @next (one or more pages from @next->start) continue the run @run?
+ * The uapi's one rule, which the tool uses too; the facts after @raw
+ * (swap_type ... reserved) are compared as three words.
  */
 static __always_inline bool
 ptscope_region_extends(const struct ptscope_page_region *run,
 		       const struct ptscope_page_region *next)
 {
-	return run->end == next->start &&
-	       run->flags == next->flags &&
-	       !memcmp(&run->swap_type, &next->swap_type,
-		       PTSCOPE_REGION_TAIL_SIZE) &&
-	       ptscope_run_continues(run, next->pfn, next->swap_offset);
+	return ptscope_region_continues(run, next, PAGE_SHIFT);
 }
 
 /* *@dst = *@src, word by word (see ptscope_region_copy_tail()). */

@@ -259,6 +259,31 @@ struct ptscope_page_region {
 	__u8 reserved[3];
 };
 
+/*
+ * Does record @b continue record @a, so that the two are one region?  @b
+ * starts where @a ends, has the same facts (all but the range, @pfn,
+ * @swap_offset and @raw, which are a region's first page's), and its frame
+ * and swap offset, where shown, are @a's advanced by @a's pages of
+ * 1 << @page_shift bytes.  The module merges runs by this rule, and a
+ * caller joining records cut where one call ended and the next began
+ * (libptscope does) uses it too: the rule has this one home.
+ */
+static __inline__ int
+ptscope_region_continues(const struct ptscope_page_region *a,
+			 const struct ptscope_page_region *b,
+			 unsigned int page_shift)
+{
+	__u64 pages = (a->end - a->start) >> page_shift;
+
+	return a->end == b->start && a->flags == b->flags &&
+	       !__builtin_memcmp(&a->swap_type, &b->swap_type,
+				 sizeof(*a) - __builtin_offsetof(struct ptscope_page_region,
+								 swap_type)) &&
+	       (a->pfn ? b->pfn == a->pfn + pages : !b->pfn) &&
+	       (a->swap_offset ? b->swap_offset == a->swap_offset + pages :
+				 !b->swap_offset);
+}
+
 /* struct ptscope_pages.flags */
 #define PTSCOPE_PAGES_REGIONS	(1ULL << 0)	/* merge identical neighbours */
 /*

@@ -22,6 +22,7 @@
 
 #include "cli.h"
 #include "format.h"
+#include "numa_verdict.h"
 #include "prometheus.h"
 
 #define PAGE 4096.0
@@ -125,28 +126,15 @@ static int noop_vma(const struct ptscope_vma *v, void *arg)
 
 /*
  * Present pages on no node that one of the process's threads last ran on,
- * as a fraction of the present pages with a node.
+ * as a fraction of the present pages with a node (numa_remote()).
  */
 static double remote_fraction(const struct ptscope_page_counts *pc,
 			      const struct ptscope_thread *th, size_t nr)
 {
-	bool local[PTSCOPE_MAX_NODES] = { false };
-	uint64_t all = pc->node_other, remote = pc->node_other;
-	bool any = false;
-	size_t i;
+	uint64_t run_nodes = numa_run_nodes(th, nr), present, remote;
 
-	for (i = 0; i < nr; i++) {
-		if (th[i].node >= 0 && th[i].node < PTSCOPE_MAX_NODES) {
-			local[th[i].node] = true;
-			any = true;
-		}
-	}
-	for (i = 0; i < PTSCOPE_MAX_NODES; i++) {
-		all += pc->node[i];
-		if (!local[i])
-			remote += pc->node[i];
-	}
-	return any && all ? (double)remote / all : NAN;
+	numa_remote(pc, run_nodes, &present, &remote);
+	return run_nodes && present ? (double)remote / present : NAN;
 }
 
 static int export_query(struct ptscope *ps, uint64_t pid, struct export_proc *p)

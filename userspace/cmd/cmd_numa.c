@@ -174,9 +174,7 @@ int cmd_numa(int argc, char **argv)
 		ret = ptscope_stats(ps, pid, &st, &threads, &nr_threads);
 	if (ret)
 		goto out;
-	for (i = 0; i < nr_threads; i++)
-		if (threads[i].node >= 0 && threads[i].node < 64)
-			run_nodes |= 1ULL << threads[i].node;
+	run_nodes = numa_run_nodes(threads, nr_threads);
 
 	if (opts.json) {
 		json_init(&j, stdout, opts.pretty);

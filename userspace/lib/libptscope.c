@@ -162,22 +162,8 @@ static size_t stats_answer(const void *args, long ret)
 bool ptscope_regions_mergeable(const struct ptscope_page_region *a,
 			       const struct ptscope_page_region *b)
 {
-	uint64_t pages = (a->end - a->start) / 4096;
-
-	return a->end == b->start &&
-	       a->flags == b->flags &&
-	       a->kind == b->kind &&
-	       a->entry == b->entry &&
-	       a->level == b->level &&
-	       a->folio_order == b->folio_order &&
-	       a->mapcount == b->mapcount &&
-	       a->mapcount_src == b->mapcount_src &&
-	       a->refcount == b->refcount &&
-	       a->node == b->node &&
-	       a->swap_type == b->swap_type &&
-	       (a->pfn ? b->pfn == a->pfn + pages : !b->pfn) &&
-	       (a->swap_offset ? b->swap_offset == a->swap_offset + pages :
-				 !b->swap_offset);
+	/* x86-64's 4 KiB pages: the records' unit. */
+	return ptscope_region_continues(a, b, 12);
 }
 
 #define PTSCOPE_PAGES_BATCH 4096

@@ -51,21 +51,39 @@ void numa_evaluate(const struct ptscope_vma *v, uint64_t run_nodes,
 		nodes = task_nodes;
 	}
 	e->allowed_nodes = numa_policy_allowed(e->mode, nodes);
-	for (i = 0; i < PTSCOPE_MAX_NODES; i++) {
-		if (!c->node[i])
-			continue;
-		e->present += c->node[i];
-		if (run_nodes && !(run_nodes >> i & 1))
-			e->remote += c->node[i];
+	numa_remote(c, run_nodes, &e->present, &e->remote);
+	for (i = 0; i < PTSCOPE_MAX_NODES; i++)
 		if (!(e->allowed_nodes >> i & 1))
 			e->not_allowed += c->node[i];
-	}
 	/* Nodes 64 and up are outside every mask the record carries. */
-	e->present += c->node_other;
-	if (run_nodes)
-		e->remote += c->node_other;
 	if (e->allowed_nodes != ~0ULL)
 		e->not_allowed += c->node_other;
+}
+
+uint64_t numa_run_nodes(const struct ptscope_thread *threads, size_t nr)
+{
+	uint64_t nodes = 0;
+	size_t i;
+
+	for (i = 0; i < nr; i++)
+		if (threads[i].node >= 0 && threads[i].node < 64)
+			nodes |= 1ULL << threads[i].node;
+	return nodes;
+}
+
+void numa_remote(const struct ptscope_page_counts *c, uint64_t run_nodes,
+		 uint64_t *present, uint64_t *remote)
+{
+	int i;
+
+	*present = c->node_other;
+	/* Nodes 64 and up are outside every mask: never a run node. */
+	*remote = run_nodes ? c->node_other : 0;
+	for (i = 0; i < PTSCOPE_MAX_NODES; i++) {
+		*present += c->node[i];
+		if (run_nodes && !(run_nodes >> i & 1))
+			*remote += c->node[i];
+	}
 }
 
 char *numa_nodelist(char *buf, size_t len, uint64_t nodes)

@@ -31,6 +31,17 @@ void numa_evaluate(const struct ptscope_vma *v, uint64_t run_nodes,
 		   uint32_t task_mode, uint64_t task_nodes,
 		   struct numa_eval *e);
 
+/* The nodes (bit N = node N) @nr threads last ran on; 0 when none is known. */
+uint64_t numa_run_nodes(const struct ptscope_thread *threads, size_t nr);
+
+/*
+ * The present pages of @c on a known node (*@present), and those of them
+ * on no node of @run_nodes (*@remote; 0 when @run_nodes is): the one rule
+ * of "remote" for `numa`, `export` and `top`.
+ */
+void numa_remote(const struct ptscope_page_counts *c, uint64_t run_nodes,
+		 uint64_t *present, uint64_t *remote);
+
 /* The nodes a policy confines allocations to; ~0 for "any". */
 uint64_t numa_policy_allowed(uint32_t mode, uint64_t nodes);
 const char *numa_mode_name(uint32_t mode);

@@ -164,6 +164,30 @@ TEST(numa_remote_and_not_allowed)
 	EXPECT_EQ(24, e.not_allowed);
 }
 
+/* The one rule of "remote" that numa, export and top share. */
+TEST(remote_is_off_every_run_node)
+{
+	struct ptscope_thread th[4] = {
+		{ .node = 1 }, { .node = 3 }, { .node = -1 }, { .node = 70 },
+	};
+	struct ptscope_page_counts c = { 0 };
+	uint64_t present, remote;
+
+	ASSERT_EQ((1ULL << 1) | (1ULL << 3), numa_run_nodes(th, 4));
+	ASSERT_EQ(0, numa_run_nodes(th + 2, 2));
+	c.node[0] = 10;
+	c.node[1] = 20;
+	c.node[3] = 40;
+	c.node_other = 5;
+	numa_remote(&c, numa_run_nodes(th, 4), &present, &remote);
+	EXPECT_EQ(75, present);
+	EXPECT_EQ(15, remote);		/* node 0 and the nodes past 63 */
+	/* No thread's node known: nothing is called remote. */
+	numa_remote(&c, 0, &present, &remote);
+	EXPECT_EQ(75, present);
+	EXPECT_EQ(0, remote);
+}
+
 TEST(verdict_and_lists)
 {
 	char buf[256];
