@@ -22,18 +22,11 @@
 
 #include "cli.h"
 #include "format.h"
+#include "interval.h"
 #include "numa_verdict.h"
 #include "prometheus.h"
 
 #define PAGE 4096.0
-
-static volatile sig_atomic_t stop_export;
-
-static void on_signal(int sig)
-{
-	(void)sig;
-	stop_export = 1;
-}
 
 /* What one query of one process found. */
 struct export_proc {
@@ -69,7 +62,6 @@ const struct option cmd_export_options[] = {
 int cmd_export_option(int val, const char *arg)
 {
 	uint64_t *more;
-	char *end;
 
 	switch (val) {
 	case OPT_PID:
@@ -82,11 +74,7 @@ int cmd_export_option(int val, const char *arg)
 		eargs.nr_pids++;
 		return 0;
 	case OPT_INTERVAL:
-		eargs.interval = strtod(arg, &end);
-		if (*end || !(eargs.interval >= 0.1 && eargs.interval <= 86400))
-			return cli_error("--interval takes seconds between 0.1 and 86400, not '%s'",
-					 arg) + 1;
-		return 0;
+		return cli_interval_parse(arg, &eargs.interval);
 	case OPT_TEXTFILE:
 		eargs.output = arg;
 		return 0;
@@ -112,7 +100,7 @@ static void export_usage(FILE *f)
 		   "Options:\n"
 		   "      --pid PID           a process to export (repeatable)\n"
 		   "      --all               every process that can be queried\n"
-		   "      --interval SECONDS  export every SECONDS (0.1 to 86400)\n"
+		   "      --interval SECONDS  export every SECONDS (0.01 to 86400)\n"
 		   "      --textfile FILE     write FILE atomically instead of stdout\n"
 		   "      --format prometheus the only format (the default)\n");
 }
@@ -438,8 +426,7 @@ int cmd_export(int argc, char **argv)
 	ps = cli_open();
 	if (!ps)
 		return 1;
-	signal(SIGINT, on_signal);
-	signal(SIGTERM, on_signal);
+	cli_interval_catch_signals();
 	for (;;) {
 		double t0 = now();
 		struct export_proc *more;
@@ -491,7 +478,7 @@ int cmd_export(int argc, char **argv)
 				fputc('\n', stdout);
 			fflush(stdout);
 		}
-		if (!a.interval || stop_export)
+		if (!a.interval || cli_interval_stopped())
 			break;
 		/* Keep this export for the next one's rates. */
 		more = realloc(prev, (nr ? nr : 1) * sizeof(*prev));
@@ -502,16 +489,7 @@ int cmd_export(int argc, char **argv)
 		prev = more;
 		memcpy(prev, procs, nr * sizeof(*prev));
 		nr_prev = nr;
-		{
-			struct timespec ts = {
-				.tv_sec = (time_t)a.interval,
-				.tv_nsec = (long)((a.interval - (time_t)a.interval) * 1e9),
-			};
-
-			while (nanosleep(&ts, &ts) && !stop_export)
-				;
-		}
-		if (stop_export)
+		if (!cli_interval_wait(ps, a.interval))
 			break;
 	}
 	if (ret < 0) {

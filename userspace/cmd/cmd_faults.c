@@ -14,17 +14,10 @@
 
 #include "cli.h"
 #include "format.h"
+#include "interval.h"
 #include "json.h"
 
 #define PAGE 4096ULL
-
-static volatile sig_atomic_t stop_sampling;
-
-static void on_interrupt(int sig)
-{
-	(void)sig;
-	stop_sampling = 1;
-}
 
 enum {
 	COL_TIME, COL_MINOR, COL_MAJOR, COL_MINOR_RATE, COL_MAJOR_RATE,
@@ -233,20 +226,12 @@ const struct option cmd_faults_options[] = {
 
 int cmd_faults_option(int val, const char *arg)
 {
-	char *end;
 
 	switch (val) {
 	case OPT_INTERVAL:
-		fargs.interval = strtod(arg, &end);
-		if (*end || !(fargs.interval >= 0.01 && fargs.interval <= 86400))
-			return cli_error("--interval takes seconds between 0.01 and 86400, not '%s'",
-					 arg) + 1;
-		return 0;
+		return cli_interval_parse(arg, &fargs.interval);
 	case OPT_COUNT:
-		fargs.count = strtoull(arg, &end, 10);
-		if (*end || !fargs.count || *arg == '-')
-			return cli_error("--count takes a positive number, not '%s'", arg) + 1;
-		return 0;
+		return cli_count_parse(arg, &fargs.count);
 	case OPT_THREADS:
 		fargs.threads = true;
 		return 0;
@@ -319,8 +304,7 @@ int cmd_faults(int argc, char **argv)
 		goto out;
 	}
 
-	signal(SIGINT, on_interrupt);
-	signal(SIGTERM, on_interrupt);
+	cli_interval_catch_signals();
 	if (!opts.json) {
 		tb = cli_table_new(&cols, faults_columns);
 		if (!tb) {
@@ -328,18 +312,9 @@ int cmd_faults(int argc, char **argv)
 			goto out;
 		}
 	}
-	while (!stop_sampling && (!a.count || shown < a.count)) {
-		struct timespec ts = {
-			.tv_sec = (time_t)a.interval,
-			.tv_nsec = (long)((a.interval - (time_t)a.interval) * 1e9),
-		};
-
+	while (!cli_interval_stopped() && (!a.count || shown < a.count)) {
 		prev = st;
-		/* A replay has its own timestamps: no need to wait. */
-		while (!ptscope_is_replay(ps) && nanosleep(&ts, &ts) &&
-		       !stop_sampling)
-			;
-		if (stop_sampling)
+		if (!cli_interval_wait(ps, a.interval))
 			break;
 		ret = faults_sample(ps, &a, &st, &th, &nr);
 		if (ret)

@@ -17,6 +17,7 @@
 #include "cli.h"
 #include "cpuid_tlb.h"
 #include "format.h"
+#include "interval.h"
 #include "json.h"
 
 static const char *const reason_names[PTSCOPE_TLB_NR_REASONS] =
@@ -36,14 +37,6 @@ struct tlb_args {
 };
 
 static struct tlb_args targs;
-static volatile sig_atomic_t stop_watching;
-
-static void on_interrupt(int sig)
-{
-	(void)sig;
-	stop_watching = 1;
-}
-
 enum { OPT_INTERVAL = CLI_OPT_BASE, OPT_COUNT, OPT_CPUID_FILE, OPT_CPUID_DUMP };
 
 const struct option cmd_tlb_options[] = {
@@ -56,20 +49,12 @@ const struct option cmd_tlb_options[] = {
 
 int cmd_tlb_option(int val, const char *arg)
 {
-	char *end;
 
 	switch (val) {
 	case OPT_INTERVAL:
-		targs.interval = strtod(arg, &end);
-		if (*end || !(targs.interval >= 0.01 && targs.interval <= 86400))
-			return cli_error("--interval takes seconds between 0.01 and 86400, not '%s'",
-					 arg) + 1;
-		return 0;
+		return cli_interval_parse(arg, &targs.interval);
 	case OPT_COUNT:
-		targs.count = strtoull(arg, &end, 10);
-		if (*end || !targs.count || *arg == '-')
-			return cli_error("--count takes a positive number, not '%s'", arg) + 1;
-		return 0;
+		return cli_count_parse(arg, &targs.count);
 	case OPT_CPUID_FILE:
 		targs.cpuid_file = arg;
 		return 0;
@@ -422,21 +407,15 @@ static int watch_loop(struct ptscope *ps, const struct tlb_args *a,
 	struct json j;
 	int ret = 0;
 
-	signal(SIGINT, on_interrupt);
-	signal(SIGTERM, on_interrupt);
+	cli_interval_catch_signals();
 	if (!opts.json)
 		printf("\n%8s %8s %8s %8s %8s %8s %8s %10s\n", "TIME", "SWITCH",
 		       "REMOTE", "LOCAL", "LOCAL-MM", "SENT-IPI", "ALL",
 		       "PAGES");
-	while (!stop_watching && (!a->count || shown < a->count)) {
-		struct timespec ts = {
-			.tv_sec = (time_t)a->interval,
-			.tv_nsec = (long)((a->interval - (time_t)a->interval) * 1e9),
-		};
-
+	while (!cli_interval_stopped() && (!a->count || shown < a->count)) {
 		prev = *t;
-		while (!ptscope_is_replay(ps) && nanosleep(&ts, &ts) && !stop_watching)
-			;
+		/* Stopped while waiting: one last sample, as before. */
+		cli_interval_wait(ps, a->interval);
 		ret = ptscope_tlb(ps, a->pid, 0, t);
 		if (ret)
 			break;
