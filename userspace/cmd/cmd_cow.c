@@ -12,6 +12,7 @@
 #include "cow.h"
 #include "format.h"
 #include "json.h"
+#include "runs.h"
 
 /*
  * Regions are fetched a window at a time, so memory follows the regions of
@@ -77,10 +78,13 @@ struct cow_view {
 	/* The mapping being reported and its run in progress (--all). */
 	const struct ptscope_vma *vma;
 	struct cow_counts counts;
-	bool has_run;
-	uint64_t run_start, run_end;
-	enum cow_class run_class;
-	enum cow_method run_method;
+	struct run_acc run;	/* key: class | method << 8 */
+};
+
+static const enum range_column cow_range_columns[] = {
+	[COL_START] = RANGE_START, [COL_END] = RANGE_END,
+	[COL_SIZE] = RANGE_SIZE, [COL_PERMS] = RANGE_PERMS,
+	[COL_NAME] = RANGE_NAME, [COL_PATH] = RANGE_PATH,
 };
 
 static void cow_json_start(struct cow_view *v)
@@ -95,54 +99,27 @@ static void cow_json_start(struct cow_view *v)
 	json_open(&v->json, "mappings", '[');
 }
 
-static const char *vma_name(const struct ptscope_vma *m, bool path)
-{
-	return path ? m->name : cli_short_name(m->name);
-}
-
 /* A row: a mapping (@c), a run (--all: @cls), or the total (@m NULL). */
 static int cow_row(struct cow_view *v, const struct ptscope_vma *m,
 		   uint64_t s, uint64_t e, const struct cow_counts *c, int cls)
 {
 	struct libscols_line *ln = scols_table_new_line(v->tb, NULL);
-	char buf[512];
+	char buf[512], total[32];
 	size_t i;
 	int k;
 
 	if (!ln)
 		return -ENOMEM;
+	snprintf(total, sizeof(total), "(%" PRIu64 " mappings)", v->mappings);
 	for (i = 0; i < v->cols.nr; i++) {
 		int col = v->cols.ids[i];
 
-		buf[0] = 0;
+		range_cell(buf, sizeof(buf), cow_range_columns[col], s, e,
+			   m ? m->flags : 0, m ? m->name : NULL, total);
 		switch (col) {
-		case COL_START:
-			if (m)
-				snprintf(buf, sizeof(buf), "%#" PRIx64, s);
-			else
-				snprintf(buf, sizeof(buf), "total");
-			break;
-		case COL_END:
-			if (m)
-				snprintf(buf, sizeof(buf), "%#" PRIx64, e);
-			break;
-		case COL_SIZE:
-			cli_size(buf, sizeof(buf), e - s);
-			break;
-		case COL_PERMS:
-			if (m)
-				format_perms(buf, m->flags);
-			break;
 		case COL_CLASS:
 			if (cls >= 0)
 				snprintf(buf, sizeof(buf), "%s", cow_class_names[cls]);
-			break;
-		case COL_NAME:
-		case COL_PATH:
-			if (m)
-				snprintf(buf, sizeof(buf), "%s", vma_name(m, col == COL_PATH));
-			else
-				snprintf(buf, sizeof(buf), "(%" PRIu64 " mappings)", v->mappings);
 			break;
 		default:
 			for (k = 0; k < COW_NR; k++)
@@ -155,22 +132,23 @@ static int cow_row(struct cow_view *v, const struct ptscope_vma *m,
 	return 0;
 }
 
-static int flush_run(struct cow_view *v)
+/* A run of --all: one class, found one way. */
+static int cow_emit_run(void *view, uint64_t s, uint64_t e, unsigned int key)
 {
-	if (!v->has_run)
-		return 0;
-	v->has_run = false;
+	struct cow_view *v = view;
+	enum cow_class cls = key & 0xff;
+
 	if (opts.json) {
 		json_open(&v->json, NULL, '{');
-		json_u64(&v->json, "start", v->run_start);
-		json_u64(&v->json, "end", v->run_end);
-		json_str(&v->json, "class", cow_class_names[v->run_class]);
-		if (v->run_method == COW_BY_MAPCOUNT)
+		json_u64(&v->json, "start", s);
+		json_u64(&v->json, "end", e);
+		json_str(&v->json, "class", cow_class_names[cls]);
+		if (key >> 8 == COW_BY_MAPCOUNT)
 			json_bool(&v->json, "inferred", true);
 		json_close(&v->json, '}');
 		return 0;
 	}
-	return cow_row(v, v->vma, v->run_start, v->run_end, NULL, v->run_class);
+	return cow_row(v, v->vma, s, e, NULL, cls);
 }
 
 /* --all: pieces of one class join into a run. */
@@ -178,20 +156,8 @@ static int cow_run(uint64_t s, uint64_t e, enum cow_class cls,
 		   enum cow_method method, void *arg)
 {
 	struct cow_view *v = arg;
-	int ret;
 
-	if (v->has_run && v->run_end == s && v->run_class == cls &&
-	    v->run_method == method) {
-		v->run_end = e;
-		return 0;
-	}
-	ret = flush_run(v);
-	v->has_run = true;
-	v->run_start = s;
-	v->run_end = e;
-	v->run_class = cls;
-	v->run_method = method;
-	return ret;
+	return run_add(&v->run, s, e, cls | method << 8, true);
 }
 
 static int add_region(const struct ptscope_page_region *r, void *arg)
@@ -245,7 +211,7 @@ static int cow_mapping(struct cow_view *v, uint64_t s, uint64_t e,
 					 opts.all ? cow_run : NULL, v);
 	}
 	if (!ret)
-		ret = flush_run(v);
+		ret = run_flush(&v->run);
 	if (opts.json) {
 		if (opts.all)
 			json_close(&v->json, ']');
@@ -348,6 +314,8 @@ int cmd_cow(int argc, char **argv)
 	struct cow_view v = { 0 };
 	int ret;
 
+	v.run.emit = cow_emit_run;
+	v.run.view = &v;
 	if (opts.help) {
 		cow_usage(stdout);
 		return 0;

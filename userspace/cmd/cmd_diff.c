@@ -12,6 +12,7 @@
 #include "cli.h"
 #include "format.h"
 #include "json.h"
+#include "runs.h"
 #include "snapdiff.h"
 #include "snapshot.h"
 
@@ -72,50 +73,33 @@ struct diff_view {
 	uint64_t mappings;		/* pieces with a change */
 	/* The piece being reported and its run in progress (--all). */
 	const struct snap_vma *vma;
-	bool has_run;
-	uint64_t run_start, run_end;
-	unsigned int run_changes;
+	struct run_acc run;	/* key: the changes, DIFF_* bits */
 	int err;
 };
 
-static const char *vma_name(const struct snap_vma *m, bool path)
-{
-	return path ? m->name : cli_short_name(m->name);
-}
+static const enum range_column diff_range_columns[] = {
+	[COL_START] = RANGE_START, [COL_END] = RANGE_END,
+	[COL_SIZE] = RANGE_SIZE, [COL_PERMS] = RANGE_PERMS,
+	[COL_NAME] = RANGE_NAME, [COL_PATH] = RANGE_PATH,
+};
 
 static int diff_row(struct diff_view *v, const struct snap_vma *m, uint64_t s,
 		    uint64_t e, const struct diff_counts *c, int changes)
 {
 	struct libscols_line *ln = scols_table_new_line(v->tb, NULL);
-	char buf[512];
+	char buf[512], total[32];
 	size_t i;
 	int k;
 
 	if (!ln)
 		return -ENOMEM;
+	snprintf(total, sizeof(total), "(%" PRIu64 " changed)", v->mappings);
 	for (i = 0; i < v->cols.nr; i++) {
 		int col = v->cols.ids[i];
 
-		buf[0] = 0;
+		range_cell(buf, sizeof(buf), diff_range_columns[col], s, e,
+			   m ? m->flags : 0, m ? m->name : NULL, total);
 		switch (col) {
-		case COL_START:
-			if (m)
-				snprintf(buf, sizeof(buf), "%#" PRIx64, s);
-			else
-				snprintf(buf, sizeof(buf), "total");
-			break;
-		case COL_END:
-			if (m)
-				snprintf(buf, sizeof(buf), "%#" PRIx64, e);
-			break;
-		case COL_SIZE:
-			if (m)
-				cli_size(buf, sizeof(buf), e - s);
-			break;
-		case COL_PERMS:
-			if (m)
-				format_perms(buf, m->flags);
-			break;
 		case COL_CHANGES:
 			if (changes >= 0)
 				diff_format(buf, sizeof(buf), changes);
@@ -123,13 +107,6 @@ static int diff_row(struct diff_view *v, const struct snap_vma *m, uint64_t s,
 		case COL_UNCHANGED:
 			if (c)
 				cli_size(buf, sizeof(buf), c->unchanged * PW_PAGE);
-			break;
-		case COL_NAME:
-		case COL_PATH:
-			if (m)
-				snprintf(buf, sizeof(buf), "%s", vma_name(m, col == COL_PATH));
-			else
-				snprintf(buf, sizeof(buf), "(%" PRIu64 " changed)", v->mappings);
 			break;
 		default:
 			for (k = 0; k < DIFF_NR; k++) {
@@ -158,40 +135,29 @@ static void json_changes(struct json *j, const char *key, unsigned int m)
 	json_close(j, ']');
 }
 
-static int flush_run(struct diff_view *v)
+/* A run of --all: one set of changes. */
+static int diff_emit_run(void *view, uint64_t s, uint64_t e,
+			 unsigned int changes)
 {
-	if (!v->has_run)
-		return 0;
-	v->has_run = false;
+	struct diff_view *v = view;
+
 	if (opts.json) {
 		json_open(&v->json, NULL, '{');
-		json_u64(&v->json, "start", v->run_start);
-		json_u64(&v->json, "end", v->run_end);
-		json_changes(&v->json, "changes", v->run_changes);
+		json_u64(&v->json, "start", s);
+		json_u64(&v->json, "end", e);
+		json_changes(&v->json, "changes", changes);
 		json_close(&v->json, '}');
 		return 0;
 	}
-	return diff_row(v, v->vma, v->run_start, v->run_end, NULL, v->run_changes);
+	return diff_row(v, v->vma, s, e, NULL, changes);
 }
 
 /* --all: pieces with the same changes join into a run; none: no run. */
 static int diff_run(uint64_t s, uint64_t e, unsigned int changes, void *arg)
 {
 	struct diff_view *v = arg;
-	int ret;
 
-	if (v->has_run && v->run_end == s && v->run_changes == changes) {
-		v->run_end = e;
-		return 0;
-	}
-	ret = flush_run(v);
-	if (changes) {
-		v->has_run = true;
-		v->run_start = s;
-		v->run_end = e;
-		v->run_changes = changes;
-	}
-	return ret;
+	return run_add(&v->run, s, e, changes, changes != 0);
 }
 
 static void json_counts(struct diff_view *v, const struct diff_counts *c)
@@ -257,7 +223,7 @@ static int diff_piece(uint64_t s, uint64_t e, const void *ma, const void *mb,
 		ret = diff_window(&v->a.regions, &v->b.regions, ma, mb, s, e,
 				  &again, diff_run, v);
 		if (!ret)
-			ret = flush_run(v);
+			ret = run_flush(&v->run);
 		if (opts.json)
 			json_close(&v->json, ']');
 	}
@@ -358,6 +324,8 @@ int cmd_diff(int argc, char **argv)
 	char err[256];
 	int ret;
 
+	v.run.emit = diff_emit_run;
+	v.run.view = &v;
 	if (opts.help) {
 		diff_usage(stdout);
 		return 0;

@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The rows of the views that report pieces of mappings (cow, diff): the
+ * columns they share, and --all's runs, in which neighbouring pieces of
+ * the same key (a COW class, a set of changes) join into one row.
+ */
+#ifndef PTSCOPE_RUNS_H
+#define PTSCOPE_RUNS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* The columns every such view has, and shows alike. */
+enum range_column {
+	RANGE_NONE,		/* not one of them: the view's own */
+	RANGE_START,		/* "total" on the total row */
+	RANGE_END,
+	RANGE_SIZE,
+	RANGE_PERMS,
+	RANGE_NAME,		/* the total row: @total, e.g. "(3 mappings)" */
+	RANGE_PATH,
+};
+
+/*
+ * The cell of shared column @which for [s, e) of a mapping with @flags
+ * (PTSCOPE_VMA_*) and @name, or for the total row (@name NULL), whose
+ * NAME is @total and whose other cells are empty.
+ */
+void range_cell(char *buf, size_t len, enum range_column which, uint64_t s,
+		uint64_t e, uint64_t flags, const char *name, const char *total);
+
+/* --all: the run being grown, shown by @emit once a piece breaks it. */
+struct run_acc {
+	bool has_run;
+	uint64_t start, end;
+	unsigned int key;
+	int (*emit)(void *view, uint64_t start, uint64_t end, unsigned int key);
+	void *view;
+};
+
+/*
+ * The piece [s, e) of @key: it grows the run, or the run is shown and,
+ * with @start_new, the piece starts the next one.  0 or @emit's error.
+ */
+int run_add(struct run_acc *r, uint64_t s, uint64_t e, unsigned int key,
+	    bool start_new);
+/* Show the run in progress, if any. */
+int run_flush(struct run_acc *r);
+
+#endif /* PTSCOPE_RUNS_H */
