@@ -350,10 +350,10 @@ uapi_table()
 # in `ptscope COMMAND --help' and in the man page's .SS COMMAND.
 #
 # The names are those of the header's X-macro table, which the module's /proc
-# files and the tool (userspace/format.c) print; they are the macro names
+# files and the tool (userspace/cmd/format.c) print; they are the macro names
 # lowercased except where the table says otherwise (PTSCOPE_PF_WRITE is
 # "writable", PTSCOPE_PF_SWAP "swapped").  No bit is left out:
-# userspace/format.c names every entry of both tables, including
+# userspace/cmd/format.c names every entry of both tables, including
 # PTSCOPE_PF_PFN_HIDDEN and PTSCOPE_VMA_NAME_TRUNCATED/CHANGED.  (ptscope
 # pages leaves pfn_hidden, present and swapped out of its FLAGS column, but
 # prints them elsewhere (PFN/SWAP "-", the ENTRY column), and

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Host unit tests of the thp and numa diagnoses (diag.c): reasons from a
+ * Host unit tests of the thp and numa diagnoses (model/thp_reasons.c, model/numa_verdict.c): reasons from a
  * mapping's facts and the THP settings, the NUMA evaluation and verdict.
  */
 #include <string.h>
