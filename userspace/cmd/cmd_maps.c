@@ -315,6 +315,7 @@ int cmd_maps(int argc, char **argv)
 		struct maps_sample_args sa = {
 			.seed = margs.seeded ? margs.seed :
 				maps_sample_clock_ns() ^ ((uint64_t)getpid() << 32),
+			.budget = margs.budget,
 			.fraction = margs.fraction,
 			.budget_ns = margs.budget ? margs.budget_ns : UINT64_MAX,
 		};

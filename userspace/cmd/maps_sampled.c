@@ -208,6 +208,7 @@ int maps_sampled(struct ptscope *ps, struct maps_view *v, uint64_t pid,
 	int ret;
 
 	S.seed = a->seed;
+	S.budget = a->budget;
 	S.budget_ns = a->budget_ns;
 	S.fraction = a->fraction;
 	ret = maps_sample_walk(ps, pid, start, end, &S);

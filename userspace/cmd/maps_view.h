@@ -38,8 +38,9 @@ void maps_cell(struct libscols_line *ln, int col, int idx,
 /* What --sample or --budget asks for. */
 struct maps_sample_args {
 	uint64_t seed;
-	double fraction;	/* with budget_ns UINT64_MAX */
-	uint64_t budget_ns;	/* UINT64_MAX: none */
+	bool budget;		/* --budget, else --sample's fraction */
+	double fraction;
+	uint64_t budget_ns;	/* UINT64_MAX: unlimited */
 };
 
 /* maps_sampled.c */

@@ -217,7 +217,7 @@ uint64_t maps_sample_clock_ns(void)
 /* The windows of @sv walked first: all of them means the mapping is walked whole. */
 static uint64_t first_windows(const struct sampled *S, const struct sampled_vma *sv)
 {
-	return S->budget_ns != UINT64_MAX ? 2 : sample_quota(sv->windows, S->fraction);
+	return S->budget ? 2 : sample_quota(sv->windows, S->fraction);
 }
 
 /*
@@ -269,7 +269,7 @@ int maps_sample_walk(struct ptscope *ps, uint64_t pid, uint64_t start,
 				return ret;
 		}
 	}
-	if (S->budget_ns != UINT64_MAX && maps_sample_clock_ns() - t0 < S->budget_ns) {
+	if (S->budget && maps_sample_clock_ns() - t0 < S->budget_ns) {
 		nwin = calloc(S->nr + 1, sizeof(*nwin));
 		nwalked = calloc(S->nr + 1, sizeof(*nwalked));
 		ret = nwin && nwalked ? 0 : -ENOMEM;

@@ -47,13 +47,14 @@ struct sampled {
 	size_t nr;
 	uint64_t seed;
 	uint64_t windows, walked, pages_walked, calls;
-	double fraction;		/* of each mapping's windows, or */
-	uint64_t budget_ns, elapsed_ns;	/* UINT64_MAX: none */
+	bool budget;			/* a time budget, not a fraction */
+	double fraction;		/* of each mapping's windows */
+	uint64_t budget_ns, elapsed_ns;	/* UINT64_MAX: unlimited */
 	double est[NV], se[NV];
 };
 
 /*
- * Sample [start, end) of @pid into @S: with @S->budget_ns UINT64_MAX,
+ * Sample [start, end) of @pid into @S: without @S->budget,
  * @S->fraction of each mapping's windows (at least two; all of a small one,
  * walked whole); with a budget, two windows of each mapping, then windows
  * until the time is spent.  @S->seed keys the windows chosen.
