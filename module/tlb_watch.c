@@ -5,9 +5,12 @@
  * The kernel's tlb:tlb_flush tracepoint has no EXPORT_TRACEPOINT_SYMBOL, so
  * it is found by name with for_each_kernel_tracepoint() and attached with
  * tracepoint_probe_register().  The probe is attached with the first watch
- * and detached with the last one (tracepoint_probe_unregister() then
- * tracepoint_synchronize_unregister()); module exit detaches it if a watch
- * were somehow left.
+ * and stays attached until the module is unloaded: attaching and detaching
+ * patch the kernel's text (the tracepoint's static key) with breakpoints on
+ * every CPU, and a guest under QEMU's TCG can run a stale breakpoint once
+ * the patch is done ("Oops: int3" in flush_tlb_func, seen on 6.12 when
+ * every watch of the tests attached and detached it).  With no watch the
+ * probe returns at its first load (no live slot).
  *
  * Attribution.  The tracepoint fires on the CPU doing the flush, in whatever
  * context that is (a task switch, the flush IPI, the flushing task).  What a
@@ -182,8 +185,8 @@ static struct ptscope_tlb_slot *ptscope_tlb_lookup(const struct file *owner,
 }
 
 /*
- * Make slots invisible to the probe, detach it if no watch is left, wait
- * for probes in flight, then free the slots.  @nr slots at @slots.
+ * Make slots invisible to the probe, wait for probes in flight, then free
+ * the slots.  @nr slots at @slots.
  */
 static void ptscope_tlb_free_slots(struct ptscope_tlb_slot **slots, int nr)
 {
@@ -199,8 +202,6 @@ static void ptscope_tlb_free_slots(struct ptscope_tlb_slot **slots, int nr)
 		if (ptscope_tlb_slots[i - 1].pgd_pa)
 			break;
 	WRITE_ONCE(ptscope_tlb_slots_end, i);
-	if (!ptscope_tlb_nr_watches)
-		ptscope_tlb_detach();
 	tracepoint_synchronize_unregister();
 	for (i = 0; i < nr; i++) {
 		mmdrop(slots[i]->mm);
@@ -316,7 +317,7 @@ int ptscope_tlb_watch_start(const struct file *owner, u64 pid,
 		ret = PTR_ERR(s);
 		goto out_unlock;
 	}
-	if (!ptscope_tlb_nr_watches) {
+	if (!ptscope_tlb_tp) {
 		ret = ptscope_tlb_attach();
 		if (ret)
 			goto out_unlock;
@@ -414,11 +415,12 @@ void ptscope_tlb_watch_init(void)
 	ptscope_perf_paranoid_file = IS_ERR(f) ? NULL : f;
 }
 
-/* Module exit: every file is closed, so no watch is left; make sure. */
+/* Module exit: every file is closed, so no watch is left: detach the probe. */
 void ptscope_tlb_watch_exit(void)
 {
 	mutex_lock(&ptscope_tlb_mutex);
-	if (WARN_ON_ONCE(ptscope_tlb_tp)) {
+	WARN_ON_ONCE(ptscope_tlb_nr_watches);
+	if (ptscope_tlb_tp) {
 		ptscope_tlb_detach();
 		tracepoint_synchronize_unregister();
 	}
