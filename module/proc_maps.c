@@ -12,10 +12,7 @@
  * file is read.
  */
 #include <linux/mm.h>
-#include <linux/gfp.h>
 #include <linux/sched/mm.h>
-#include <linux/slab.h>
-#include <linux/uaccess.h>
 
 #include "maps.h"
 #include "procfs.h"

@@ -73,7 +73,8 @@ int ptscope_proc_target_alive(const struct ptscope_target *target)
 	return 0;
 }
 
-static const struct ptscope_proc_query_ops *ptscope_proc_query_ops_of(struct file *file)
+static const struct ptscope_proc_query_ops *
+ptscope_proc_query_ops_of(struct file *file)
 {
 	return pde_data(file_inode(file));
 }

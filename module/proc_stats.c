@@ -39,6 +39,11 @@ static const struct {
 
 #undef PTSCOPE_STATS_COUNTER
 
+/* Each is read as a u64: the list is the structure's u64s from nr_threads on. */
+static_assert(ARRAY_SIZE(ptscope_stats_counters) * sizeof(u64) ==
+	      sizeof(struct ptscope_stats) -
+	      offsetof(struct ptscope_stats, nr_threads));
+
 static void ptscope_show_field(struct seq_file *m, const char *name, u64 val)
 {
 	seq_printf(m, "%s %llu\n", name, val);

@@ -3,10 +3,7 @@
  * ptscope: the /proc/ptscope directory for shell users.
  */
 #include <linux/proc_fs.h>
-#include <linux/sched/mm.h>
 #include <linux/seq_file.h>
-#include <linux/string.h>
-#include <linux/uaccess.h>
 
 #include "ptscope.h"
 #include "procfs.h"
@@ -29,6 +26,7 @@ int ptscope_procfs_init(void)
 	if (!proc_create_single("version", 0444, ptscope_proc_dir,
 				ptscope_version_show))
 		goto err_remove_dir;
+	/* The proc data is const to us: proc_create_data() takes a void *. */
 	if (!proc_create_data("pages", ptscope_query_file_mode, ptscope_proc_dir,
 			      &ptscope_query_proc_ops,
 			      (void *)&ptscope_proc_pages_query))

@@ -58,8 +58,8 @@ ptscope_run_continues(const struct ptscope_page_region *run, u64 pfn,
 
 /*
  * The facts of a record after @raw (swap_type ... reserved), as three
- * words: what ptscope_region_extends() compares, and what a record copies
- * from its neighbour.
+ * words: what ptscope_region_continues() compares with one memcmp, and what
+ * a record copies from its neighbour.
  */
 #define PTSCOPE_REGION_TAIL_SIZE \
 	(offsetofend(struct ptscope_page_region, reserved) - \

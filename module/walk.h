@@ -8,8 +8,9 @@
  * PAGES), and a mapping's summary, counted (summary.h, MAPS), which also
  * counts the page tables the walk passes and its 2 MiB ranges.
  *
- * A sink is resolved at compile time: walk.c instantiates the walker once
- * per sink with a constant struct ptscope_sink_ops, so every call below is
+ * A sink is resolved at compile time: the walker is instantiated once per
+ * sink with a constant struct ptscope_sink_ops (walk.c the levels above PTE
+ * tables, walk_pte.c the loop over a PTE table), so every call below is
  * direct and the per-page loop inlines the sink's fast path, as if the
  * walker had been written for that sink alone.
  */
@@ -19,7 +20,6 @@
 #include "range_2m.h"
 #include "region.h"
 
-struct ptscope_out;
 struct ptscope_summary;
 
 struct ptscope_walk {

@@ -17,12 +17,10 @@ struct ptscope_walk_vma {
 	struct ptscope_decode d;
 };
 
-/* Give @rec, @nr_pages from @addr, to the sink; true when the walk must stop. */
-
 /* The records sink (region.h): true when the walk must stop. */
-static __always_inline bool ptscope_records_take(struct ptscope_walk *w,
-						 struct ptscope_page_region *rec,
-						 unsigned long nr)
+static __always_inline bool
+ptscope_records_sink_take(struct ptscope_walk *w,
+			  struct ptscope_page_region *rec, unsigned long nr)
 {
 	int status = ptscope_out_add(w->out, rec, nr, &w->stop);
 
@@ -32,54 +30,56 @@ static __always_inline bool ptscope_records_take(struct ptscope_walk *w,
 	return true;
 }
 
-static __always_inline bool ptscope_records_repeat(struct ptscope_walk *w,
-						   unsigned long addr, u64 pfn,
-						   u64 swap_offset, u64 raw)
+static __always_inline bool
+ptscope_records_sink_repeat(struct ptscope_walk *w, unsigned long addr,
+			    u64 pfn, u64 swap_offset, u64 raw)
 {
 	return ptscope_out_repeat(w->out, addr, pfn, swap_offset, raw);
 }
 
 static const struct ptscope_sink_ops ptscope_records_sink = {
-	.take	= ptscope_records_take,
-	.repeat	= ptscope_records_repeat,
+	.take	= ptscope_records_sink_take,
+	.repeat	= ptscope_records_sink_repeat,
 };
 
 /* The summary sink (summary.h): it never stops a walk. */
-static __always_inline bool ptscope_summary_take(struct ptscope_walk *w,
-						 struct ptscope_page_region *rec,
-						 unsigned long nr)
+static __always_inline bool
+ptscope_summary_sink_take(struct ptscope_walk *w,
+			  struct ptscope_page_region *rec, unsigned long nr)
 {
 	ptscope_summary_add(w->sum, rec, nr);
 	return false;
 }
 
-static __always_inline bool ptscope_summary_take_repeat(struct ptscope_walk *w,
-							unsigned long addr,
-							u64 pfn, u64 swap_offset,
-							u64 raw)
+static __always_inline bool
+ptscope_summary_sink_repeat(struct ptscope_walk *w, unsigned long addr,
+			    u64 pfn, u64 swap_offset, u64 raw)
 {
 	return ptscope_summary_repeat(w->sum, addr);
 }
 
-static __always_inline void ptscope_summary_table(struct ptscope_walk *w,
-						  int level, unsigned long base)
+static __always_inline void
+ptscope_summary_sink_table(struct ptscope_walk *w, int level,
+			   unsigned long base)
 {
 	ptscope_tables_pass(&w->sum->tables, level, base);
 }
 
-static __always_inline void ptscope_summary_range(struct ptscope_walk *w,
-						  const struct ptscope_range *r)
+static __always_inline void
+ptscope_summary_sink_range(struct ptscope_walk *w,
+			   const struct ptscope_range *r)
 {
 	ptscope_range_count(w->sum->rec, w->sum->collapse_max_none, r);
 }
 
 static const struct ptscope_sink_ops ptscope_summary_sink = {
-	.take	= ptscope_summary_take,
-	.repeat	= ptscope_summary_take_repeat,
-	.table	= ptscope_summary_table,
-	.range	= ptscope_summary_range,
+	.take	= ptscope_summary_sink_take,
+	.repeat	= ptscope_summary_sink_repeat,
+	.table	= ptscope_summary_sink_table,
+	.range	= ptscope_summary_sink_range,
 };
 
+/* Give @rec, @nr_pages from @addr, to the sink; true when the walk must stop. */
 static __always_inline bool ptscope_emit(const struct ptscope_sink_ops *ops,
 					 struct ptscope_walk *w,
 					 struct ptscope_page_region *rec,
@@ -131,7 +131,10 @@ ptscope_walk_pte_range_call(const struct ptscope_sink_ops *ops,
 {
 	if (ops == &ptscope_records_sink)
 		return ptscope_walk_pte_range_records(wv, pmd, addr, end, r);
-	return ptscope_walk_pte_range_summary(wv, pmd, addr, end, r);
+	if (ops == &ptscope_summary_sink)
+		return ptscope_walk_pte_range_summary(wv, pmd, addr, end, r);
+	BUILD_BUG();	/* a sink without an instance of the loop */
+	return 0;
 }
 
 #endif /* PTSCOPE_WALK_INTERNAL_H */

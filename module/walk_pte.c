@@ -60,9 +60,9 @@ enum ptscope_last {
 
 /*
  * A PTE that does not repeat the one before it, decoded in full and taken;
- * @key is its key if @kind is PTSCOPE_LAST_PAGE.  Out of line, so that the
- * loop of ptscope_walk_pte_range() over pages that do repeat stays small.
- * True when the walk must stop.
+ * @key is its key if @kind is PTSCOPE_LAST_PAGE.  Called out of line, through
+ * each sink's instance below, so that the loop of ptscope_walk_pte_range()
+ * over pages that do repeat stays small.  True when the walk must stop.
  */
 static __always_inline bool
 ptscope_walk_pte_decode(const struct ptscope_sink_ops *ops,
@@ -114,7 +114,11 @@ ptscope_walk_pte_decode_call(const struct ptscope_sink_ops *ops,
 	if (ops == &ptscope_records_sink)
 		return ptscope_walk_pte_decode_records(wv, entry, key, kind,
 						       addr, r);
-	return ptscope_walk_pte_decode_summary(wv, entry, key, kind, addr, r);
+	if (ops == &ptscope_summary_sink)
+		return ptscope_walk_pte_decode_summary(wv, entry, key, kind,
+						       addr, r);
+	BUILD_BUG();	/* a sink without an instance of the decode */
+	return false;
 }
 
 /*

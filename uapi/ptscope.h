@@ -264,9 +264,10 @@ struct ptscope_page_region {
  * starts where @a ends, has the same facts (all but the range, @pfn,
  * @swap_offset and @raw, which are a region's first page's), and its frame
  * and swap offset, where shown, are @a's advanced by @a's pages of
- * 1 << @page_shift bytes.  The module merges runs by this rule, and a
- * caller joining records cut where one call ended and the next began
- * (libptscope does) uses it too: the rule has this one home.
+ * 1 << @page_shift bytes.  The facts are compared byte for byte, @reserved
+ * included (always zero from this module).  The module merges runs by this
+ * rule, and a caller joining records cut where one call ended and the next
+ * began (libptscope does) uses it too: the rule has this one home.
  */
 static __inline__ int
 ptscope_region_continues(const struct ptscope_page_region *a,

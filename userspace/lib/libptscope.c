@@ -156,8 +156,8 @@ static size_t stats_answer(const void *args, long ret)
 
 /*
  * Two region records that one region would have been, had the module not
- * stopped between them (its array was full): ptscope_mergeable() in
- * module/region.c, the same rule.
+ * stopped between them (its array was full): the module's own rule, the
+ * uapi's ptscope_region_continues().
  */
 bool ptscope_regions_mergeable(const struct ptscope_page_region *a,
 			       const struct ptscope_page_region *b)
