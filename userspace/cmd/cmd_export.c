@@ -140,7 +140,7 @@ static int export_query(struct ptscope *ps, uint64_t pid, struct export_proc *p)
 	if (!ret)
 		p->remote_fraction = remote_fraction(&p->totals.pages, th, nr);
 	free(th);
-	if (ptscope_proc_comm(ps, pid, p->comm, sizeof(p->comm)))
+	if (ptscope_proc_comm(ps, pid, p->comm, sizeof(p->comm)) || !p->comm[0])
 		snprintf(p->comm, sizeof(p->comm), "?");
 	p->minor_rate = p->major_rate = NAN;
 	return ret;
@@ -479,6 +479,9 @@ int cmd_export(int argc, char **argv)
 			fflush(stdout);
 		}
 		if (!a.interval || cli_interval_stopped())
+			break;
+		/* A replay whose recording is used up answers nothing more. */
+		if (ptscope_is_replay(ps) && !nr)
 			break;
 		/* Keep this export for the next one's rates. */
 		more = realloc(prev, (nr ? nr : 1) * sizeof(*prev));

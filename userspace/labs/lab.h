@@ -6,7 +6,7 @@
  *
  * on stdout (numbers in decimal, addresses in hex), then waits for a line
  * on stdin, so that a student in another shell, scripts/lab or
- * selftests/labs_test.c can look at it with ptscope.  At end of file on
+ * selftests/labs_*_test.c can look at it with ptscope.  At end of file on
  * stdin it no longer waits.  Between two checkpoints a lab does only what
  * the lab describes: the checkpoint code itself takes no page faults once
  * it has run once (no stdio buffers, no allocation), so fault counts taken

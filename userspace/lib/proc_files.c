@@ -64,11 +64,9 @@ int ptscope_proc_maps(struct ptscope *ps, uint64_t pid, uint64_t start,
 		next = line + strcspn(line, "\n");
 		if (*next)
 			*next++ = 0;
-		if (parse_map_line(line, &m)) {
-			ret = -EBADMSG;
-			break;
-		}
-		if (m.end <= start || m.start >= end)
+		/* None is malformed; the old parsers skipped such lines too. */
+		if (parse_map_line(line, &m) ||
+		    m.end <= start || m.start >= end)
 			continue;
 		ret = cb(&m, arg);
 		if (ret)

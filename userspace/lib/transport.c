@@ -11,7 +11,9 @@
  *
  * A read of a /proc file of the process is recorded the same way, with nr
  * REPLAY_NR_PROC_FILE, a struct replay_proc_file for the argument (all of
- * it the question), and the file's bytes for the array.
+ * it the question), and the file's bytes for the array; such recordings
+ * start "ptscope-replay2\n".  A "ptscope-replay1\n" recording (0.6.0 and
+ * before) holds ioctls only: replaying it, /proc is read live, as then.
  *
  * Replaying hands the same answers back in the same order; a question that
  * differs from the recorded one (another ioctl, pid, range or flags) is
@@ -146,11 +148,17 @@ static int read_proc_file(uint64_t pid, const char *name, char **text,
 	return 0;
 }
 
+/*
+ * The recorded answer to /proc question @q.  A recording that does not
+ * hold it next is left where it was, so that the command's next question
+ * can still be answered.
+ */
 static int replay_proc_file(struct ptscope *ps,
 			    const struct replay_proc_file *q, char **text,
 			    size_t *len)
 {
 	struct replay_proc_file recorded;
+	long at = ftell(ps->replay);
 	struct replay_call c;
 	char *buf;
 
@@ -158,8 +166,11 @@ static int replay_proc_file(struct ptscope *ps,
 	    c.nr != REPLAY_NR_PROC_FILE || c.args_size != sizeof(*q) ||
 	    c.key_end != sizeof(*q) || c.out_size > REPLAY_MAX_BYTES ||
 	    fread(&recorded, sizeof(recorded), 1, ps->replay) != 1 ||
-	    memcmp(&recorded, q, sizeof(*q)))
+	    memcmp(&recorded, q, sizeof(*q))) {
+		if (at >= 0)
+			fseek(ps->replay, at, SEEK_SET);
 		return -EBADMSG;
+	}
 	buf = malloc(c.out_size + 1);
 	if (!buf)
 		return -ENOMEM;
@@ -192,7 +203,7 @@ int ps_read_proc(struct ptscope *ps, uint64_t pid, const char *name,
 	    strlen(name) >= sizeof(q.name))
 		return -EINVAL;
 	strcpy(q.name, name);
-	if (ps && ps->replay)
+	if (ps && ps->replay && ps->replay_proc)
 		return replay_proc_file(ps, &q, text, len);
 	ret = read_proc_file(pid, name, text, len);
 	if (!ps || !ps->record)
@@ -230,10 +241,12 @@ int ps_replay_open(struct ptscope *ps, const char *path)
 	if (!ps->replay)
 		return -errno;
 	if (fread(magic, sizeof(magic), 1, ps->replay) != 1 ||
-	    memcmp(magic, REPLAY_MAGIC, sizeof(magic))) {
+	    (memcmp(magic, REPLAY_MAGIC, sizeof(magic)) &&
+	     memcmp(magic, REPLAY_MAGIC_V1, sizeof(magic)))) {
 		fclose(ps->replay);
 		ps->replay = NULL;
 		return -EBADMSG;
 	}
+	ps->replay_proc = !memcmp(magic, REPLAY_MAGIC, sizeof(magic));
 	return 0;
 }

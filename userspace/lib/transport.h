@@ -7,6 +7,7 @@
 #ifndef PTSCOPE_TRANSPORT_H
 #define PTSCOPE_TRANSPORT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -17,6 +18,7 @@ struct ptscope {
 	int fd;			/* -1 when replaying */
 	FILE *record;		/* answers are appended here, or NULL */
 	FILE *replay;		/* answers come from here, or NULL */
+	bool replay_proc;	/* the recording holds /proc reads too (replay2) */
 	struct ptscope_version version;
 };
 
@@ -39,7 +41,8 @@ int ps_read_proc(struct ptscope *ps, uint64_t pid, const char *name,
 		 char **text, size_t *len);
 
 /* The recording's format (see transport.c). */
-#define REPLAY_MAGIC "ptscope-replay1\n"
+#define REPLAY_MAGIC "ptscope-replay2\n"	/* with /proc reads */
+#define REPLAY_MAGIC_V1 "ptscope-replay1\n"	/* 0.6.0 and before: ioctls only */
 #define REPLAY_MAGIC_LEN 16
 
 struct replay_call {

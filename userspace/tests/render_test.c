@@ -494,4 +494,54 @@ TEST(json_writer_escapes_and_numbers)
 	free(out);
 }
 
+/*
+ * A recording holds the /proc files read beside the module's answers
+ * (replay2); one of 0.6.0 (replay1) held ioctls only, and still replays,
+ * reading /proc live as then.  A /proc question the recording does not
+ * hold is refused, and the recording stays where it was for the next one.
+ */
+TEST(recordings_hold_proc_reads_and_old_ones_still_replay)
+{
+	struct ptscope_open_how how = { 0 };
+	struct ptscope_stats st;
+	struct recording r;
+	struct ptscope *ps;
+	char comm[64], self[64] = "";
+	FILE *f;
+
+	f = fopen("/proc/self/comm", "r");
+	ASSERT_NE(NULL, f);
+	ASSERT_NE(NULL, fgets(self, sizeof(self), f));
+	fclose(f);
+	self[strcspn(self, "\n")] = 0;
+
+	/* An old recording: its comm is read live, its STATS replayed. */
+	rec_start(&r);
+	rec_stats(&r, 77, PAGE);
+	rec_done(&r);
+	f = fopen(r.path, "r+");
+	ASSERT_NE(NULL, f);
+	fwrite(REPLAY_MAGIC_V1, REPLAY_MAGIC_LEN, 1, f);
+	fclose(f);
+	how.replay = r.path;
+	ASSERT_EQ(0, ptscope_open_how(&ps, &how));
+	ASSERT_EQ(0, ptscope_proc_comm(ps, getpid(), comm, sizeof(comm)));
+	EXPECT_STREQ(self, comm);
+	ASSERT_EQ(0, ptscope_stats(ps, PID, &st, NULL, NULL));
+	EXPECT_EQ(77, st.min_flt);
+	ptscope_close(ps);
+
+	/* A new one without that read: refused, and STATS still answered. */
+	f = fopen(r.path, "r+");
+	ASSERT_NE(NULL, f);
+	fwrite(REPLAY_MAGIC, REPLAY_MAGIC_LEN, 1, f);
+	fclose(f);
+	ASSERT_EQ(0, ptscope_open_how(&ps, &how));
+	EXPECT_EQ(-EBADMSG, ptscope_proc_comm(ps, getpid(), comm, sizeof(comm)));
+	ASSERT_EQ(0, ptscope_stats(ps, PID, &st, NULL, NULL));
+	EXPECT_EQ(77, st.min_flt);
+	ptscope_close(ps);
+	unlink(r.path);
+}
+
 TEST_HARNESS_MAIN
