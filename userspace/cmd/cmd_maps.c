@@ -219,7 +219,7 @@ static int maps_finish(struct maps_view *v, const struct ptscope_maps_totals *to
 		       const struct ptscope_stats *st)
 {
 	struct libscols_line *ln;
-	char total[64], sz[32];
+	char total[64];
 	size_t i;
 
 	if (opts.json) {
@@ -229,17 +229,7 @@ static int maps_finish(struct maps_view *v, const struct ptscope_maps_totals *to
 		json_u64(&v->json, "vmas", tot->nr_vmas);
 		json_counts(&v->json, &tot->pages, &tot->tables);
 		json_close(&v->json, '}');
-		json_open(&v->json, "faults", '{');
-		json_u64(&v->json, "minor", st->min_flt);
-		json_u64(&v->json, "major", st->maj_flt);
-		json_close(&v->json, '}');
-		json_open(&v->json, "rss", '{');
-		json_u64(&v->json, "anon", st->rss_anon * PAGE);
-		json_u64(&v->json, "file", st->rss_file * PAGE);
-		json_u64(&v->json, "shmem", st->rss_shmem * PAGE);
-		json_u64(&v->json, "swap", st->swap_ents * PAGE);
-		json_close(&v->json, '}');
-		json_u64(&v->json, "vm_pte_bytes", st->pgtables_bytes);
+		maps_json_process(&v->json, st);
 		json_bool(&v->json, "access_hidden",
 			  tot->mm_flags & PTSCOPE_MM_ACCESS_HIDDEN);
 		json_close(&v->json, '}');
@@ -254,9 +244,7 @@ static int maps_finish(struct maps_view *v, const struct ptscope_maps_totals *to
 			  total, NULL);
 	scols_print_table(v->tb);
 	if (!opts.raw && !opts.noheadings)
-		printf("faults: %" PRIu64 " minor, %" PRIu64 " major; page tables (VmPTE): %s\n",
-		       (uint64_t)st->min_flt, (uint64_t)st->maj_flt,
-		       format_size(sz, sizeof(sz), st->pgtables_bytes));
+		maps_print_faults(st);
 	if (tot->mm_flags & PTSCOPE_MM_ACCESS_HIDDEN)
 		fprintf(stderr, "ptscope: DIRTY, KSM and PROTNONE show 0: you may read this process's "
 			"pagemap but not ptrace-attach to it (docs/security.md)\n");

@@ -251,3 +251,28 @@ void maps_cell(struct libscols_line *ln, int col, int idx,
 		cell_error(buf, sizeof(buf), col, se);
 	scols_line_set_data(ln, idx, buf);
 }
+
+/* The process's counters after the mappings, exact in both views. */
+void maps_json_process(struct json *j, const struct ptscope_stats *st)
+{
+	json_open(j, "faults", '{');
+	json_u64(j, "minor", st->min_flt);
+	json_u64(j, "major", st->maj_flt);
+	json_close(j, '}');
+	json_open(j, "rss", '{');
+	json_u64(j, "anon", st->rss_anon * PAGE);
+	json_u64(j, "file", st->rss_file * PAGE);
+	json_u64(j, "shmem", st->rss_shmem * PAGE);
+	json_u64(j, "swap", st->swap_ents * PAGE);
+	json_close(j, '}');
+	json_u64(j, "vm_pte_bytes", st->pgtables_bytes);
+}
+
+void maps_print_faults(const struct ptscope_stats *st)
+{
+	char sz[32];
+
+	printf("faults: %" PRIu64 " minor, %" PRIu64 " major; page tables (VmPTE): %s\n",
+	       (uint64_t)st->min_flt, (uint64_t)st->maj_flt,
+	       format_size(sz, sizeof(sz), st->pgtables_bytes));
+}

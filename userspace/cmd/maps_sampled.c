@@ -139,17 +139,7 @@ static int sampled_show(struct maps_view *v, const struct sampled *S,
 		json_u64(&v->json, "vmas", shown);
 		json_counts_est(&v->json, S->est, S->se);
 		json_close(&v->json, '}');
-		json_open(&v->json, "faults", '{');
-		json_u64(&v->json, "minor", st->min_flt);
-		json_u64(&v->json, "major", st->maj_flt);
-		json_close(&v->json, '}');
-		json_open(&v->json, "rss", '{');
-		json_u64(&v->json, "anon", st->rss_anon * PAGE);
-		json_u64(&v->json, "file", st->rss_file * PAGE);
-		json_u64(&v->json, "shmem", st->rss_shmem * PAGE);
-		json_u64(&v->json, "swap", st->swap_ents * PAGE);
-		json_close(&v->json, '}');
-		json_u64(&v->json, "vm_pte_bytes", st->pgtables_bytes);
+		maps_json_process(&v->json, st);
 		json_close(&v->json, '}');
 		return 0;
 	}
@@ -188,9 +178,7 @@ static int sampled_show(struct maps_view *v, const struct sampled *S,
 	}
 	scols_print_table(v->tb);
 	if (!opts.raw && !opts.noheadings) {
-		printf("faults: %" PRIu64 " minor, %" PRIu64 " major; page tables (VmPTE): %s\n",
-		       (uint64_t)st->min_flt, (uint64_t)st->maj_flt,
-		       format_size(sz[0], sizeof(sz[0]), st->pgtables_bytes));
+		maps_print_faults(st);
 		printf("exact, from the mm's counters: RSS %s anon, %s file, %s shmem; swap %s\n",
 		       format_size(sz[0], sizeof(sz[0]), st->rss_anon * PAGE),
 		       format_size(sz[1], sizeof(sz[1]), st->rss_file * PAGE),

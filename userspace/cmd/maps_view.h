@@ -43,6 +43,10 @@ struct maps_sample_args {
 	uint64_t budget_ns;	/* UINT64_MAX: unlimited */
 };
 
+/* The process's counters below the mappings: JSON members, a table line. */
+void maps_json_process(struct json *j, const struct ptscope_stats *st);
+void maps_print_faults(const struct ptscope_stats *st);
+
 /* maps_sampled.c */
 int maps_sampled(struct ptscope *ps, struct maps_view *v, uint64_t pid,
 		 uint64_t start, uint64_t end, const struct maps_sample_args *a);
