@@ -147,34 +147,6 @@ static int export_query(struct ptscope *ps, uint64_t pid, struct export_proc *p)
 }
 
 /* Every process in /proc, in the order readdir gives them. */
-static int list_all_pids(uint64_t **pids, size_t *nr)
-{
-	DIR *d = opendir("/proc");
-	struct dirent *de;
-	size_t cap = 0;
-	uint64_t pid, *more;
-
-	if (!d)
-		return -errno;
-	*nr = 0;
-	while ((de = readdir(d))) {
-		if (parse_pid(de->d_name, &pid))
-			continue;
-		if (*nr == cap) {
-			cap = cap ? cap * 2 : 256;
-			more = realloc(*pids, cap * sizeof(*more));
-			if (!more) {
-				closedir(d);
-				return -ENOMEM;
-			}
-			*pids = more;
-		}
-		(*pids)[(*nr)++] = pid;
-	}
-	closedir(d);
-	return 0;
-}
-
 struct family {
 	const char *name;
 	enum prom_type type;
@@ -432,7 +404,12 @@ int cmd_export(int argc, char **argv)
 		struct export_proc *more;
 
 		if (a.all) {
-			ret = list_all_pids(&pids, &nr_pids);
+			free(pids);
+			pids = NULL;
+			ret = ptscope_proc_pids(ps, &pids, &nr_pids);
+			/* A replay ends where its recording does. */
+			if (ret == -EBADMSG && ptscope_is_replay(ps) && prev)
+				ret = 0;
 			if (ret)
 				break;
 		} else {

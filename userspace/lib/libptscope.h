@@ -121,6 +121,9 @@ int ptscope_proc_read(struct ptscope *ps, uint64_t pid, const char *name,
 /* /proc/PID/comm without its newline. */
 int ptscope_proc_comm(struct ptscope *ps, uint64_t pid, char *comm, size_t len);
 
+/* The pids of every process in /proc, in readdir order; free(*@pids). */
+int ptscope_proc_pids(struct ptscope *ps, uint64_t **pids, size_t *nr);
+
 /* One line of /proc/PID/maps: its range and name ("" for none). */
 struct ptscope_map_line {
 	uint64_t start;

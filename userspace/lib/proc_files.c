@@ -75,3 +75,41 @@ int ptscope_proc_maps(struct ptscope *ps, uint64_t pid, uint64_t start,
 	free(text);
 	return ret;
 }
+
+int ptscope_proc_pids(struct ptscope *ps, uint64_t **pids, size_t *nr)
+{
+	uint64_t *v = NULL, *more;
+	size_t len, cap = 0, n = 0;
+	char *text, *p, *end;
+	int ret;
+
+	ret = ps_read_proc(ps, 0, REPLAY_PROC_PIDS, &text, &len);
+	if (ret)
+		return ret;
+	for (p = text; *p; p = end + (*end == '\n')) {
+		unsigned long long pid = strtoull(p, &end, 10);
+
+		if (end == p || (*end && *end != '\n')) {
+			ret = -EBADMSG;
+			break;
+		}
+		if (n == cap) {
+			cap = cap ? 2 * cap : 256;
+			more = realloc(v, cap * sizeof(*v));
+			if (!more) {
+				ret = -ENOMEM;
+				break;
+			}
+			v = more;
+		}
+		v[n++] = pid;
+	}
+	free(text);
+	if (ret) {
+		free(v);
+		return ret;
+	}
+	*pids = v;
+	*nr = n;
+	return 0;
+}

@@ -19,6 +19,7 @@
  * differs from the recorded one (another ioctl, pid, range or flags) is
  * refused with -EBADMSG rather than answered with someone else's data.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -153,6 +154,43 @@ static int read_proc_file(uint64_t pid, const char *name, char **text,
  * hold it next is left where it was, so that the command's next question
  * can still be answered.
  */
+/* The pids of /proc's process directories, a line each, in readdir order. */
+static int list_proc_pids(char **text, size_t *len)
+{
+	size_t cap = 4096, n = 0, l;
+	DIR *d = opendir("/proc");
+	char *buf, *bigger;
+	struct dirent *de;
+
+	if (!d)
+		return -errno;
+	buf = malloc(cap);
+	while (buf && (de = readdir(d))) {
+		l = strspn(de->d_name, "0123456789");
+		if (!l || de->d_name[l] || de->d_name[0] == '0')
+			continue;
+		if (n + l + 2 > cap) {
+			cap *= 2;
+			bigger = realloc(buf, cap);
+			if (!bigger)
+				free(buf);
+			buf = bigger;
+			if (!buf)
+				break;
+		}
+		memcpy(buf + n, de->d_name, l);
+		n += l;
+		buf[n++] = '\n';
+	}
+	closedir(d);
+	if (!buf)
+		return -ENOMEM;
+	buf[n] = 0;
+	*text = buf;
+	*len = n;
+	return 0;
+}
+
 static int replay_proc_file(struct ptscope *ps,
 			    const struct replay_proc_file *q, char **text,
 			    size_t *len)
@@ -200,12 +238,14 @@ int ps_read_proc(struct ptscope *ps, uint64_t pid, const char *name,
 	int ret;
 
 	if (pid & PTSCOPE_PID_PIDFD || !*name || strchr(name, '/') ||
-	    strlen(name) >= sizeof(q.name))
+	    strlen(name) >= sizeof(q.name) ||
+	    (!pid && strcmp(name, REPLAY_PROC_PIDS)))
 		return -EINVAL;
 	strcpy(q.name, name);
 	if (ps && ps->replay && ps->replay_proc)
 		return replay_proc_file(ps, &q, text, len);
-	ret = read_proc_file(pid, name, text, len);
+	ret = pid ? read_proc_file(pid, name, text, len) :
+		    list_proc_pids(text, len);
 	if (!ps || !ps->record)
 		return ret;
 	c.ret = ret;

@@ -34,8 +34,9 @@ long ps_ioctl(struct ptscope *ps, unsigned long req, void *args, size_t size,
 
 /*
  * Read /proc/@pid/@name whole into a malloc()ed, NUL-terminated *@text of
- * *@len bytes; recorded and replayed like an ioctl (@ps NULL: neither).
- * 0 or a negative errno.
+ * *@len bytes (pid 0, REPLAY_PROC_PIDS: the pids of /proc, a line each);
+ * recorded and replayed like an ioctl (@ps NULL: neither).  0 or a
+ * negative errno.
  */
 int ps_read_proc(struct ptscope *ps, uint64_t pid, const char *name,
 		 char **text, size_t *len);
@@ -53,8 +54,13 @@ struct replay_call {
 	uint64_t out_size;
 };
 
-/* A /proc read in a recording: its replay_call's nr, and its question. */
+/*
+ * A /proc read in a recording: its replay_call's nr, and its question.
+ * Pid 0 and name REPLAY_PROC_PIDS is /proc itself: its process
+ * directories, one pid a line.
+ */
 #define REPLAY_NR_PROC_FILE	0xf0
+#define REPLAY_PROC_PIDS	"pids"
 struct replay_proc_file {
 	uint64_t pid;
 	char name[56];

@@ -101,6 +101,24 @@ static void rec_stats(struct recording *r, uint64_t min_flt, uint64_t pte_bytes)
 	rec_call(r, PTSCOPE_IOC_STATS, 0, &s, sizeof(s), NULL, 0);
 }
 
+/* A /proc read: the file @name of @pid (pid 0: the list of pids) held @text. */
+static void rec_proc(struct recording *r, uint64_t pid, const char *name,
+		     const char *text)
+{
+	struct replay_proc_file q = { .pid = pid };
+	struct replay_call c = {
+		.nr = REPLAY_NR_PROC_FILE,
+		.key_end = sizeof(q),
+		.args_size = sizeof(q),
+		.out_size = strlen(text),
+	};
+
+	snprintf(q.name, sizeof(q.name), "%s", name);
+	fwrite(&c, sizeof(c), 1, r->f);
+	fwrite(&q, sizeof(q), 1, r->f);
+	fwrite(text, c.out_size, 1, r->f);
+}
+
 static void rec_done(struct recording *r)
 {
 	fclose(r->f);
@@ -542,6 +560,52 @@ TEST(recordings_hold_proc_reads_and_old_ones_still_replay)
 	EXPECT_EQ(77, st.min_flt);
 	ptscope_close(ps);
 	unlink(r.path);
+}
+
+/* export --all's processes come from the recording too, with their comm. */
+TEST(recorded_pid_list_and_comm_replay)
+{
+	struct ptscope_open_how how = { 0 };
+	struct recording r;
+	struct ptscope *ps;
+	uint64_t *pids = NULL;
+	char comm[64];
+	size_t nr = 0;
+
+	rec_start(&r);
+	rec_proc(&r, 0, REPLAY_PROC_PIDS, "1\n4242\n77\n");
+	rec_proc(&r, PID, "comm", "worker 7\n");
+	rec_done(&r);
+	how.replay = r.path;
+	ASSERT_EQ(0, ptscope_open_how(&ps, &how));
+	ASSERT_EQ(0, ptscope_proc_pids(ps, &pids, &nr));
+	ASSERT_EQ(3, nr);
+	EXPECT_EQ(1, pids[0]);
+	EXPECT_EQ(4242, pids[1]);
+	EXPECT_EQ(77, pids[2]);
+	free(pids);
+	/* Another process's comm than recorded: refused. */
+	EXPECT_EQ(-EBADMSG, ptscope_proc_comm(ps, 1, comm, sizeof(comm)));
+	ASSERT_EQ(0, ptscope_proc_comm(ps, PID, comm, sizeof(comm)));
+	EXPECT_STREQ("worker 7", comm);
+	/* The recording is used up. */
+	EXPECT_EQ(-EBADMSG, ptscope_proc_pids(ps, &pids, &nr));
+	ptscope_close(ps);
+	unlink(r.path);
+}
+
+/* The live list: this process is in it. */
+TEST(live_pid_list_holds_this_process)
+{
+	uint64_t *pids = NULL;
+	size_t nr = 0, i;
+	bool found = false;
+
+	ASSERT_EQ(0, ptscope_proc_pids(NULL, &pids, &nr));
+	for (i = 0; i < nr; i++)
+		found |= pids[i] == (uint64_t)getpid();
+	free(pids);
+	EXPECT_TRUE(found);
 }
 
 TEST_HARNESS_MAIN
