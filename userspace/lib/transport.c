@@ -32,12 +32,13 @@
 
 #define REPLAY_MAX_BYTES (64ULL << 20)	/* no answer is bigger */
 
-static int record_call(struct ptscope *ps, unsigned long req, size_t key_end,
+/* One record: call number @nr (an ioctl's _IOC_NR, or REPLAY_NR_PROC_FILE). */
+static int record_call(struct ptscope *ps, uint32_t nr, size_t key_end,
 		       long ret, const void *args, size_t size,
 		       const void *vec, size_t out)
 {
 	struct replay_call c = {
-		.nr = _IOC_NR(req),
+		.nr = nr,
 		.key_end = key_end,
 		.ret = ret,
 		.args_size = size,
@@ -96,7 +97,7 @@ long ps_ioctl(struct ptscope *ps, unsigned long req, void *args, size_t size,
 		out = answer_bytes(args, ret);
 	if (out > vec_cap)
 		return -EIO;
-	if (record_call(ps, req, key_end, ret, args, size, vec, out))
+	if (record_call(ps, _IOC_NR(req), key_end, ret, args, size, vec, out))
 		return -EIO;
 	return ret;
 }
@@ -230,11 +231,6 @@ int ps_read_proc(struct ptscope *ps, uint64_t pid, const char *name,
 		 char **text, size_t *len)
 {
 	struct replay_proc_file q = { .pid = pid };
-	struct replay_call c = {
-		.nr = REPLAY_NR_PROC_FILE,
-		.key_end = sizeof(q),
-		.args_size = sizeof(q),
-	};
 	int ret;
 
 	if (pid & PTSCOPE_PID_PIDFD || !*name || strchr(name, '/') ||
@@ -248,11 +244,8 @@ int ps_read_proc(struct ptscope *ps, uint64_t pid, const char *name,
 		    list_proc_pids(text, len);
 	if (!ps || !ps->record)
 		return ret;
-	c.ret = ret;
-	c.out_size = ret ? 0 : *len;
-	if (fwrite(&c, sizeof(c), 1, ps->record) != 1 ||
-	    fwrite(&q, sizeof(q), 1, ps->record) != 1 ||
-	    (c.out_size && fwrite(*text, c.out_size, 1, ps->record) != 1)) {
+	if (record_call(ps, REPLAY_NR_PROC_FILE, sizeof(q), ret, &q, sizeof(q),
+			ret ? NULL : *text, ret ? 0 : *len)) {
 		if (!ret)
 			free(*text);
 		return -EIO;
