@@ -67,25 +67,8 @@ static void json_counts(struct json *j, const struct ptscope_page_counts *c,
 
 static void maps_json(struct json *j, const struct ptscope_vma *v)
 {
-	char p[8];
-	size_t i;
-
-	format_perms(p, v->flags);
 	json_open(j, NULL, '{');
-	json_u64(j, "start", v->start);
-	json_u64(j, "end", v->end);
-	json_str(j, "perms", p);
-	json_str(j, "name", v->name);
-	json_u64(j, "offset", v->pgoff);
-	json_u64(j, "inode", v->inode);
-	json_u64(j, "dev_major", v->dev_major);
-	json_u64(j, "dev_minor", v->dev_minor);
-	json_u64(j, "page_size", v->page_size);
-	json_open(j, "flags", '[');
-	for (i = 0; i < nr_vma_flag_names; i++)
-		if (v->flags & vma_flag_names[i].bit)
-			json_str(j, NULL, vma_flag_names[i].name);
-	json_close(j, ']');
+	maps_json_describe(j, v, v->start, v->end, v->pgoff);
 	json_counts(j, &v->pages, &v->tables);
 	json_close(j, '}');
 }

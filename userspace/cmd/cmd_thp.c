@@ -146,10 +146,7 @@ static void thp_cell(struct thp_view *tv, struct libscols_line *ln, int col,
 		break;
 	case COL_FLAGS:
 		if (v)
-			format_flag_names(buf, sizeof(buf), v->flags &
-					  ~(uint64_t)(PTSCOPE_VMA_READ | PTSCOPE_VMA_WRITE |
-						      PTSCOPE_VMA_EXEC | PTSCOPE_VMA_SHARED),
-					  vma_flag_names, nr_vma_flag_names);
+			format_vma_flags(buf, sizeof(buf), v->flags);
 		break;
 	case COL_NAME:
 		snprintf(buf, sizeof(buf), "%s", v ? cli_short_name(v->name) : total);

@@ -132,3 +132,11 @@ char *format_perms(char *buf, uint64_t vma_flags)
 	buf[4] = 0;
 	return buf;
 }
+
+char *format_vma_flags(char *buf, size_t len, uint64_t vma_flags)
+{
+	return format_flag_names(buf, len, vma_flags &
+				 ~(uint64_t)(PTSCOPE_VMA_READ | PTSCOPE_VMA_WRITE |
+					     PTSCOPE_VMA_EXEC | PTSCOPE_VMA_SHARED),
+				 vma_flag_names, nr_vma_flag_names);
+}

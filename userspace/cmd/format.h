@@ -28,6 +28,8 @@ char *format_page_flags(char *buf, size_t len, uint64_t flags);
 
 /* "rw-p": as /proc/PID/maps, from PTSCOPE_VMA_* bits; @buf holds 5. */
 char *format_perms(char *buf, uint64_t vma_flags);
+/* The names of a mapping's PTSCOPE_VMA_* bits but those PERMS shows, or "-". */
+char *format_vma_flags(char *buf, size_t len, uint64_t vma_flags);
 
 /*
  * Parse "START", "START-END" or "START+LENGTH" (hex with 0x, or decimal;

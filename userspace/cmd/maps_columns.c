@@ -233,12 +233,8 @@ void maps_cell(struct libscols_line *ln, int col, int idx,
 		snprintf(buf, sizeof(buf), "%" PRIu64, (uint64_t)t->pte);
 		break;
 	case COL_FLAGS:
-		/* READ, WRITE, EXEC and SHARED are in PERMS already. */
 		if (v)
-			format_flag_names(buf, sizeof(buf), v->flags &
-					  ~(uint64_t)(PTSCOPE_VMA_READ | PTSCOPE_VMA_WRITE |
-						      PTSCOPE_VMA_EXEC | PTSCOPE_VMA_SHARED),
-					  vma_flag_names, nr_vma_flag_names);
+			format_vma_flags(buf, sizeof(buf), v->flags);
 		break;
 	case COL_NAME:
 		snprintf(buf, sizeof(buf), "%s", v ? cli_short_name(v->name) : total);
@@ -275,4 +271,28 @@ void maps_print_faults(const struct ptscope_stats *st)
 	printf("faults: %" PRIu64 " minor, %" PRIu64 " major; page tables (VmPTE): %s\n",
 	       (uint64_t)st->min_flt, (uint64_t)st->maj_flt,
 	       format_size(sz, sizeof(sz), st->pgtables_bytes));
+}
+
+/* What a mapping is, as JSON members: [@start, @end) of @v, at file @offset. */
+void maps_json_describe(struct json *j, const struct ptscope_vma *v,
+			uint64_t start, uint64_t end, uint64_t offset)
+{
+	char p[8];
+	size_t i;
+
+	format_perms(p, v->flags);
+	json_u64(j, "start", start);
+	json_u64(j, "end", end);
+	json_str(j, "perms", p);
+	json_str(j, "name", v->name);
+	json_u64(j, "offset", offset);
+	json_u64(j, "inode", v->inode);
+	json_u64(j, "dev_major", v->dev_major);
+	json_u64(j, "dev_minor", v->dev_minor);
+	json_u64(j, "page_size", v->page_size);
+	json_open(j, "flags", '[');
+	for (i = 0; i < nr_vma_flag_names; i++)
+		if (v->flags & vma_flag_names[i].bit)
+			json_str(j, NULL, vma_flag_names[i].name);
+	json_close(j, ']');
 }

@@ -76,26 +76,8 @@ static uint64_t sampled_offset(const struct sampled_vma *sv)
 
 static void sampled_json_vma(struct json *j, const struct sampled_vma *sv)
 {
-	const struct ptscope_vma *v = &sv->meta;
-	char p[8];
-	size_t i;
-
-	format_perms(p, v->flags);
 	json_open(j, NULL, '{');
-	json_u64(j, "start", sv->start);
-	json_u64(j, "end", sv->end);
-	json_str(j, "perms", p);
-	json_str(j, "name", v->name);
-	json_u64(j, "offset", sampled_offset(sv));
-	json_u64(j, "inode", v->inode);
-	json_u64(j, "dev_major", v->dev_major);
-	json_u64(j, "dev_minor", v->dev_minor);
-	json_u64(j, "page_size", v->page_size);
-	json_open(j, "flags", '[');
-	for (i = 0; i < nr_vma_flag_names; i++)
-		if (v->flags & vma_flag_names[i].bit)
-			json_str(j, NULL, vma_flag_names[i].name);
-	json_close(j, ']');
+	maps_json_describe(j, &sv->meta, sv->start, sv->end, sampled_offset(sv));
 	json_u64(j, "windows", sv->windows);
 	json_u64(j, "walked", sv->walked);
 	json_bool(j, "exact", sv->walked >= sv->windows);

@@ -43,6 +43,10 @@ struct maps_sample_args {
 	uint64_t budget_ns;	/* UINT64_MAX: unlimited */
 };
 
+/* What a mapping is, as JSON members: [@start, @end) of @v, at file @offset. */
+void maps_json_describe(struct json *j, const struct ptscope_vma *v,
+			uint64_t start, uint64_t end, uint64_t offset);
+
 /* The process's counters below the mappings: JSON members, a table line. */
 void maps_json_process(struct json *j, const struct ptscope_stats *st);
 void maps_print_faults(const struct ptscope_stats *st);
