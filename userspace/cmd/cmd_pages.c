@@ -9,36 +9,182 @@
 #include "cli.h"
 #include "format.h"
 #include "json.h"
+#include "view.h"
 
-/* The column model: plain, raw and --help all come from this table. */
+/*
+ * The fields of a region: columns (plain, raw and --help) and JSON members,
+ * each defined once.  The flags' JSON members come from the uapi's table.
+ */
 enum {
-	COL_START, COL_END, COL_SIZE, COL_PAGES, COL_ENTRY, COL_KIND,
-	COL_PGSIZE, COL_ORDER, COL_MAPCOUNT, COL_REFCOUNT, COL_NODE, COL_PFN,
-	COL_SWAP, COL_BITS, COL_FLAGS,
+	F_START, F_END, F_SIZE, F_PAGES, F_ENTRY, F_KIND, F_PGSIZE, F_ORDER,
+	F_MAPCOUNT, F_REFCOUNT, F_NODE, F_PFN, F_SWAP, F_BITS, F_FLAGS,
+	/* JSON only */
+	F_ADDR, F_PAGE_SIZE, F_KIND_NAME, F_MAPCOUNT_SOURCE, F_PFN_OR_NULL,
+#define X(bit, name) F_##bit,
+	PTSCOPE_PF_FOREACH(X)
+#undef X
 };
 
-static const struct cli_column pages_columns[] = {
-	[COL_START]	= { "START", 14, SCOLS_FL_RIGHT, "first address" },
-	[COL_END]	= { "END", 14, SCOLS_FL_RIGHT, "end address (exclusive)" },
-	[COL_SIZE]	= { "SIZE", 6, SCOLS_FL_RIGHT, "bytes covered" },
-	[COL_PAGES]	= { "PAGES", 6, SCOLS_FL_RIGHT, "4 KiB pages covered" },
-	[COL_ENTRY]	= { "ENTRY", 8, 0, "leaf entry: none, present, swap, migration, ..." },
-	[COL_KIND]	= { "KIND", 6, 0, "anon, file, shmem, zero, huge_zero, ksm, pfnmap" },
-	[COL_PGSIZE]	= { "PGSIZE", 4, SCOLS_FL_RIGHT, "page size of the leaf (4K, 2M, 1G)" },
-	[COL_ORDER]	= { "ORDER", 2, SCOLS_FL_RIGHT, "folio order (log2 of its pages)" },
-	[COL_MAPCOUNT]	= { "MAPCOUNT", 3, SCOLS_FL_RIGHT, "page-table entries mapping the page" },
-	[COL_REFCOUNT]	= { "REFCOUNT", 3, SCOLS_FL_RIGHT, "references to the folio" },
-	[COL_NODE]	= { "NODE", 2, SCOLS_FL_RIGHT, "NUMA node of the frame" },
-	[COL_PFN]	= { "PFN", 8, SCOLS_FL_RIGHT, "frame number (root only)" },
-	[COL_SWAP]	= { "SWAP", 8, 0, "swap type:offset (root only)" },
-	[COL_BITS]	= { "BITS", 10, 0, "wuadxgseWn: writable user accessed dirty executable global soft-dirty anon-exclusive uffd-WP protnone" },
-	[COL_FLAGS]	= { "FLAGS", 30, SCOLS_FL_WRAP, "hardware and software bits, by name" },
-};
+#define REGION(row) ((const struct ptscope_page_region *)(row))
 
-static const int pages_default_columns[] = {
-	COL_START, COL_SIZE, COL_ENTRY, COL_KIND, COL_PGSIZE, COL_ORDER,
-	COL_MAPCOUNT, COL_NODE, COL_BITS,
-};
+static struct view_value region_start(const void *row, const struct view_field *f)
+{
+	(void)f;
+	return view_u64(REGION(row)->start);
+}
+
+static struct view_value region_end(const void *row, const struct view_field *f)
+{
+	(void)f;
+	return view_u64(REGION(row)->end);
+}
+
+static struct view_value region_size(const void *row, const struct view_field *f)
+{
+	(void)f;
+	return view_u64(REGION(row)->end - REGION(row)->start);
+}
+
+static struct view_value region_pages(const void *row, const struct view_field *f)
+{
+	(void)f;
+	return view_u64((REGION(row)->end - REGION(row)->start) / 4096);
+}
+
+static struct view_value region_entry(const void *row, const struct view_field *f)
+{
+	(void)f;
+	return view_str(ptscope_entry_name(REGION(row)->entry));
+}
+
+/* KIND: what a present entry maps; nothing otherwise. */
+static struct view_value region_kind(const void *row, const struct view_field *f)
+{
+	const struct ptscope_page_region *r = row;
+
+	(void)f;
+	if (r->entry != PTSCOPE_ENTRY_PRESENT)
+		return view_null();
+	return view_str(ptscope_kind_name(r->kind));
+}
+
+static struct view_value region_kind_name(const void *row, const struct view_field *f)
+{
+	(void)f;
+	return view_str(ptscope_kind_name(REGION(row)->kind));
+}
+
+static struct view_value region_pgsize(const void *row, const struct view_field *f)
+{
+	uint64_t size = ptscope_level_size(REGION(row)->level);
+
+	(void)f;
+	return size ? view_u64(size) : view_null();
+}
+
+static struct view_value region_page_size(const void *row, const struct view_field *f)
+{
+	(void)f;
+	return view_u64(ptscope_level_size(REGION(row)->level));
+}
+
+static struct view_value region_order(const void *row, const struct view_field *f)
+{
+	(void)f;
+	return view_u64(REGION(row)->folio_order);
+}
+
+static struct view_value region_mapcount(const void *row, const struct view_field *f)
+{
+	(void)f;
+	return view_u64(REGION(row)->mapcount);
+}
+
+/* Without attach rights, 2 means "mapped more than once". */
+static void mapcount_cell(char *buf, size_t len, const void *row)
+{
+	const struct ptscope_page_region *r = row;
+
+	if ((r->flags & PTSCOPE_PF_ACCESS_HIDDEN) && r->mapcount >= 2)
+		snprintf(buf, len, "2+");
+	else
+		snprintf(buf, len, "%u", r->mapcount);
+}
+
+static struct view_value region_mapcount_source(const void *row,
+						const struct view_field *f)
+{
+	(void)f;
+	return view_str(ptscope_mapcount_src_name(REGION(row)->mapcount_src));
+}
+
+/* A mapped page has a reference: 0 is withheld (no CAP_SYS_ADMIN). */
+static struct view_value region_refcount(const void *row, const struct view_field *f)
+{
+	const struct ptscope_page_region *r = row;
+
+	(void)f;
+	if ((r->flags & PTSCOPE_PF_PRESENT) && !r->refcount)
+		return view_null();
+	return view_u64(r->refcount);
+}
+
+static struct view_value region_node(const void *row, const struct view_field *f)
+{
+	(void)f;
+	return REGION(row)->node >= 0 ? view_i64(REGION(row)->node) : view_null();
+}
+
+/* PFN: a frame, or "-" when withheld or none. */
+static struct view_value region_pfn(const void *row, const struct view_field *f)
+{
+	const struct ptscope_page_region *r = row;
+
+	(void)f;
+	if (r->flags & PTSCOPE_PF_PFN_HIDDEN || !r->pfn)
+		return view_null();
+	return view_u64(r->pfn);
+}
+
+/* "pfn": null only when withheld. */
+static struct view_value region_pfn_or_null(const void *row, const struct view_field *f)
+{
+	const struct ptscope_page_region *r = row;
+
+	(void)f;
+	if (r->flags & PTSCOPE_PF_PFN_HIDDEN)
+		return view_null();
+	return view_u64(r->pfn);
+}
+
+static void swap_cell(char *buf, size_t len, const void *row)
+{
+	const struct ptscope_page_region *r = row;
+
+	if (r->flags & PTSCOPE_PF_SWAP && !(r->flags & PTSCOPE_PF_PFN_HIDDEN))
+		snprintf(buf, len, "%u:%#" PRIx64, r->swap_type,
+			 (uint64_t)r->swap_offset);
+	else
+		snprintf(buf, len, "-");
+}
+
+/* "swap": {"type", "offset"} of a swap entry, null when withheld. */
+static void swap_json(struct json *j, const char *key, const void *row)
+{
+	const struct ptscope_page_region *r = row;
+
+	if (!(r->flags & PTSCOPE_PF_SWAP))
+		return;
+	json_open(j, key, '{');
+	if (r->flags & PTSCOPE_PF_PFN_HIDDEN) {
+		json_null(j, "type");
+		json_null(j, "offset");
+	} else {
+		json_u64(j, "type", r->swap_type);
+		json_u64(j, "offset", r->swap_offset);
+	}
+	json_close(j, '}');
+}
 
 /* BITS: one letter per bit, '-' when clear, as ls -l does for modes. */
 static const struct {
@@ -58,11 +204,12 @@ static const struct {
 	{ PTSCOPE_PF_PROTNONE, 'n', false },
 };
 
-static void bits_cell(char *buf, const struct ptscope_page_region *r)
+static void bits_cell(char *buf, size_t len, const void *row)
 {
+	const struct ptscope_page_region *r = row;
 	size_t i;
 
-	for (i = 0; i < ARRAY_SIZE(bits_letters); i++) {
+	for (i = 0; i < ARRAY_SIZE(bits_letters) && i + 1 < len; i++) {
 		bool set = r->flags & bits_letters[i].bit;
 
 		/* Only a present entry has hardware bits to show. */
@@ -78,7 +225,113 @@ static void bits_cell(char *buf, const struct ptscope_page_region *r)
 	buf[i] = 0;
 }
 
-struct pages_view {
+static void flags_cell(char *buf, size_t len, const void *row)
+{
+	format_page_flags(buf, len, REGION(row)->flags &
+			  ~(PTSCOPE_PF_PRESENT | PTSCOPE_PF_SWAP |
+			    PTSCOPE_PF_PFN_HIDDEN | PTSCOPE_PF_ACCESS_HIDDEN));
+}
+
+/* A flag's JSON member: null when withheld (PTSCOPE_PF_ACCESS_HIDDEN). */
+static struct view_value region_flag(const void *row, const struct view_field *f)
+{
+	const struct ptscope_page_region *r = row;
+
+	if ((r->flags & PTSCOPE_PF_ACCESS_HIDDEN) && (f->arg & PTSCOPE_PF_ACCESS_MASK))
+		return view_null();
+	return view_bool(r->flags & f->arg);
+}
+
+static const struct view_field pages_fields[] = {
+	[F_START]	= VIEW_START("first address", region_start),
+	[F_END]		= VIEW_END("end address (exclusive)", region_end),
+	[F_SIZE]	= VIEW_SIZE("bytes covered", region_size),
+	[F_PAGES]	= { .name = "PAGES", .whint = 6, .flags = SCOLS_FL_RIGHT,
+			    .help = "4 KiB pages covered", .get = region_pages },
+	[F_ENTRY]	= { .name = "ENTRY", .key = "entry", .whint = 8,
+			    .help = "leaf entry: none, present, swap, migration, ...",
+			    .get = region_entry },
+	[F_KIND]	= { .name = "KIND", .whint = 6,
+			    .help = "anon, file, shmem, zero, huge_zero, ksm, pfnmap",
+			    .get = region_kind },
+	[F_PGSIZE]	= { .name = "PGSIZE", .unit = VIEW_BYTES, .whint = 4,
+			    .flags = SCOLS_FL_RIGHT,
+			    .help = "page size of the leaf (4K, 2M, 1G)",
+			    .get = region_pgsize },
+	[F_ORDER]	= { .name = "ORDER", .key = "folio_order", .whint = 2,
+			    .flags = SCOLS_FL_RIGHT,
+			    .help = "folio order (log2 of its pages)", .get = region_order },
+	[F_MAPCOUNT]	= { .name = "MAPCOUNT", .key = "mapcount", .whint = 3,
+			    .flags = SCOLS_FL_RIGHT,
+			    .help = "page-table entries mapping the page",
+			    .get = region_mapcount, .cell = mapcount_cell },
+	[F_REFCOUNT]	= { .name = "REFCOUNT", .key = "refcount", .whint = 3,
+			    .flags = SCOLS_FL_RIGHT, .help = "references to the folio",
+			    .get = region_refcount },
+	[F_NODE]	= { .name = "NODE", .key = "node", .whint = 2,
+			    .flags = SCOLS_FL_RIGHT, .help = "NUMA node of the frame",
+			    .get = region_node },
+	[F_PFN]		= { .name = "PFN", .unit = VIEW_ADDRESS, .whint = 8,
+			    .flags = SCOLS_FL_RIGHT, .help = "frame number (root only)",
+			    .get = region_pfn },
+	[F_SWAP]	= { .name = "SWAP", .key = "swap", .whint = 8,
+			    .help = "swap type:offset (root only)",
+			    .cell = swap_cell, .json = swap_json },
+	[F_BITS]	= { .name = "BITS", .whint = 10,
+			    .help = "wuadxgseWn: writable user accessed dirty executable global soft-dirty anon-exclusive uffd-WP protnone",
+			    .cell = bits_cell },
+	[F_FLAGS]	= { .name = "FLAGS", .whint = 30, .flags = SCOLS_FL_WRAP,
+			    .help = "hardware and software bits, by name",
+			    .cell = flags_cell },
+	[F_ADDR]	= { .key = "addr", .get = region_start },
+	[F_PAGE_SIZE]	= { .key = "page_size", .get = region_page_size },
+	[F_KIND_NAME]	= { .key = "kind", .get = region_kind_name },
+	[F_MAPCOUNT_SOURCE] = { .key = "mapcount_source", .get = region_mapcount_source },
+	[F_PFN_OR_NULL]	= { .key = "pfn", .get = region_pfn_or_null },
+#define X(bit, name) [F_##bit] = { .key = name, .get = region_flag, .arg = bit },
+	PTSCOPE_PF_FOREACH(X)
+#undef X
+};
+
+static const int pages_default_columns[] = {
+	F_START, F_SIZE, F_ENTRY, F_KIND, F_PGSIZE, F_ORDER, F_MAPCOUNT,
+	F_NODE, F_BITS,
+};
+
+/* A region's JSON object, from its range ("addr" for one page, --all) on. */
+#define PAGES_JSON_AFTER_RANGE						\
+	F_ENTRY, F_PTSCOPE_PF_PRESENT, F_PTSCOPE_PF_SWAP,		\
+	F_PTSCOPE_PF_WRITE, F_PTSCOPE_PF_USER, F_PTSCOPE_PF_ACCESSED,	\
+	F_PTSCOPE_PF_DIRTY, F_PTSCOPE_PF_NX, F_PTSCOPE_PF_GLOBAL,	\
+	F_PTSCOPE_PF_PWT, F_PTSCOPE_PF_PCD, F_PTSCOPE_PF_PAT,		\
+	F_PTSCOPE_PF_SOFT_DIRTY, F_PTSCOPE_PF_UFFD_WP,			\
+	F_PTSCOPE_PF_PROTNONE, F_PTSCOPE_PF_SPECIAL, F_PAGE_SIZE,	\
+	F_ORDER, F_KIND_NAME, F_MAPCOUNT, F_MAPCOUNT_SOURCE, F_REFCOUNT, \
+	F_PTSCOPE_PF_ANON_EXCLUSIVE, F_PTSCOPE_PF_THP,			\
+	F_PTSCOPE_PF_HUGETLB, F_PTSCOPE_PF_LRU,				\
+	F_PTSCOPE_PF_ACCESS_HIDDEN, F_PTSCOPE_PF_SWAPBACKED, F_NODE,	\
+	F_PFN_OR_NULL, F_SWAP
+
+static const int regions_json[] = { F_START, F_END, PAGES_JSON_AFTER_RANGE };
+static const int all_pages_json[] = { F_ADDR, PAGES_JSON_AFTER_RANGE };
+
+static const struct view pages_view = {
+	.fields = pages_fields, .nr_fields = ARRAY_SIZE(pages_fields),
+	.defaults = pages_default_columns,
+	.nr_defaults = ARRAY_SIZE(pages_default_columns),
+	.json_order = regions_json, .nr_json = ARRAY_SIZE(regions_json),
+};
+
+/* --all: one object per page, at "addr". */
+static const struct view all_pages_view = {
+	.fields = pages_fields, .nr_fields = ARRAY_SIZE(pages_fields),
+	.defaults = pages_default_columns,
+	.nr_defaults = ARRAY_SIZE(pages_default_columns),
+	.json_order = all_pages_json, .nr_json = ARRAY_SIZE(all_pages_json),
+};
+
+struct pages_out {
+	const struct view *view;
 	struct libscols_table *tb;
 	struct cli_columns cols;
 	struct json json;
@@ -87,186 +340,25 @@ struct pages_view {
 	bool started;
 };
 
-static void pages_json_start(struct pages_view *v)
+static void pages_json_start(struct pages_out *o)
 {
-	cli_json_records(&v->json, &v->started, v->pid,
+	cli_json_records(&o->json, &o->started, o->pid,
 			 opts.all ? "pages" : "regions");
-}
-
-static void pages_cell(struct libscols_line *ln, int col, int idx,
-		       const struct ptscope_page_region *r)
-{
-	char buf[512];
-
-	buf[0] = 0;
-	switch (col) {
-	case COL_START:
-		snprintf(buf, sizeof(buf), "%#" PRIx64, (uint64_t)r->start);
-		break;
-	case COL_END:
-		snprintf(buf, sizeof(buf), "%#" PRIx64, (uint64_t)r->end);
-		break;
-	case COL_SIZE:
-		cli_size(buf, sizeof(buf), r->end - r->start);
-		break;
-	case COL_PAGES:
-		snprintf(buf, sizeof(buf), "%" PRIu64, (uint64_t)(r->end - r->start) / 4096);
-		break;
-	case COL_ENTRY:
-		snprintf(buf, sizeof(buf), "%s", ptscope_entry_name(r->entry));
-		break;
-	case COL_KIND:
-		snprintf(buf, sizeof(buf), "%s", r->entry == PTSCOPE_ENTRY_PRESENT ?
-			 ptscope_kind_name(r->kind) : "-");
-		break;
-	case COL_PGSIZE:
-		if (ptscope_level_size(r->level))
-			cli_size(buf, sizeof(buf), ptscope_level_size(r->level));
-		else
-			snprintf(buf, sizeof(buf), "-");
-		break;
-	case COL_ORDER:
-		snprintf(buf, sizeof(buf), "%u", r->folio_order);
-		break;
-	case COL_MAPCOUNT:
-		/* Without attach rights: 2 means "mapped more than once". */
-		if ((r->flags & PTSCOPE_PF_ACCESS_HIDDEN) && r->mapcount >= 2)
-			snprintf(buf, sizeof(buf), "2+");
-		else
-			snprintf(buf, sizeof(buf), "%u", r->mapcount);
-		break;
-	case COL_REFCOUNT:
-		/* A mapped page has a reference: 0 is withheld (no CAP_SYS_ADMIN). */
-		if ((r->flags & PTSCOPE_PF_PRESENT) && !r->refcount)
-			snprintf(buf, sizeof(buf), "-");
-		else
-			snprintf(buf, sizeof(buf), "%u", r->refcount);
-		break;
-	case COL_NODE:
-		if (r->node >= 0)
-			snprintf(buf, sizeof(buf), "%d", r->node);
-		else
-			snprintf(buf, sizeof(buf), "-");
-		break;
-	case COL_PFN:
-		if (r->flags & PTSCOPE_PF_PFN_HIDDEN || !r->pfn)
-			snprintf(buf, sizeof(buf), "-");
-		else
-			snprintf(buf, sizeof(buf), "%#" PRIx64, (uint64_t)r->pfn);
-		break;
-	case COL_SWAP:
-		if (r->flags & PTSCOPE_PF_SWAP && !(r->flags & PTSCOPE_PF_PFN_HIDDEN))
-			snprintf(buf, sizeof(buf), "%u:%#" PRIx64, r->swap_type,
-				 (uint64_t)r->swap_offset);
-		else
-			snprintf(buf, sizeof(buf), "-");
-		break;
-	case COL_BITS:
-		bits_cell(buf, r);
-		break;
-	case COL_FLAGS:
-		format_page_flags(buf, sizeof(buf), r->flags &
-				  ~(PTSCOPE_PF_PRESENT | PTSCOPE_PF_SWAP |
-				    PTSCOPE_PF_PFN_HIDDEN |
-				    PTSCOPE_PF_ACCESS_HIDDEN));
-		break;
-	}
-	scols_line_set_data(ln, idx, buf);
-}
-
-/* A bit of the access state: null when withheld (PTSCOPE_PF_ACCESS_HIDDEN). */
-static void pages_json_access(struct json *j, const char *key,
-			      const struct ptscope_page_region *r, uint64_t bit)
-{
-	if (r->flags & PTSCOPE_PF_ACCESS_HIDDEN)
-		json_null(j, key);
-	else
-		json_bool(j, key, r->flags & bit);
-}
-
-static void pages_json(struct json *j, const struct ptscope_page_region *r)
-{
-	bool hidden = r->flags & PTSCOPE_PF_PFN_HIDDEN;
-	bool access_hidden = r->flags & PTSCOPE_PF_ACCESS_HIDDEN;
-
-	json_open(j, NULL, '{');
-	if (opts.all) {
-		json_u64(j, "addr", r->start);
-	} else {
-		json_u64(j, "start", r->start);
-		json_u64(j, "end", r->end);
-	}
-	json_str(j, "entry", ptscope_entry_name(r->entry));
-	json_bool(j, "present", r->flags & PTSCOPE_PF_PRESENT);
-	json_bool(j, "swapped", r->flags & PTSCOPE_PF_SWAP);
-	pages_json_access(j, "writable", r, PTSCOPE_PF_WRITE);
-	pages_json_access(j, "user", r, PTSCOPE_PF_USER);
-	pages_json_access(j, "accessed", r, PTSCOPE_PF_ACCESSED);
-	pages_json_access(j, "dirty", r, PTSCOPE_PF_DIRTY);
-	pages_json_access(j, "nx", r, PTSCOPE_PF_NX);
-	pages_json_access(j, "global", r, PTSCOPE_PF_GLOBAL);
-	json_bool(j, "pwt", r->flags & PTSCOPE_PF_PWT);
-	json_bool(j, "pcd", r->flags & PTSCOPE_PF_PCD);
-	json_bool(j, "pat", r->flags & PTSCOPE_PF_PAT);
-	json_bool(j, "soft_dirty", r->flags & PTSCOPE_PF_SOFT_DIRTY);
-	json_bool(j, "uffd_wp", r->flags & PTSCOPE_PF_UFFD_WP);
-	pages_json_access(j, "protnone", r, PTSCOPE_PF_PROTNONE);
-	json_bool(j, "special", r->flags & PTSCOPE_PF_SPECIAL);
-	json_u64(j, "page_size", ptscope_level_size(r->level));
-	json_u64(j, "folio_order", r->folio_order);
-	json_str(j, "kind", ptscope_kind_name(r->kind));
-	json_u64(j, "mapcount", r->mapcount);
-	json_str(j, "mapcount_source", ptscope_mapcount_src_name(r->mapcount_src));
-	if ((r->flags & PTSCOPE_PF_PRESENT) && !r->refcount)
-		json_null(j, "refcount");	/* withheld: no CAP_SYS_ADMIN */
-	else
-		json_u64(j, "refcount", r->refcount);
-	json_bool(j, "anon_exclusive", r->flags & PTSCOPE_PF_ANON_EXCLUSIVE);
-	json_bool(j, "thp", r->flags & PTSCOPE_PF_THP);
-	json_bool(j, "hugetlb", r->flags & PTSCOPE_PF_HUGETLB);
-	pages_json_access(j, "lru", r, PTSCOPE_PF_LRU);
-	json_bool(j, "access_hidden", access_hidden);
-	json_bool(j, "swapbacked", r->flags & PTSCOPE_PF_SWAPBACKED);
-	if (r->node >= 0)
-		json_i64(j, "node", r->node);
-	else
-		json_null(j, "node");
-	if (hidden)
-		json_null(j, "pfn");
-	else
-		json_u64(j, "pfn", r->pfn);
-	if (r->flags & PTSCOPE_PF_SWAP) {
-		json_open(j, "swap", '{');
-		if (hidden) {
-			json_null(j, "type");
-			json_null(j, "offset");
-		} else {
-			json_u64(j, "type", r->swap_type);
-			json_u64(j, "offset", r->swap_offset);
-		}
-		json_close(j, '}');
-	}
-	json_close(j, '}');
 }
 
 static int pages_record(const struct ptscope_page_region *r, void *arg)
 {
-	struct pages_view *v = arg;
-	struct libscols_line *ln;
-	size_t i;
+	struct pages_out *o = arg;
 
-	v->nr++;
+	o->nr++;
 	if (opts.json) {
-		pages_json_start(v);
-		pages_json(&v->json, r);
+		pages_json_start(o);
+		json_open(&o->json, NULL, '{');
+		view_json_members(&o->json, o->view, r);
+		json_close(&o->json, '}');
 		return 0;
 	}
-	ln = scols_table_new_line(v->tb, NULL);
-	if (!ln)
-		return -ENOMEM;
-	for (i = 0; i < v->cols.nr; i++)
-		pages_cell(ln, v->cols.ids[i], i, r);
-	return 0;
+	return view_table_add(o->tb, &o->cols, o->view, r);
 }
 
 static void pages_usage(FILE *f)
@@ -276,24 +368,21 @@ static void pages_usage(FILE *f)
 		   "of the range (all of its mappings if no range is given): one\n"
 		   "line per run of identical pages, or per page with --all.\n"
 		   "Addresses no mapping covers are left out.\n\n");
-	cli_columns_help(f, pages_columns, ARRAY_SIZE(pages_columns));
+	view_help(f, &pages_view);
 	cli_flags_help(f, page_flag_names, nr_page_flag_names);
 }
 
 int cmd_pages(int argc, char **argv)
 {
 	uint64_t pid, start, end, flags = 0;
-	struct pages_view v = { 0 };
+	struct pages_out v = { .view = opts.all ? &all_pages_view : &pages_view };
 	struct ptscope *ps;
 	int ret;
 
 	ret = cli_pid_and_range(argc, argv, pages_usage, &pid, &start, &end);
 	if (ret >= 0)
 		return ret;
-	ret = cli_columns_select(&v.cols, pages_columns, ARRAY_SIZE(pages_columns),
-				 pages_default_columns,
-				 ARRAY_SIZE(pages_default_columns));
-	if (ret)
+	if (view_select(&v.cols, v.view))
 		return 2;
 
 	ps = cli_open();
@@ -304,7 +393,7 @@ int cmd_pages(int argc, char **argv)
 
 	v.pid = pid;
 	if (!opts.json) {
-		v.tb = cli_table_new(&v.cols, pages_columns);
+		v.tb = view_table_new(&v.cols, v.view);
 		if (!v.tb) {
 			cli_close(ps);
 			return cli_error("out of memory");

@@ -1,0 +1,198 @@
+// SPDX-License-Identifier: GPL-2.0
+/* The view model's renderers: -o, --help, table cells and JSON (view.h). */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "view.h"
+
+int view_select(struct cli_columns *sel, const struct view *view)
+{
+	char list[512], *tok, *save = NULL;
+	size_t i;
+
+	sel->nr = 0;
+	if (!opts.columns) {
+		for (i = 0; i < view->nr_defaults && i < CLI_MAX_COLUMNS; i++)
+			sel->ids[sel->nr++] = view->defaults[i];
+		return 0;
+	}
+	/* "+COLS" adds to the defaults, as lsblk's -o +COLS does. */
+	if (opts.columns[0] == '+')
+		for (i = 0; i < view->nr_defaults && i < CLI_MAX_COLUMNS; i++)
+			sel->ids[sel->nr++] = view->defaults[i];
+	snprintf(list, sizeof(list), "%s", opts.columns + (opts.columns[0] == '+'));
+	for (tok = strtok_r(list, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		for (i = 0; i < view->nr_fields; i++)
+			if (view->fields[i].name &&
+			    !strcasecmp(tok, view->fields[i].name))
+				break;
+		if (i == view->nr_fields) {
+			cli_error("unknown column '%s': see --help for the list", tok);
+			return -1;
+		}
+		if (sel->nr == CLI_MAX_COLUMNS) {
+			cli_error("too many columns");
+			return -1;
+		}
+		sel->ids[sel->nr++] = i;
+	}
+	if (!sel->nr) {
+		cli_error("no columns given to -o");
+		return -1;
+	}
+	return 0;
+}
+
+void view_help(FILE *f, const struct view *view)
+{
+	size_t i;
+
+	fprintf(f, "Columns (-o NAME,...):\n");
+	for (i = 0; i < view->nr_fields; i++)
+		if (view->fields[i].name)
+			fprintf(f, "  %-10s %s\n", view->fields[i].name,
+				view->fields[i].help);
+}
+
+struct libscols_table *view_table_new(const struct cli_columns *sel,
+				      const struct view *view)
+{
+	struct libscols_table *tb = scols_new_table();
+	size_t i;
+
+	if (!tb)
+		return NULL;
+	scols_table_enable_raw(tb, opts.raw);
+	scols_table_enable_noheadings(tb, opts.noheadings);
+	scols_table_enable_colors(tb, opts.color > 0);
+	for (i = 0; i < sel->nr; i++) {
+		const struct view_field *f = &view->fields[sel->ids[i]];
+
+		if (!scols_table_new_column(tb, f->name, f->whint, f->flags)) {
+			scols_unref_table(tb);
+			return NULL;
+		}
+	}
+	return tb;
+}
+
+static void view_number_cell(char *buf, size_t len, enum view_unit unit,
+			     uint64_t u)
+{
+	switch (unit) {
+	case VIEW_ADDRESS:
+		snprintf(buf, len, "%#" PRIx64, u);
+		break;
+	case VIEW_BYTES:
+		cli_size(buf, len, u);
+		break;
+	case VIEW_PAGES:
+		cli_size(buf, len, u * 4096);
+		break;
+	case VIEW_NUMBER:
+		snprintf(buf, len, "%" PRIu64, u);
+		break;
+	}
+}
+
+void view_cell(char *buf, size_t len, const struct view_field *f,
+	       const void *row)
+{
+	struct view_value v;
+
+	buf[0] = 0;
+	if (f->cell) {
+		f->cell(buf, len, row);
+		return;
+	}
+	v = f->get(row, f);
+	switch (v.kind) {
+	case VIEW_ABSENT:
+		break;
+	case VIEW_NULL:
+		snprintf(buf, len, "-");
+		break;
+	case VIEW_U64:
+		view_number_cell(buf, len, f->unit, v.u);
+		break;
+	case VIEW_I64:
+		snprintf(buf, len, "%" PRId64, v.i);
+		break;
+	case VIEW_BOOL:
+		snprintf(buf, len, "%s", v.b ? "yes" : "no");
+		break;
+	case VIEW_STR:
+		snprintf(buf, len, "%s", v.s);
+		break;
+	case VIEW_TEXT:
+		snprintf(buf, len, "%s", v.text);
+		break;
+	}
+}
+
+int view_table_add(struct libscols_table *tb, const struct cli_columns *sel,
+		   const struct view *view, const void *row)
+{
+	struct libscols_line *ln = scols_table_new_line(tb, NULL);
+	char buf[1024];
+	size_t i;
+
+	if (!ln)
+		return -ENOMEM;
+	for (i = 0; i < sel->nr; i++) {
+		view_cell(buf, sizeof(buf), &view->fields[sel->ids[i]], row);
+		if (scols_line_set_data(ln, i, buf))
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+static void view_json_member(struct json *j, const struct view_field *f,
+			     const void *row)
+{
+	struct view_value v;
+
+	if (f->json) {
+		f->json(j, f->key, row);
+		return;
+	}
+	v = f->get(row, f);
+	switch (v.kind) {
+	case VIEW_ABSENT:
+		break;
+	case VIEW_NULL:
+		json_null(j, f->key);
+		break;
+	case VIEW_U64:
+		json_u64(j, f->key, v.u);
+		break;
+	case VIEW_I64:
+		json_i64(j, f->key, v.i);
+		break;
+	case VIEW_BOOL:
+		json_bool(j, f->key, v.b);
+		break;
+	case VIEW_STR:
+		json_str(j, f->key, v.s);
+		break;
+	case VIEW_TEXT:
+		json_str(j, f->key, v.text);
+		break;
+	}
+}
+
+void view_json_members(struct json *j, const struct view *view,
+		       const void *row)
+{
+	size_t i, nr = view->json_order ? view->nr_json : view->nr_fields;
+	const struct view_field *f;
+
+	for (i = 0; i < nr; i++) {
+		f = &view->fields[view->json_order ? view->json_order[i] : (int)i];
+		if (f->key)
+			view_json_member(j, f, row);
+	}
+}
