@@ -16,6 +16,7 @@
 #include "json.h"
 #include "maps_sample.h"
 #include "maps_view.h"
+#include "view.h"
 
 #define PAGE 4096ULL
 
@@ -76,20 +77,14 @@ static void maps_json(struct json *j, const struct ptscope_vma *v)
 static int maps_record(const struct ptscope_vma *r, void *arg)
 {
 	struct maps_view *v = arg;
-	struct libscols_line *ln;
-	size_t i;
+	struct maps_row row = { .v = r, .c = &r->pages, .t = &r->tables };
 
 	if (opts.json) {
 		maps_json_start(v);
 		maps_json(&v->json, r);
 		return 0;
 	}
-	ln = scols_table_new_line(v->tb, NULL);
-	if (!ln)
-		return -ENOMEM;
-	for (i = 0; i < v->cols.nr; i++)
-		maps_cell(ln, v->cols.ids[i], i, r, &r->pages, &r->tables, NULL, NULL);
-	return 0;
+	return maps_table_line(v->tb, &v->cols, &row);
 }
 
 static void maps_usage(FILE *f)
@@ -118,7 +113,7 @@ static void maps_usage(FILE *f)
 		   "      --budget TIME     the same, walking random windows until TIME\n"
 		   "                        (200ms, 2s, unlimited) is spent\n"
 		   "      --seed N          the random seed, to repeat a sample\n\n");
-	cli_columns_help(f, maps_columns, maps_nr_columns);
+	view_help(f, &maps_view_model);
 	cli_flags_help(f, vma_flag_names, nr_vma_flag_names);
 }
 
@@ -201,9 +196,9 @@ int cmd_maps_option(int val, const char *arg)
 static int maps_finish(struct maps_view *v, const struct ptscope_maps_totals *tot,
 		       const struct ptscope_stats *st)
 {
-	struct libscols_line *ln;
+	struct maps_row row = { .c = &tot->pages, .t = &tot->tables };
 	char total[64];
-	size_t i;
+	int ret;
 
 	if (opts.json) {
 		maps_json_start(v);
@@ -219,12 +214,10 @@ static int maps_finish(struct maps_view *v, const struct ptscope_maps_totals *to
 		return 0;
 	}
 	snprintf(total, sizeof(total), "(%" PRIu64 " mappings)", tot->nr_vmas);
-	ln = scols_table_new_line(v->tb, NULL);
-	if (!ln)
-		return -ENOMEM;
-	for (i = 0; i < v->cols.nr; i++)
-		maps_cell(ln, v->cols.ids[i], i, NULL, &tot->pages, &tot->tables,
-			  total, NULL);
+	row.total = total;
+	ret = maps_table_line(v->tb, &v->cols, &row);
+	if (ret)
+		return ret;
 	scols_print_table(v->tb);
 	if (!opts.raw && !opts.noheadings)
 		maps_print_faults(st);
@@ -267,8 +260,7 @@ int cmd_maps(int argc, char **argv)
 					 ptscope_strerror(ret));
 		return 0;
 	}
-	if (cli_columns_select(&v.cols, maps_columns, maps_nr_columns,
-			       maps_default_columns, maps_nr_default_columns))
+	if (view_select(&v.cols, &maps_view_model))
 		return 2;
 
 	ps = cli_open();
@@ -276,7 +268,7 @@ int cmd_maps(int argc, char **argv)
 		return 1;
 	v.pid = pid;
 	if (!opts.json) {
-		v.tb = cli_table_new(&v.cols, maps_columns);
+		v.tb = view_table_new(&v.cols, &maps_view_model);
 		if (!v.tb) {
 			cli_close(ps);
 			return cli_error("out of memory");

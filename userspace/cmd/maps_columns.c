@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The columns of `ptscope maps`, each defined once (name, width, help), and
- * the cell each shows for a mapping, the total, or an estimate (maps_view.h).
+ * The fields of `ptscope maps` on the view model (view.h), each defined once,
+ * and the cell each shows for a mapping, the total, or an estimate.
  */
+#include <errno.h>
 #include <inttypes.h>
 #include <libsmartcols.h>
 #include <math.h>
@@ -13,6 +14,7 @@
 #include "cli.h"
 #include "format.h"
 #include "maps_view.h"
+#include "view.h"
 
 #define PAGE 4096ULL
 
@@ -24,63 +26,89 @@ enum {
 	COL_FLAGS, COL_NAME, COL_PATH,
 };
 
-const struct cli_column maps_columns[] = {
-	[COL_START]	= { "START", 14, SCOLS_FL_RIGHT, "first address" },
-	[COL_END]	= { "END", 14, SCOLS_FL_RIGHT, "end address (exclusive)" },
-	[COL_SIZE]	= { "SIZE", 6, SCOLS_FL_RIGHT, "virtual size" },
-	[COL_PERMS]	= { "PERMS", 4, 0, "rwx and s(hared)/p(rivate), as /proc/PID/maps" },
-	[COL_OFFSET]	= { "OFFSET", 8, SCOLS_FL_RIGHT, "offset in the file" },
-	[COL_RSS]	= { "RSS", 6, SCOLS_FL_RIGHT, "present: mapped to a frame" },
-	[COL_SWAP]	= { "SWAP", 6, SCOLS_FL_RIGHT, "swapped out" },
-	[COL_DIRTY]	= { "DIRTY", 6, SCOLS_FL_RIGHT, "present and dirty" },
-	[COL_ANON]	= { "ANON", 6, SCOLS_FL_RIGHT, "anonymous" },
-	[COL_FILE]	= { "FILE", 6, SCOLS_FL_RIGHT, "file page cache" },
-	[COL_SHMEM]	= { "SHMEM", 6, SCOLS_FL_RIGHT, "shmem/tmpfs" },
-	[COL_ZERO]	= { "ZERO", 6, SCOLS_FL_RIGHT, "the shared zero page" },
-	[COL_KSM]	= { "KSM", 6, SCOLS_FL_RIGHT, "merged by KSM" },
-	[COL_SHARED]	= { "SHARED", 6, SCOLS_FL_RIGHT, "mapped more than once" },
-	[COL_COW]	= { "COW", 6, SCOLS_FL_RIGHT, "anonymous, shared after fork until written" },
-	[COL_EXCL]	= { "EXCL", 6, SCOLS_FL_RIGHT, "anonymous, exclusive (no copy on write)" },
-	[COL_THP]	= { "THP", 6, SCOLS_FL_RIGHT, "in PMD-mapped transparent huge pages" },
-	[COL_LARGE]	= { "LARGE", 6, SCOLS_FL_RIGHT, "in large folios mapped by PTEs (mTHP)" },
-	[COL_HUGETLB]	= { "HUGETLB", 6, SCOLS_FL_RIGHT, "in hugetlb pages" },
-	[COL_SOFTDIRTY]	= { "SOFTDIRTY", 6, SCOLS_FL_RIGHT, "soft-dirty entries" },
-	[COL_PROTNONE]	= { "PROTNONE", 6, SCOLS_FL_RIGHT, "PROT_NONE or NUMA-hinting entries" },
-	[COL_NODES]	= { "NODES", 10, 0, "present memory per NUMA node" },
-	[COL_PT]	= { "PT", 6, SCOLS_FL_RIGHT, "page-table memory: PTE (incl. deposited), PMD and PUD tables" },
-	[COL_PTE_TABLES] = { "PTE_TABLES", 4, SCOLS_FL_RIGHT, "PTE tables" },
-	[COL_FLAGS]	= { "FLAGS", 12, SCOLS_FL_WRAP, "mapping flags (hugepage, locked, mergeable...)" },
-	[COL_NAME]	= { "NAME", 20, SCOLS_FL_TRUNC, "file name (as pmap), [heap], [stack], [vdso]..., empty for anonymous" },
-	[COL_PATH]	= { "PATH", 30, SCOLS_FL_TRUNC, "NAME with the file's whole path" },
-};
+#define ROW(row) ((const struct maps_row *)(row))
 
-const size_t maps_nr_columns = ARRAY_SIZE(maps_columns);
-
-/* What fits in 80 columns; -o adds the rest. */
-const int maps_default_columns[] = {
-	COL_START, COL_SIZE, COL_PERMS, COL_RSS, COL_SWAP, COL_ANON, COL_COW,
-	COL_THP, COL_NAME,
-};
-
-const size_t maps_nr_default_columns = ARRAY_SIZE(maps_default_columns);
-
-static uint64_t large_pte_pages(const struct ptscope_page_counts *c)
+/* START names the total row. */
+static struct view_value row_start(const void *row, const struct view_field *f)
 {
+	(void)f;
+	return ROW(row)->v ? view_u64(ROW(row)->v->start) : view_str("total");
+}
+
+static struct view_value row_end(const void *row, const struct view_field *f)
+{
+	(void)f;
+	return ROW(row)->v ? view_u64(ROW(row)->v->end) : view_absent();
+}
+
+static struct view_value row_size(const void *row, const struct view_field *f)
+{
+	const struct ptscope_vma *v = ROW(row)->v;
+
+	(void)f;
+	return v ? view_u64(v->end - v->start) : view_absent();
+}
+
+static struct view_value row_perms(const void *row, const struct view_field *f)
+{
+	struct view_value val = { .kind = VIEW_TEXT };
+
+	(void)f;
+	if (!ROW(row)->v)
+		return view_absent();
+	format_perms(val.text, ROW(row)->v->flags);
+	return val;
+}
+
+static struct view_value row_offset(const void *row, const struct view_field *f)
+{
+	(void)f;
+	return ROW(row)->v ? view_u64(ROW(row)->v->pgoff) : view_absent();
+}
+
+/* A count of struct ptscope_page_counts, at offset @f->arg. */
+static struct view_value row_count(const void *row, const struct view_field *f)
+{
+	const char *c = (const char *)ROW(row)->c;
+
+	return view_u64(*(const uint64_t *)(c + f->arg));
+}
+
+static struct view_value row_large(const void *row, const struct view_field *f)
+{
+	const struct ptscope_page_counts *c = ROW(row)->c;
 	uint64_t n = 0;
 	int i;
 
+	(void)f;
 	for (i = 0; i < PTSCOPE_MAX_ORDERS; i++)
 		n += c->large_pte[i];
-	return n;
+	return view_u64(n);
 }
 
-static uint64_t table_bytes(const struct ptscope_table_counts *t)
+static struct view_value row_hugetlb(const void *row, const struct view_field *f)
 {
-	return (t->pte + t->pte_deposited + t->pmd + t->pud) * PAGE;
+	(void)f;
+	return view_u64(ROW(row)->c->hugetlb_pmd + ROW(row)->c->hugetlb_pud);
 }
 
-static void nodes_cell(char *buf, size_t len, const struct ptscope_page_counts *c)
+static struct view_value row_table_bytes(const void *row, const struct view_field *f)
 {
+	const struct ptscope_table_counts *t = ROW(row)->t;
+
+	(void)f;
+	return view_u64((t->pte + t->pte_deposited + t->pmd + t->pud) * PAGE);
+}
+
+static struct view_value row_pte_tables(const void *row, const struct view_field *f)
+{
+	(void)f;
+	return view_u64(ROW(row)->t->pte);
+}
+
+static void nodes_cell(char *buf, size_t len, const void *row)
+{
+	const struct ptscope_page_counts *c = ROW(row)->c;
 	char sz[32];
 	size_t used = 0;
 	int i;
@@ -98,6 +126,81 @@ static void nodes_cell(char *buf, size_t len, const struct ptscope_page_counts *
 	if (!used)
 		snprintf(buf, len, "-");
 }
+
+static void flags_cell(char *buf, size_t len, const void *row)
+{
+	if (ROW(row)->v)
+		format_vma_flags(buf, len, ROW(row)->v->flags);
+}
+
+static struct view_value row_name(const void *row, const struct view_field *f)
+{
+	(void)f;
+	return view_str(ROW(row)->v ? cli_short_name(ROW(row)->v->name) : ROW(row)->total);
+}
+
+static struct view_value row_path(const void *row, const struct view_field *f)
+{
+	(void)f;
+	return view_str(ROW(row)->v ? ROW(row)->v->name : ROW(row)->total);
+}
+
+#define COUNT_COLUMN(name_, field, help_) {				\
+	.name = (name_), .unit = VIEW_PAGES, .whint = 6,		\
+	.flags = SCOLS_FL_RIGHT, .help = (help_), .get = row_count,	\
+	.arg = offsetof(struct ptscope_page_counts, field) }
+
+static const struct view_field maps_fields[] = {
+	[COL_START]	= VIEW_START("first address", row_start),
+	[COL_END]	= VIEW_END("end address (exclusive)", row_end),
+	[COL_SIZE]	= VIEW_SIZE("virtual size", row_size),
+	[COL_PERMS]	= VIEW_PERMS("rwx and s(hared)/p(rivate), as /proc/PID/maps", row_perms),
+	[COL_OFFSET]	= { .name = "OFFSET", .unit = VIEW_ADDRESS, .whint = 8,
+			    .flags = SCOLS_FL_RIGHT, .help = "offset in the file",
+			    .get = row_offset },
+	[COL_RSS]	= COUNT_COLUMN("RSS", present, "present: mapped to a frame"),
+	[COL_SWAP]	= COUNT_COLUMN("SWAP", swapped, "swapped out"),
+	[COL_DIRTY]	= COUNT_COLUMN("DIRTY", dirty, "present and dirty"),
+	[COL_ANON]	= COUNT_COLUMN("ANON", anon, "anonymous"),
+	[COL_FILE]	= COUNT_COLUMN("FILE", file, "file page cache"),
+	[COL_SHMEM]	= COUNT_COLUMN("SHMEM", shmem, "shmem/tmpfs"),
+	[COL_ZERO]	= COUNT_COLUMN("ZERO", zero, "the shared zero page"),
+	[COL_KSM]	= COUNT_COLUMN("KSM", ksm, "merged by KSM"),
+	[COL_SHARED]	= COUNT_COLUMN("SHARED", shared, "mapped more than once"),
+	[COL_COW]	= COUNT_COLUMN("COW", cow_shared, "anonymous, shared after fork until written"),
+	[COL_EXCL]	= COUNT_COLUMN("EXCL", anon_exclusive, "anonymous, exclusive (no copy on write)"),
+	[COL_THP]	= COUNT_COLUMN("THP", thp_pmd, "in PMD-mapped transparent huge pages"),
+	[COL_LARGE]	= { .name = "LARGE", .unit = VIEW_PAGES, .whint = 6,
+			    .flags = SCOLS_FL_RIGHT,
+			    .help = "in large folios mapped by PTEs (mTHP)", .get = row_large },
+	[COL_HUGETLB]	= { .name = "HUGETLB", .unit = VIEW_PAGES, .whint = 6,
+			    .flags = SCOLS_FL_RIGHT, .help = "in hugetlb pages",
+			    .get = row_hugetlb },
+	[COL_SOFTDIRTY]	= COUNT_COLUMN("SOFTDIRTY", soft_dirty, "soft-dirty entries"),
+	[COL_PROTNONE]	= COUNT_COLUMN("PROTNONE", protnone, "PROT_NONE or NUMA-hinting entries"),
+	[COL_NODES]	= { .name = "NODES", .whint = 10,
+			    .help = "present memory per NUMA node", .cell = nodes_cell },
+	[COL_PT]	= { .name = "PT", .unit = VIEW_BYTES, .whint = 6,
+			    .flags = SCOLS_FL_RIGHT,
+			    .help = "page-table memory: PTE (incl. deposited), PMD and PUD tables",
+			    .get = row_table_bytes },
+	[COL_PTE_TABLES] = { .name = "PTE_TABLES", .whint = 4, .flags = SCOLS_FL_RIGHT,
+			     .help = "PTE tables", .get = row_pte_tables },
+	[COL_FLAGS]	= { .name = "FLAGS", .whint = 12, .flags = SCOLS_FL_WRAP,
+			    .help = "mapping flags (hugepage, locked, mergeable...)",
+			    .cell = flags_cell },
+	[COL_NAME]	= VIEW_NAME("file name (as pmap), [heap], [stack], [vdso]..., empty for anonymous",
+				    row_name),
+	[COL_PATH]	= VIEW_PATH(row_path),
+};
+
+/* What fits in 80 columns; -o adds the rest. */
+static const int maps_default_columns[] = {
+	COL_START, COL_SIZE, COL_PERMS, COL_RSS, COL_SWAP, COL_ANON, COL_COW,
+	COL_THP, COL_NAME,
+};
+
+const struct view maps_view_model = VIEW_INIT(maps_fields, maps_default_columns);
 
 /* The value a column shows, or -1. */
 static int column_value(int col)
@@ -143,109 +246,23 @@ static void cell_error(char *buf, size_t len, int col, const double *se)
 			 cli_size(sz, sizeof(sz), (uint64_t)e * PAGE));
 }
 
-/* A cell of a VMA row, or of the total row when @v is NULL. */
-void maps_cell(struct libscols_line *ln, int col, int idx,
-	       const struct ptscope_vma *v, const struct ptscope_page_counts *c,
-	       const struct ptscope_table_counts *t, const char *total,
-	       const double *se)
+int maps_table_line(struct libscols_table *tb, const struct cli_columns *sel,
+		    const struct maps_row *row)
 {
+	struct libscols_line *ln = scols_table_new_line(tb, NULL);
 	char buf[1024];
+	size_t i;
 
-	buf[0] = 0;
-	switch (col) {
-	case COL_START:
-		if (v)
-			snprintf(buf, sizeof(buf), "%#" PRIx64, (uint64_t)v->start);
-		else
-			snprintf(buf, sizeof(buf), "total");
-		break;
-	case COL_END:
-		if (v)
-			snprintf(buf, sizeof(buf), "%#" PRIx64, (uint64_t)v->end);
-		break;
-	case COL_SIZE:
-		if (v)
-			cli_size(buf, sizeof(buf), v->end - v->start);
-		break;
-	case COL_PERMS:
-		if (v)
-			format_perms(buf, v->flags);
-		break;
-	case COL_OFFSET:
-		if (v)
-			snprintf(buf, sizeof(buf), "%#" PRIx64, (uint64_t)v->pgoff);
-		break;
-	case COL_RSS:
-		cli_size(buf, sizeof(buf), c->present * PAGE);
-		break;
-	case COL_SWAP:
-		cli_size(buf, sizeof(buf), c->swapped * PAGE);
-		break;
-	case COL_DIRTY:
-		cli_size(buf, sizeof(buf), c->dirty * PAGE);
-		break;
-	case COL_ANON:
-		cli_size(buf, sizeof(buf), c->anon * PAGE);
-		break;
-	case COL_FILE:
-		cli_size(buf, sizeof(buf), c->file * PAGE);
-		break;
-	case COL_SHMEM:
-		cli_size(buf, sizeof(buf), c->shmem * PAGE);
-		break;
-	case COL_ZERO:
-		cli_size(buf, sizeof(buf), c->zero * PAGE);
-		break;
-	case COL_KSM:
-		cli_size(buf, sizeof(buf), c->ksm * PAGE);
-		break;
-	case COL_SHARED:
-		cli_size(buf, sizeof(buf), c->shared * PAGE);
-		break;
-	case COL_COW:
-		cli_size(buf, sizeof(buf), c->cow_shared * PAGE);
-		break;
-	case COL_EXCL:
-		cli_size(buf, sizeof(buf), c->anon_exclusive * PAGE);
-		break;
-	case COL_THP:
-		cli_size(buf, sizeof(buf), c->thp_pmd * PAGE);
-		break;
-	case COL_LARGE:
-		cli_size(buf, sizeof(buf), large_pte_pages(c) * PAGE);
-		break;
-	case COL_HUGETLB:
-		cli_size(buf, sizeof(buf), (c->hugetlb_pmd + c->hugetlb_pud) * PAGE);
-		break;
-	case COL_SOFTDIRTY:
-		cli_size(buf, sizeof(buf), c->soft_dirty * PAGE);
-		break;
-	case COL_PROTNONE:
-		cli_size(buf, sizeof(buf), c->protnone * PAGE);
-		break;
-	case COL_NODES:
-		nodes_cell(buf, sizeof(buf), c);
-		break;
-	case COL_PT:
-		cli_size(buf, sizeof(buf), table_bytes(t));
-		break;
-	case COL_PTE_TABLES:
-		snprintf(buf, sizeof(buf), "%" PRIu64, (uint64_t)t->pte);
-		break;
-	case COL_FLAGS:
-		if (v)
-			format_vma_flags(buf, sizeof(buf), v->flags);
-		break;
-	case COL_NAME:
-		snprintf(buf, sizeof(buf), "%s", v ? cli_short_name(v->name) : total);
-		break;
-	case COL_PATH:
-		snprintf(buf, sizeof(buf), "%s", v ? v->name : total);
-		break;
+	if (!ln)
+		return -ENOMEM;
+	for (i = 0; i < sel->nr; i++) {
+		view_cell(buf, sizeof(buf), &maps_fields[sel->ids[i]], row);
+		if (row->se)
+			cell_error(buf, sizeof(buf), sel->ids[i], row->se);
+		if (scols_line_set_data(ln, i, buf))
+			return -ENOMEM;
 	}
-	if (se)
-		cell_error(buf, sizeof(buf), col, se);
-	scols_line_set_data(ln, idx, buf);
+	return 0;
 }
 
 /* The process's counters after the mappings, exact in both views. */

@@ -90,10 +90,11 @@ static int sampled_show(struct maps_view *v, const struct sampled *S,
 {
 	struct ptscope_table_counts t = { 0 };
 	struct ptscope_page_counts c;
-	struct libscols_line *ln;
 	struct ptscope_vma row;
+	struct maps_row line;
+	int ret;
 	char total[64], sz[4][32];
-	size_t h, i, shown = 0;
+	size_t h, shown = 0;
 
 	for (h = 0; h < S->nr; h++)
 		shown += S->vmas[h].have_meta;
@@ -135,20 +136,18 @@ static int sampled_show(struct maps_view *v, const struct sampled *S,
 		row.start = sv->start;
 		row.end = sv->end;
 		maps_sample_counts(sv->est, &row.pages, &row.tables);
-		ln = scols_table_new_line(v->tb, NULL);
-		if (!ln)
-			return -ENOMEM;
-		for (i = 0; i < v->cols.nr; i++)
-			maps_cell(ln, v->cols.ids[i], i, &row, &row.pages, &row.tables,
-				  NULL, sv->se);
+		line = (struct maps_row){ .v = &row, .c = &row.pages,
+					  .t = &row.tables, .se = sv->se };
+		ret = maps_table_line(v->tb, &v->cols, &line);
+		if (ret)
+			return ret;
 	}
 	maps_sample_counts(S->est, &c, &t);
 	snprintf(total, sizeof(total), "(%zu mappings)", shown);
-	ln = scols_table_new_line(v->tb, NULL);
-	if (!ln)
-		return -ENOMEM;
-	for (i = 0; i < v->cols.nr; i++)
-		maps_cell(ln, v->cols.ids[i], i, NULL, &c, &t, total, S->se);
+	line = (struct maps_row){ .c = &c, .t = &t, .total = total, .se = S->se };
+	ret = maps_table_line(v->tb, &v->cols, &line);
+	if (ret)
+		return ret;
 	if (!opts.raw && !opts.noheadings) {
 		printf("sampled: %" PRIu64 " of %" PRIu64 " windows (%.1f%%), estimates ± 1.96·SE; seed %" PRIu64,
 		       S->walked, S->windows,

@@ -19,21 +19,22 @@ struct maps_view {
 	bool started;
 };
 
-/* maps_columns.c: the columns, and the defaults that fit in 80 columns */
-extern const struct cli_column maps_columns[];
-extern const size_t maps_nr_columns;
-extern const int maps_default_columns[];
-extern const size_t maps_nr_default_columns;
+/* A row of the table: a mapping (@v), or the total (@v NULL, named @total). */
+struct maps_row {
+	const struct ptscope_vma *v;
+	const struct ptscope_page_counts *c;
+	const struct ptscope_table_counts *t;
+	const char *total;
+	const double *se;	/* estimates' standard errors, or NULL: exact */
+};
 
-/*
- * A cell of column @col (the @idx-th shown) of a VMA row, or of the total
- * row (named @total) when @v is NULL; @se, when not NULL, the estimates'
- * standard errors.
- */
-void maps_cell(struct libscols_line *ln, int col, int idx,
-	       const struct ptscope_vma *v, const struct ptscope_page_counts *c,
-	       const struct ptscope_table_counts *t, const char *total,
-	       const double *se);
+/* maps_columns.c: the fields, and the columns that fit in 80 by default */
+struct view;
+extern const struct view maps_view_model;
+
+/* A line of @row's cells, those of the columns of @sel. */
+int maps_table_line(struct libscols_table *tb, const struct cli_columns *sel,
+		    const struct maps_row *row);
 
 /* What --sample or --budget asks for. */
 struct maps_sample_args {
