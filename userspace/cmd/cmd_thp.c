@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <libsmartcols.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -13,40 +14,10 @@
 #include "thp_reasons.h"
 #include "format.h"
 #include "json.h"
+#include "view.h"
 
 #define PAGE 4096ULL
 #define THP_SYSFS "/sys/kernel/mm/transparent_hugepage"
-
-enum {
-	COL_START, COL_END, COL_SIZE, COL_RSS, COL_THP, COL_MTHP, COL_HUGETLB,
-	COL_BASE, COL_HUGE_PCT, COL_RANGES, COL_PMD, COL_PTE, COL_COLLAPSIBLE,
-	COL_SPLIT, COL_FLAGS, COL_NAME, COL_REASONS,
-};
-
-static const struct cli_column thp_columns[] = {
-	[COL_START]	= { "START", 14, SCOLS_FL_RIGHT, "first address" },
-	[COL_END]	= { "END", 14, SCOLS_FL_RIGHT, "end address (exclusive)" },
-	[COL_SIZE]	= { "SIZE", 6, SCOLS_FL_RIGHT, "virtual size" },
-	[COL_RSS]	= { "RSS", 6, SCOLS_FL_RIGHT, "resident (not the zero page)" },
-	[COL_THP]	= { "THP", 6, SCOLS_FL_RIGHT, "in PMD-mapped transparent huge pages" },
-	[COL_MTHP]	= { "MTHP", 6, SCOLS_FL_RIGHT, "in large folios mapped by PTEs (mTHP, split THP)" },
-	[COL_HUGETLB]	= { "HUGETLB", 6, SCOLS_FL_RIGHT, "in hugetlb pages" },
-	[COL_BASE]	= { "BASE", 6, SCOLS_FL_RIGHT, "in base (4 KiB) pages" },
-	[COL_HUGE_PCT]	= { "HUGE%", 5, SCOLS_FL_RIGHT, "share of RSS in huge pages (THP + MTHP + HUGETLB)" },
-	[COL_RANGES]	= { "RANGES", 4, SCOLS_FL_RIGHT, "2 MiB-aligned 2 MiB ranges inside" },
-	[COL_PMD]	= { "PMD", 4, SCOLS_FL_RIGHT, "of RANGES, mapped by a huge PMD" },
-	[COL_PTE]	= { "PTE", 4, SCOLS_FL_RIGHT, "of RANGES, mapped through a PTE table" },
-	[COL_COLLAPSIBLE] = { "COLLAPSIBLE", 4, SCOLS_FL_RIGHT, "of PTE, khugepaged could collapse (max_ptes_none)" },
-	[COL_SPLIT]	= { "SPLIT", 4, SCOLS_FL_RIGHT, "PTE tables mapping part of a PMD-sized folio" },
-	[COL_FLAGS]	= { "FLAGS", 12, SCOLS_FL_WRAP, "mapping flags (hugepage, nohugepage, shmem...)" },
-	[COL_NAME]	= { "NAME", 16, SCOLS_FL_TRUNC, "file name, [heap], [stack]..., empty for anonymous" },
-	[COL_REASONS]	= { "REASONS", 20, SCOLS_FL_WRAP, "why not (all) in PMD-mapped huge pages" },
-};
-
-static const int thp_default_columns[] = {
-	COL_START, COL_SIZE, COL_RSS, COL_THP, COL_MTHP, COL_HUGETLB,
-	COL_HUGE_PCT, COL_NAME, COL_REASONS,
-};
 
 struct thp_view {
 	struct libscols_table *tb;
@@ -61,7 +32,7 @@ struct thp_view {
 	struct thp_bytes tot;
 	uint64_t hugetlb_by_size[2];	/* 2 MiB, 1 GiB */
 	uint64_t large_by_order[PTSCOPE_MAX_ORDERS];
-	uint64_t ranges[6];		/* 2m, pmd, pte, pte_full, collapsible, split */
+	uint64_t ranges[6];		/* NR_RANGES: 2m, pmd, pte, pte_full, collapsible, split */
 	/* The records, kept until the mm flags are known (they feed the reasons). */
 	struct cli_vma_list vmas;
 };
@@ -86,157 +57,282 @@ static char *reasons_text(char *buf, size_t len, uint64_t r)
 	return buf;
 }
 
-static void thp_cell(struct thp_view *tv, struct libscols_line *ln, int col,
-		     int idx, const struct ptscope_vma *v,
-		     const struct thp_bytes *b, const char *total)
-{
-	char buf[1024];
+enum {
+	COL_START, COL_END, COL_SIZE, COL_RSS, COL_THP, COL_MTHP, COL_HUGETLB,
+	COL_BASE, COL_HUGE_PCT, COL_RANGES, COL_PMD, COL_PTE, COL_COLLAPSIBLE,
+	COL_SPLIT, COL_FLAGS, COL_NAME, COL_REASONS,
+	/* JSON only */
+	F_PERMS, F_PATH, F_VMAS, F_LARGE_BY_SIZE, F_HUGETLB_BY_SIZE,
+	F_PTE_FULL, F_CANDIDATE,
+};
 
-	buf[0] = 0;
-	switch (col) {
-	case COL_START:
-		snprintf(buf, sizeof(buf), v ? "%#" PRIx64 : "total",
-			 v ? (uint64_t)v->start : 0);
-		break;
-	case COL_END:
-		if (v)
-			snprintf(buf, sizeof(buf), "%#" PRIx64, (uint64_t)v->end);
-		break;
-	case COL_SIZE:
-		if (v)
-			cli_size(buf, sizeof(buf), v->end - v->start);
-		break;
-	case COL_RSS:
-		cli_size(buf, sizeof(buf), b->rss);
-		break;
-	case COL_THP:
-		cli_size(buf, sizeof(buf), b->pmd);
-		break;
-	case COL_MTHP:
-		cli_size(buf, sizeof(buf), b->large);
-		break;
-	case COL_HUGETLB:
-		cli_size(buf, sizeof(buf), b->hugetlb);
-		break;
-	case COL_BASE:
-		cli_size(buf, sizeof(buf), b->base);
-		break;
-	case COL_HUGE_PCT:
-		if (b->rss)
-			snprintf(buf, sizeof(buf), "%u%%",
-				 pct(b->pmd + b->large + b->hugetlb, b->rss));
-		else
-			snprintf(buf, sizeof(buf), "-");
-		break;
-	case COL_RANGES:
-		snprintf(buf, sizeof(buf), "%" PRIu64, v ? (uint64_t)v->ranges_2m : tv->ranges[0]);
-		break;
-	case COL_PMD:
-		snprintf(buf, sizeof(buf), "%" PRIu64, v ? (uint64_t)v->ranges_pmd : tv->ranges[1]);
-		break;
-	case COL_PTE:
-		snprintf(buf, sizeof(buf), "%" PRIu64, v ? (uint64_t)v->ranges_pte : tv->ranges[2]);
-		break;
-	case COL_COLLAPSIBLE:
-		snprintf(buf, sizeof(buf), "%" PRIu64,
-			 v ? (uint64_t)v->ranges_collapsible : tv->ranges[4]);
-		break;
-	case COL_SPLIT:
-		snprintf(buf, sizeof(buf), "%" PRIu64, v ? (uint64_t)v->ranges_split : tv->ranges[5]);
-		break;
-	case COL_FLAGS:
-		if (v)
-			format_vma_flags(buf, sizeof(buf), v->flags);
-		break;
-	case COL_NAME:
-		snprintf(buf, sizeof(buf), "%s", v ? cli_short_name(v->name) : total);
-		break;
-	case COL_REASONS:
-		if (v)
-			reasons_text(buf, sizeof(buf),
-				     thp_reasons(v, tv->mm_flags, &tv->set));
-		break;
-	}
-	scols_line_set_data(ln, idx, buf);
-}
+enum { R_2M, R_PMD, R_PTE, R_PTE_FULL, R_COLLAPSIBLE, R_SPLIT, NR_RANGES };
 
-static void json_bytes(struct json *j, const struct ptscope_page_counts *c,
-		       const struct thp_bytes *b, uint64_t page_size,
-		       const uint64_t *large_by_order, const uint64_t *hugetlb_by_size)
-{
-	char key[32];
-	int i;
-
-	json_open(j, "bytes", '{');
-	json_u64(j, "rss", b->rss);
-	json_u64(j, "thp_pmd", b->pmd);
-	json_u64(j, "large_pte", b->large);
-	json_open(j, "large_pte_by_size", '{');
-	for (i = 0; i < PTSCOPE_MAX_ORDERS; i++) {
-		uint64_t n = c ? c->large_pte[i] * PAGE : large_by_order[i];
-
-		if (!n)
-			continue;
-		snprintf(key, sizeof(key), "%llu", (PAGE << i) / 1024ULL);
-		strcat(key, "kB");
-		json_u64(j, key, n);
-	}
-	json_close(j, '}');
-	json_u64(j, "hugetlb", b->hugetlb);
-	json_open(j, "hugetlb_by_size", '{');
-	if (c && b->hugetlb) {
-		snprintf(key, sizeof(key), "%llukB", (unsigned long long)page_size / 1024);
-		json_u64(j, key, b->hugetlb);
-	} else if (!c) {
-		if (hugetlb_by_size[0])
-			json_u64(j, "2048kB", hugetlb_by_size[0]);
-		if (hugetlb_by_size[1])
-			json_u64(j, "1048576kB", hugetlb_by_size[1]);
-	}
-	json_close(j, '}');
-	json_u64(j, "base", b->base);
-	json_close(j, '}');
-	json_u64(j, "huge_percent", pct(b->pmd + b->large + b->hugetlb, b->rss));
-}
-
-static void thp_json_vma(struct thp_view *tv, const struct ptscope_vma *v)
-{
-	struct json *j = &tv->json;
+/* A row: a mapping, or the total (@v NULL). */
+struct thp_row {
+	const struct ptscope_vma *v;
+	const struct thp_view *tv;
 	struct thp_bytes b;
-	uint64_t r;
-	char p[8];
-	size_t i;
-	int k;
+	uint64_t ranges[NR_RANGES];
+	uint64_t large_by_order[PTSCOPE_MAX_ORDERS];	/* bytes */
+	const uint64_t *hugetlb_by_size;	/* the total's: 2 MiB, 1 GiB */
+	const char *total;
+	uint64_t nr_vmas;
+};
 
-	thp_bytes(&v->pages, &b);
-	format_perms(p, v->flags);
-	json_open(j, NULL, '{');
-	json_u64(j, "start", v->start);
-	json_u64(j, "end", v->end);
-	json_str(j, "perms", p);
-	json_str(j, "name", v->name);
-	json_open(j, "flags", '[');
+#define ROW(row) ((const struct thp_row *)(row))
+
+static struct view_value row_start(const void *row, const struct view_field *f)
+{
+	(void)f;
+	return ROW(row)->v ? view_u64(ROW(row)->v->start) : view_str("total");
+}
+
+static struct view_value row_end(const void *row, const struct view_field *f)
+{
+	(void)f;
+	return ROW(row)->v ? view_u64(ROW(row)->v->end) : view_absent();
+}
+
+static struct view_value row_size(const void *row, const struct view_field *f)
+{
+	const struct ptscope_vma *v = ROW(row)->v;
+
+	(void)f;
+	return v ? view_u64(v->end - v->start) : view_absent();
+}
+
+static struct view_value row_perms(const void *row, const struct view_field *f)
+{
+	struct view_value val = { .kind = VIEW_TEXT };
+
+	(void)f;
+	format_perms(val.text, ROW(row)->v->flags);
+	return val;
+}
+
+/* A struct thp_bytes member, at offset @f->arg. */
+static struct view_value row_bytes(const void *row, const struct view_field *f)
+{
+	return view_u64(*(const uint64_t *)((const char *)&ROW(row)->b + f->arg));
+}
+
+static unsigned int huge_pct(const struct thp_bytes *b)
+{
+	return pct(b->pmd + b->large + b->hugetlb, b->rss);
+}
+
+static struct view_value row_huge_pct(const void *row, const struct view_field *f)
+{
+	(void)f;
+	return view_u64(huge_pct(&ROW(row)->b));
+}
+
+static void huge_pct_cell(char *buf, size_t len, const void *row)
+{
+	if (ROW(row)->b.rss)
+		snprintf(buf, len, "%u%%", huge_pct(&ROW(row)->b));
+	else
+		snprintf(buf, len, "-");
+}
+
+static struct view_value row_range(const void *row, const struct view_field *f)
+{
+	return view_u64(ROW(row)->ranges[f->arg]);
+}
+
+static void flags_cell(char *buf, size_t len, const void *row)
+{
+	if (ROW(row)->v)
+		format_vma_flags(buf, len, ROW(row)->v->flags);
+}
+
+static void flags_json(struct json *j, const char *key, const void *row)
+{
+	size_t i;
+
+	json_open(j, key, '[');
 	for (i = 0; i < nr_vma_flag_names; i++)
-		if (v->flags & vma_flag_names[i].bit)
+		if (ROW(row)->v->flags & vma_flag_names[i].bit)
 			json_str(j, NULL, vma_flag_names[i].name);
 	json_close(j, ']');
-	json_bytes(j, &v->pages, &b, v->page_size, NULL, NULL);
-	json_open(j, "ranges_2m", '{');
-	json_u64(j, "total", v->ranges_2m);
-	json_u64(j, "pmd", v->ranges_pmd);
-	json_u64(j, "pte", v->ranges_pte);
-	json_u64(j, "pte_full", v->ranges_pte_full);
-	json_u64(j, "collapsible", v->ranges_collapsible);
-	json_u64(j, "split", v->ranges_split);
-	json_close(j, '}');
-	json_bool(j, "candidate", thp_candidate(v));
-	r = thp_reasons(v, tv->mm_flags, &tv->set);
-	json_open(j, "reasons", '[');
+}
+
+static struct view_value row_name(const void *row, const struct view_field *f)
+{
+	(void)f;
+	return view_str(ROW(row)->v ? cli_short_name(ROW(row)->v->name) : ROW(row)->total);
+}
+
+static struct view_value row_path(const void *row, const struct view_field *f)
+{
+	(void)f;
+	return view_str(ROW(row)->v->name);
+}
+
+static uint64_t row_reasons(const struct thp_row *r)
+{
+	return thp_reasons(r->v, r->tv->mm_flags, &r->tv->set);
+}
+
+static void reasons_cell(char *buf, size_t len, const void *row)
+{
+	if (ROW(row)->v)
+		reasons_text(buf, len, row_reasons(row));
+}
+
+static void reasons_json(struct json *j, const char *key, const void *row)
+{
+	uint64_t r = row_reasons(row);
+	int k;
+
+	json_open(j, key, '[');
 	for (k = 0; k < THP_R_COUNT; k++)
 		if (r >> k & 1)
 			json_str(j, NULL, thp_reason_names[k]);
 	json_close(j, ']');
+}
+
+static struct view_value row_vmas(const void *row, const struct view_field *f)
+{
+	(void)f;
+	return view_u64(ROW(row)->nr_vmas);
+}
+
+static void large_by_size_json(struct json *j, const char *key, const void *row)
+{
+	char size[32];
+	int i;
+
+	json_open(j, key, '{');
+	for (i = 0; i < PTSCOPE_MAX_ORDERS; i++) {
+		if (!ROW(row)->large_by_order[i])
+			continue;
+		snprintf(size, sizeof(size), "%llukB", (PAGE << i) / 1024ULL);
+		json_u64(j, size, ROW(row)->large_by_order[i]);
+	}
 	json_close(j, '}');
+}
+
+static void hugetlb_by_size_json(struct json *j, const char *key, const void *row)
+{
+	const struct thp_row *r = row;
+	char size[32];
+
+	json_open(j, key, '{');
+	if (r->v && r->b.hugetlb) {
+		snprintf(size, sizeof(size), "%llukB",
+			 (unsigned long long)r->v->page_size / 1024);
+		json_u64(j, size, r->b.hugetlb);
+	} else if (!r->v) {
+		if (r->hugetlb_by_size[0])
+			json_u64(j, "2048kB", r->hugetlb_by_size[0]);
+		if (r->hugetlb_by_size[1])
+			json_u64(j, "1048576kB", r->hugetlb_by_size[1]);
+	}
+	json_close(j, '}');
+}
+
+static struct view_value row_candidate(const void *row, const struct view_field *f)
+{
+	(void)f;
+	return view_bool(thp_candidate(ROW(row)->v));
+}
+
+#define BYTES_FIELD(name_, key_, member, help_) {			\
+	.name = (name_), .key = (key_), .group = "bytes",		\
+	.unit = VIEW_BYTES, .whint = 6, .flags = SCOLS_FL_RIGHT,	\
+	.help = (help_), .get = row_bytes,				\
+	.arg = offsetof(struct thp_bytes, member) }
+#define RANGE_FIELD(name_, key_, range, help_) {			\
+	.name = (name_), .key = (key_), .group = "ranges_2m",		\
+	.whint = 4, .flags = SCOLS_FL_RIGHT, .help = (help_),		\
+	.get = row_range, .arg = (range) }
+
+static const struct view_field thp_fields[] = {
+	[COL_START]	= VIEW_START("first address", row_start),
+	[COL_END]	= VIEW_END("end address (exclusive)", row_end),
+	[COL_SIZE]	= VIEW_SIZE("virtual size", row_size),
+	[COL_RSS]	= BYTES_FIELD("RSS", "rss", rss, "resident (not the zero page)"),
+	[COL_THP]	= BYTES_FIELD("THP", "thp_pmd", pmd, "in PMD-mapped transparent huge pages"),
+	[COL_MTHP]	= BYTES_FIELD("MTHP", "large_pte", large,
+				      "in large folios mapped by PTEs (mTHP, split THP)"),
+	[COL_HUGETLB]	= BYTES_FIELD("HUGETLB", "hugetlb", hugetlb, "in hugetlb pages"),
+	[COL_BASE]	= BYTES_FIELD("BASE", "base", base, "in base (4 KiB) pages"),
+	[COL_HUGE_PCT]	= { .name = "HUGE%", .key = "huge_percent", .whint = 5,
+			    .flags = SCOLS_FL_RIGHT,
+			    .help = "share of RSS in huge pages (THP + MTHP + HUGETLB)",
+			    .get = row_huge_pct, .cell = huge_pct_cell },
+	[COL_RANGES]	= RANGE_FIELD("RANGES", "total", R_2M, "2 MiB-aligned 2 MiB ranges inside"),
+	[COL_PMD]	= RANGE_FIELD("PMD", "pmd", R_PMD, "of RANGES, mapped by a huge PMD"),
+	[COL_PTE]	= RANGE_FIELD("PTE", "pte", R_PTE, "of RANGES, mapped through a PTE table"),
+	[COL_COLLAPSIBLE] = RANGE_FIELD("COLLAPSIBLE", "collapsible", R_COLLAPSIBLE,
+					"of PTE, khugepaged could collapse (max_ptes_none)"),
+	[COL_SPLIT]	= RANGE_FIELD("SPLIT", "split", R_SPLIT,
+				      "PTE tables mapping part of a PMD-sized folio"),
+	[COL_FLAGS]	= { .name = "FLAGS", .key = "flags", .whint = 12, .flags = SCOLS_FL_WRAP,
+			    .help = "mapping flags (hugepage, nohugepage, shmem...)",
+			    .cell = flags_cell, .json = flags_json },
+	[COL_NAME]	= VIEW_NAME("file name, [heap], [stack]..., empty for anonymous", row_name),
+	[COL_REASONS]	= { .name = "REASONS", .key = "reasons", .whint = 20,
+			    .flags = SCOLS_FL_WRAP,
+			    .help = "why not (all) in PMD-mapped huge pages",
+			    .cell = reasons_cell, .json = reasons_json },
+	[F_PERMS]	= { .key = "perms", .get = row_perms },
+	[F_PATH]	= { .key = "name", .get = row_path },
+	[F_VMAS]	= { .key = "vmas", .get = row_vmas },
+	[F_LARGE_BY_SIZE] = { .key = "large_pte_by_size", .group = "bytes",
+			      .json = large_by_size_json },
+	[F_HUGETLB_BY_SIZE] = { .key = "hugetlb_by_size", .group = "bytes",
+				.json = hugetlb_by_size_json },
+	[F_PTE_FULL]	= RANGE_FIELD(NULL, "pte_full", R_PTE_FULL, NULL),
+	[F_CANDIDATE]	= { .key = "candidate", .get = row_candidate },
+};
+
+static const int thp_default_columns[] = {
+	COL_START, COL_SIZE, COL_RSS, COL_THP, COL_MTHP, COL_HUGETLB,
+	COL_HUGE_PCT, COL_NAME, COL_REASONS,
+};
+
+#define THP_JSON_BYTES_AND_RANGES					\
+	COL_RSS, COL_THP, COL_MTHP, F_LARGE_BY_SIZE, COL_HUGETLB,	\
+	F_HUGETLB_BY_SIZE, COL_BASE, COL_HUGE_PCT, COL_RANGES, COL_PMD,	\
+	COL_PTE, F_PTE_FULL, COL_COLLAPSIBLE, COL_SPLIT
+
+static const int thp_vma_json[] = {
+	COL_START, COL_END, F_PERMS, F_PATH, COL_FLAGS,
+	THP_JSON_BYTES_AND_RANGES, F_CANDIDATE, COL_REASONS,
+};
+
+static const int thp_total_json[] = { F_VMAS, THP_JSON_BYTES_AND_RANGES };
+
+static const struct view thp_view_model = {
+	.fields = thp_fields, .nr_fields = ARRAY_SIZE(thp_fields),
+	.defaults = thp_default_columns,
+	.nr_defaults = ARRAY_SIZE(thp_default_columns),
+	.json_order = thp_vma_json, .nr_json = ARRAY_SIZE(thp_vma_json),
+};
+
+static const struct view thp_total_view = {
+	.fields = thp_fields, .nr_fields = ARRAY_SIZE(thp_fields),
+	.json_order = thp_total_json, .nr_json = ARRAY_SIZE(thp_total_json),
+};
+
+static void thp_vma_row(struct thp_row *r, const struct thp_view *tv,
+			const struct ptscope_vma *v)
+{
+	int i;
+
+	*r = (struct thp_row){ .v = v, .tv = tv };
+	thp_bytes(&v->pages, &r->b);
+	r->ranges[R_2M] = v->ranges_2m;
+	r->ranges[R_PMD] = v->ranges_pmd;
+	r->ranges[R_PTE] = v->ranges_pte;
+	r->ranges[R_PTE_FULL] = v->ranges_pte_full;
+	r->ranges[R_COLLAPSIBLE] = v->ranges_collapsible;
+	r->ranges[R_SPLIT] = v->ranges_split;
+	for (i = 0; i < PTSCOPE_MAX_ORDERS; i++)
+		r->large_by_order[i] = v->pages.large_pte[i] * PAGE;
 }
 
 static void thp_json_settings(struct json *j, const struct thp_settings *s,
@@ -271,26 +367,22 @@ static void thp_json_settings(struct json *j, const struct thp_settings *s,
 
 static void thp_add_totals(struct thp_view *tv, const struct ptscope_vma *v)
 {
-	struct thp_bytes b;
+	struct thp_row r;
 	int i;
 
-	thp_bytes(&v->pages, &b);
-	tv->tot.pmd += b.pmd;
-	tv->tot.large += b.large;
-	tv->tot.hugetlb += b.hugetlb;
-	tv->tot.base += b.base;
-	tv->tot.rss += b.rss;
-	if (b.hugetlb)
-		tv->hugetlb_by_size[v->page_size > (2ULL << 20)] += b.hugetlb;
+	thp_vma_row(&r, tv, v);
+	tv->tot.pmd += r.b.pmd;
+	tv->tot.large += r.b.large;
+	tv->tot.hugetlb += r.b.hugetlb;
+	tv->tot.base += r.b.base;
+	tv->tot.rss += r.b.rss;
+	if (r.b.hugetlb)
+		tv->hugetlb_by_size[v->page_size > (2ULL << 20)] += r.b.hugetlb;
 	for (i = 0; i < PTSCOPE_MAX_ORDERS; i++)
-		tv->large_by_order[i] += v->pages.large_pte[i] * PAGE;
-	tv->ranges[0] += v->ranges_2m;
-	tv->ranges[1] += v->ranges_pmd;
-	tv->ranges[2] += v->ranges_pte;
-	tv->ranges[3] += v->ranges_pte_full;
-	tv->ranges[4] += v->ranges_collapsible;
-	tv->ranges[5] += v->ranges_split;
-	tv->reasons_seen |= thp_reasons(v, tv->mm_flags, &tv->set);
+		tv->large_by_order[i] += r.large_by_order[i];
+	for (i = 0; i < NR_RANGES; i++)
+		tv->ranges[i] += r.ranges[i];
+	tv->reasons_seen |= row_reasons(&r);
 }
 
 static void thp_settings_line(const struct thp_settings *s, uint64_t mm_flags)
@@ -330,16 +422,26 @@ static void thp_usage(FILE *f)
 		   "huge pages; and, for mappings that could hold THPs but do not, the\n"
 		   "reasons ptscope can see.  The system's THP settings come from\n"
 		   THP_SYSFS "/.\n\n");
-	cli_columns_help(f, thp_columns, ARRAY_SIZE(thp_columns));
+	view_help(f, &thp_view_model);
 	fprintf(f, "\nReasons:\n");
 	for (i = 0; i < THP_R_COUNT; i++)
 		fprintf(f, "  %-22s %s\n", thp_reason_names[i], thp_reason_help[i]);
 }
 
+static void thp_total_row(struct thp_row *r, const struct thp_view *tv,
+			  const char *total)
+{
+	*r = (struct thp_row){ .tv = tv, .b = tv->tot, .total = total,
+			       .hugetlb_by_size = tv->hugetlb_by_size,
+			       .nr_vmas = tv->vmas.nr };
+	memcpy(r->ranges, tv->ranges, sizeof(r->ranges));
+	memcpy(r->large_by_order, tv->large_by_order, sizeof(r->large_by_order));
+}
+
 static int thp_finish(struct thp_view *tv)
 {
-	struct libscols_line *ln;
 	char total[64], a[32], b[32];
+	struct thp_row row;
 	size_t i, k;
 	int ret;
 
@@ -347,43 +449,33 @@ static int thp_finish(struct thp_view *tv)
 		thp_add_totals(tv, &tv->vmas.v[i]);
 	if (opts.json) {
 		cli_json_records(&tv->json, &tv->started, tv->pid, "vmas");
-		for (i = 0; i < tv->vmas.nr; i++)
-			thp_json_vma(tv, &tv->vmas.v[i]);
+		for (i = 0; i < tv->vmas.nr; i++) {
+			thp_vma_row(&row, tv, &tv->vmas.v[i]);
+			json_open(&tv->json, NULL, '{');
+			view_json_members(&tv->json, &thp_view_model, &row);
+			json_close(&tv->json, '}');
+		}
 		json_close(&tv->json, ']');
 		thp_json_settings(&tv->json, &tv->set, tv->mm_flags);
+		thp_total_row(&row, tv, NULL);
 		json_open(&tv->json, "totals", '{');
-		json_u64(&tv->json, "vmas", tv->vmas.nr);
-		json_bytes(&tv->json, NULL, &tv->tot, 0, tv->large_by_order,
-			   tv->hugetlb_by_size);
-		json_open(&tv->json, "ranges_2m", '{');
-		json_u64(&tv->json, "total", tv->ranges[0]);
-		json_u64(&tv->json, "pmd", tv->ranges[1]);
-		json_u64(&tv->json, "pte", tv->ranges[2]);
-		json_u64(&tv->json, "pte_full", tv->ranges[3]);
-		json_u64(&tv->json, "collapsible", tv->ranges[4]);
-		json_u64(&tv->json, "split", tv->ranges[5]);
-		json_close(&tv->json, '}');
+		view_json_members(&tv->json, &thp_total_view, &row);
 		json_close(&tv->json, '}');
 		json_close(&tv->json, '}');
 		return 0;
 	}
 
 	for (i = 0; i < tv->vmas.nr; i++) {
-		struct thp_bytes bb;
-
-		ln = scols_table_new_line(tv->tb, NULL);
-		if (!ln)
-			return -ENOMEM;
-		thp_bytes(&tv->vmas.v[i].pages, &bb);
-		for (k = 0; k < tv->cols.nr; k++)
-			thp_cell(tv, ln, tv->cols.ids[k], k, &tv->vmas.v[i], &bb, NULL);
+		thp_vma_row(&row, tv, &tv->vmas.v[i]);
+		ret = view_table_add(tv->tb, &tv->cols, &thp_view_model, &row);
+		if (ret)
+			return ret;
 	}
 	snprintf(total, sizeof(total), "(%zu mappings)", tv->vmas.nr);
-	ln = scols_table_new_line(tv->tb, NULL);
-	if (!ln)
-		return -ENOMEM;
-	for (k = 0; k < tv->cols.nr; k++)
-		thp_cell(tv, ln, tv->cols.ids[k], k, NULL, &tv->tot, total);
+	thp_total_row(&row, tv, total);
+	ret = view_table_add(tv->tb, &tv->cols, &thp_view_model, &row);
+	if (ret)
+		return ret;
 	if (!opts.raw && !opts.noheadings)
 		thp_settings_line(&tv->set, tv->mm_flags);
 	ret = scols_print_table(tv->tb);
@@ -416,8 +508,7 @@ int cmd_thp(int argc, char **argv)
 	ret = cli_pid_and_range(argc, argv, thp_usage, &pid, &start, &end);
 	if (ret >= 0)
 		return ret;
-	if (cli_columns_select(&tv.cols, thp_columns, ARRAY_SIZE(thp_columns),
-			       thp_default_columns, ARRAY_SIZE(thp_default_columns)))
+	if (view_select(&tv.cols, &thp_view_model))
 		return 2;
 	ps = cli_open();
 	if (!ps)
@@ -431,7 +522,7 @@ int cmd_thp(int argc, char **argv)
 	max_none = tv.set.max_ptes_none >= 0 && tv.set.max_ptes_none <= PTSCOPE_COLLAPSE_MAX_NONE ?
 		   (uint64_t)tv.set.max_ptes_none : PTSCOPE_COLLAPSE_MAX_NONE;
 	if (!opts.json) {
-		tv.tb = cli_table_new(&tv.cols, thp_columns);
+		tv.tb = view_table_new(&tv.cols, &thp_view_model);
 		if (!tv.tb) {
 			cli_close(ps);
 			return cli_error("out of memory");

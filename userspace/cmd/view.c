@@ -188,11 +188,22 @@ void view_json_members(struct json *j, const struct view *view,
 		       const void *row)
 {
 	size_t i, nr = view->json_order ? view->nr_json : view->nr_fields;
+	const char *group = NULL;
 	const struct view_field *f;
 
 	for (i = 0; i < nr; i++) {
 		f = &view->fields[view->json_order ? view->json_order[i] : (int)i];
-		if (f->key)
-			view_json_member(j, f, row);
+		if (!f->key)
+			continue;
+		if (group != f->group) {
+			if (group)
+				json_close(j, '}');
+			group = f->group;
+			if (group)
+				json_open(j, group, '{');
+		}
+		view_json_member(j, f, row);
 	}
+	if (group)
+		json_close(j, '}');
 }

@@ -83,6 +83,7 @@ static inline struct view_value view_absent(void)
 struct view_field {
 	const char *name;	/* column: -o, --help, the header; NULL: JSON only */
 	const char *key;	/* JSON member; NULL: table only */
+	const char *group;	/* the JSON object it is a member of; NULL: the row's */
 	enum view_unit unit;
 	double whint;		/* width hint for libsmartcols */
 	int flags;		/* SCOLS_FL_* */
@@ -150,7 +151,10 @@ void view_cell(char *buf, size_t len, const struct view_field *f,
 /* A table line for @row, its cells those of the columns of @sel. */
 int view_table_add(struct libscols_table *tb, const struct cli_columns *sel,
 		   const struct view *view, const void *row);
-/* The JSON members of @row: every field with a key, in JSON order. */
+/*
+ * The JSON members of @row: every field with a key, in JSON order; fields
+ * of one group, consecutive in that order, make one nested object.
+ */
 void view_json_members(struct json *j, const struct view *view,
 		       const void *row);
 
