@@ -46,16 +46,7 @@ static void json_counts(struct json *j, const struct ptscope_page_counts *c,
 	json_close(j, '}');
 	json_close(j, '}');
 
-	json_open(j, "nodes", '{');
-	for (i = 0; i < PTSCOPE_MAX_NODES; i++) {
-		if (!c->node[i])
-			continue;
-		snprintf(key, sizeof(key), "%d", i);
-		json_u64(j, key, c->node[i]);
-	}
-	if (c->node_other)
-		json_u64(j, "other", c->node_other);
-	json_close(j, '}');
+	view_nodes_json(j, "nodes", c);
 
 	json_open(j, "pt_pages", '{');
 	json_u64(j, "pte", t->pte);

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <libsmartcols.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -14,50 +15,9 @@
 #include "numa_verdict.h"
 #include "format.h"
 #include "json.h"
+#include "view.h"
 
 #define PAGE 4096ULL
-
-enum {
-	COL_START, COL_END, COL_SIZE, COL_RSS, COL_NODES, COL_POLICY,
-	COL_REMOTE, COL_NOT_ALLOWED, COL_PROTNONE, COL_NAME,
-};
-
-static const struct cli_column numa_columns[] = {
-	[COL_START]	= { "START", 14, SCOLS_FL_RIGHT, "first address" },
-	[COL_END]	= { "END", 14, SCOLS_FL_RIGHT, "end address (exclusive)" },
-	[COL_SIZE]	= { "SIZE", 6, SCOLS_FL_RIGHT, "virtual size" },
-	[COL_RSS]	= { "RSS", 6, SCOLS_FL_RIGHT, "present pages on a known node" },
-	[COL_NODES]	= { "NODES", 12, 0, "present memory per NUMA node" },
-	[COL_POLICY]	= { "POLICY", 10, 0, "memory policy that applies: MODE:NODES, (task) if the task's" },
-	[COL_REMOTE]	= { "REMOTE", 6, SCOLS_FL_RIGHT, "on a node none of the threads last ran on" },
-	[COL_NOT_ALLOWED] = { "NOT_ALLOWED", 6, SCOLS_FL_RIGHT, "on a node the policy does not allow" },
-	[COL_PROTNONE]	= { "PROTNONE", 6, SCOLS_FL_RIGHT, "PROT_NONE or NUMA-hinting entries pending" },
-	[COL_NAME]	= { "NAME", 16, SCOLS_FL_TRUNC, "file name, [heap], [stack]..., empty for anonymous" },
-};
-
-static const int numa_default_columns[] = {
-	COL_START, COL_SIZE, COL_RSS, COL_NODES, COL_POLICY, COL_REMOTE,
-	COL_NOT_ALLOWED, COL_NAME,
-};
-
-static void nodes_cell(char *buf, size_t len, const struct ptscope_page_counts *c)
-{
-	char sz[32];
-	size_t used = 0;
-	int i;
-
-	buf[0] = 0;
-	for (i = 0; i < PTSCOPE_MAX_NODES; i++)
-		if (c->node[i])
-			used += snprintf(buf + used, used < len ? len - used : 0, "%s%d:%s",
-					 used ? " " : "", i,
-					 cli_size(sz, sizeof(sz), c->node[i] * PAGE));
-	if (c->node_other)
-		used += snprintf(buf + used, used < len ? len - used : 0, "%sother:%s",
-				 used ? " " : "", cli_size(sz, sizeof(sz), c->node_other * PAGE));
-	if (!used)
-		snprintf(buf, len, "-");
-}
 
 static char *policy_text(char *buf, size_t len, uint32_t mode, uint64_t nodes,
 			 bool from_task)
@@ -107,24 +67,206 @@ static void json_mode_flags(struct json *j, uint32_t flags)
 	json_close(j, ']');
 }
 
-static void json_node_counts(struct json *j, const struct ptscope_page_counts *c)
-{
-	char key[16];
-	int i;
+static const char *const source_names[] = PTSCOPE_POLICY_SOURCE_NAMES;
 
-	json_open(j, "nodes", '{');
-	for (i = 0; i < PTSCOPE_MAX_NODES; i++) {
-		if (!c->node[i])
-			continue;
-		snprintf(key, sizeof(key), "%d", i);
-		json_u64(j, key, c->node[i]);
-	}
-	if (c->node_other)
-		json_u64(j, "other", c->node_other);
+/* A row: a mapping and its evaluation, or the total (@v NULL). */
+struct numa_row {
+	const struct ptscope_vma *v;
+	const struct numa_eval *e;
+	const struct ptscope_maps_totals *tot;
+	const struct ptscope_page_counts *c;
+	uint64_t present, remote, not_allowed, protnone;
+	uint64_t anon, anon_remote, nr_vmas;	/* the total's */
+	const char *total;
+};
+
+#define ROW(row) ((const struct numa_row *)(row))
+
+enum {
+	COL_START, COL_END, COL_SIZE, COL_RSS, COL_NODES, COL_POLICY,
+	COL_REMOTE, COL_NOT_ALLOWED, COL_PROTNONE, COL_NAME,
+	/* JSON only */
+	F_PERMS, F_PATH, F_ANON, F_MAPPING_POLICY, F_APPLIES,
+	F_EFFECTIVE_MODE, F_ALLOWED_NODES, F_VMAS, F_PRESENT, F_REMOTE,
+	F_NOT_ALLOWED, F_PROTNONE, F_ANON_PAGES, F_ANON_REMOTE,
+};
+
+static struct view_value row_start(const void *row, const struct view_field *f)
+{
+	(void)f;
+	return ROW(row)->v ? view_u64(ROW(row)->v->start) : view_str("total");
+}
+
+static struct view_value row_end(const void *row, const struct view_field *f)
+{
+	(void)f;
+	return ROW(row)->v ? view_u64(ROW(row)->v->end) : view_absent();
+}
+
+static struct view_value row_size(const void *row, const struct view_field *f)
+{
+	const struct ptscope_vma *v = ROW(row)->v;
+
+	(void)f;
+	return v ? view_u64(v->end - v->start) : view_absent();
+}
+
+/* A count of struct numa_row, at offset @f->arg. */
+static struct view_value row_count(const void *row, const struct view_field *f)
+{
+	return view_u64(*(const uint64_t *)((const char *)row + f->arg));
+}
+
+static void nodes_cell(char *buf, size_t len, const void *row)
+{
+	view_nodes_cell(buf, len, ROW(row)->c);
+}
+
+static void nodes_json(struct json *j, const char *key, const void *row)
+{
+	view_nodes_json(j, key, ROW(row)->c);
+}
+
+static void policy_cell(char *buf, size_t len, const void *row)
+{
+	const struct numa_row *r = row;
+
+	if (r->v)
+		policy_text(buf, len, r->e->mode, r->e->from_task ?
+			    r->tot->task_policy_nodes : r->v->policy_nodes,
+			    r->e->from_task);
+}
+
+static struct view_value row_name(const void *row, const struct view_field *f)
+{
+	(void)f;
+	return view_str(ROW(row)->v ? cli_short_name(ROW(row)->v->name) : ROW(row)->total);
+}
+
+static struct view_value row_path(const void *row, const struct view_field *f)
+{
+	(void)f;
+	return view_str(ROW(row)->v->name);
+}
+
+static struct view_value row_perms(const void *row, const struct view_field *f)
+{
+	struct view_value val = { .kind = VIEW_TEXT };
+
+	(void)f;
+	format_perms(val.text, ROW(row)->v->flags);
+	return val;
+}
+
+static struct view_value row_anon(const void *row, const struct view_field *f)
+{
+	(void)f;
+	return view_bool(ROW(row)->v->flags & PTSCOPE_VMA_ANON);
+}
+
+/* The mapping's own policy, whether or not it applies. */
+static void mapping_policy_json(struct json *j, const char *key, const void *row)
+{
+	const struct ptscope_vma *v = ROW(row)->v;
+
+	json_open(j, key, '{');
+	json_str(j, "mode", numa_mode_name(v->policy_mode));
+	json_mode_flags(j, v->policy_flags);
+	json_nodes(j, "nodes", v->policy_nodes);
+	json_str(j, "source", v->policy_source < 3 ?
+		 source_names[v->policy_source] : "?");
+	json_i64(j, "home_node", v->policy_home_node);
 	json_close(j, '}');
 }
 
-static const char *const source_names[] = PTSCOPE_POLICY_SOURCE_NAMES;
+static struct view_value row_applies(const void *row, const struct view_field *f)
+{
+	(void)f;
+	return view_str(ROW(row)->e->from_task ? "task" : "mapping");
+}
+
+static struct view_value row_effective_mode(const void *row, const struct view_field *f)
+{
+	(void)f;
+	return view_str(numa_mode_name(ROW(row)->e->mode));
+}
+
+static void allowed_nodes_json(struct json *j, const char *key, const void *row)
+{
+	if (ROW(row)->e->allowed_nodes == ~0ULL)
+		json_null(j, key);
+	else
+		json_nodes(j, key, ROW(row)->e->allowed_nodes);
+}
+
+#define COUNT(name_, key_, group_, member, help_) {			\
+	.name = (name_), .key = (key_), .group = (group_),		\
+	.unit = VIEW_PAGES, .whint = 6, .flags = SCOLS_FL_RIGHT,	\
+	.help = (help_), .get = row_count,				\
+	.arg = offsetof(struct numa_row, member) }
+
+static const struct view_field numa_fields[] = {
+	[COL_START]	= VIEW_START("first address", row_start),
+	[COL_END]	= VIEW_END("end address (exclusive)", row_end),
+	[COL_SIZE]	= VIEW_SIZE("virtual size", row_size),
+	[COL_RSS]	= COUNT("RSS", "present", "pages", present,
+				"present pages on a known node"),
+	[COL_NODES]	= { .name = "NODES", .key = "nodes", .whint = 12,
+			    .help = "present memory per NUMA node",
+			    .cell = nodes_cell, .json = nodes_json },
+	[COL_POLICY]	= { .name = "POLICY", .whint = 10,
+			    .help = "memory policy that applies: MODE:NODES, (task) if the task's",
+			    .cell = policy_cell },
+	[COL_REMOTE]	= COUNT("REMOTE", "remote", "pages", remote,
+				"on a node none of the threads last ran on"),
+	[COL_NOT_ALLOWED] = COUNT("NOT_ALLOWED", "not_allowed", "pages", not_allowed,
+				  "on a node the policy does not allow"),
+	[COL_PROTNONE]	= COUNT("PROTNONE", "protnone", "pages", protnone,
+				"PROT_NONE or NUMA-hinting entries pending"),
+	[COL_NAME]	= VIEW_NAME("file name, [heap], [stack]..., empty for anonymous", row_name),
+	[F_PERMS]	= { .key = "perms", .get = row_perms },
+	[F_PATH]	= { .key = "name", .get = row_path },
+	[F_ANON]	= { .key = "anon", .get = row_anon },
+	[F_MAPPING_POLICY] = { .key = "policy", .json = mapping_policy_json },
+	[F_APPLIES]	= { .key = "applies", .get = row_applies },
+	[F_EFFECTIVE_MODE] = { .key = "effective_mode", .get = row_effective_mode },
+	[F_ALLOWED_NODES] = { .key = "allowed_nodes", .json = allowed_nodes_json },
+	[F_VMAS]	= COUNT(NULL, "vmas", NULL, nr_vmas, NULL),
+	[F_PRESENT]	= COUNT(NULL, "present", NULL, present, NULL),
+	[F_REMOTE]	= COUNT(NULL, "remote", NULL, remote, NULL),
+	[F_NOT_ALLOWED]	= COUNT(NULL, "not_allowed", NULL, not_allowed, NULL),
+	[F_PROTNONE]	= COUNT(NULL, "protnone", NULL, protnone, NULL),
+	[F_ANON_PAGES]	= COUNT(NULL, "anon", NULL, anon, NULL),
+	[F_ANON_REMOTE]	= COUNT(NULL, "anon_remote", NULL, anon_remote, NULL),
+};
+
+static const int numa_default_columns[] = {
+	COL_START, COL_SIZE, COL_RSS, COL_NODES, COL_POLICY, COL_REMOTE,
+	COL_NOT_ALLOWED, COL_NAME,
+};
+
+static const int numa_vma_json[] = {
+	COL_START, COL_END, F_PERMS, F_PATH, F_ANON, F_MAPPING_POLICY,
+	F_APPLIES, F_EFFECTIVE_MODE, F_ALLOWED_NODES, COL_RSS, COL_REMOTE,
+	COL_NOT_ALLOWED, COL_PROTNONE, COL_NODES,
+};
+
+static const int numa_total_json[] = {
+	F_VMAS, F_PRESENT, F_REMOTE, F_NOT_ALLOWED, F_PROTNONE, F_ANON_PAGES,
+	F_ANON_REMOTE, COL_NODES,
+};
+
+static const struct view numa_view = {
+	.fields = numa_fields, .nr_fields = ARRAY_SIZE(numa_fields),
+	.defaults = numa_default_columns,
+	.nr_defaults = ARRAY_SIZE(numa_default_columns),
+	.json_order = numa_vma_json, .nr_json = ARRAY_SIZE(numa_vma_json),
+};
+
+static const struct view numa_total_view = {
+	.fields = numa_fields, .nr_fields = ARRAY_SIZE(numa_fields),
+	.json_order = numa_total_json, .nr_json = ARRAY_SIZE(numa_total_json),
+};
 
 static void numa_usage(FILE *f)
 {
@@ -133,7 +275,7 @@ static void numa_usage(FILE *f)
 		   "against the memory policy that applies (the mapping's own, else the\n"
 		   "task's) and the nodes of the CPUs its threads last ran on; pending\n"
 		   "NUMA-hinting (protnone) entries; and a verdict on anonymous memory.\n\n");
-	cli_columns_help(f, numa_columns, ARRAY_SIZE(numa_columns));
+	view_help(f, &numa_view);
 }
 
 int cmd_numa(int argc, char **argv)
@@ -143,24 +285,23 @@ int cmd_numa(int argc, char **argv)
 	struct ptscope_page_counts all = { 0 };
 	struct ptscope_thread *threads = NULL;
 	struct libscols_table *tb = NULL;
-	struct libscols_line *ln;
 	struct ptscope_stats st;
+	struct numa_row row;
 	struct cli_columns cols;
 	struct numa_eval e;
 	struct json j;
 	uint64_t pid, start, end, run_nodes = 0;
 	uint64_t present = 0, remote = 0, not_allowed = 0, protnone = 0;
 	uint64_t anon = 0, anon_remote = 0;
-	size_t nr_threads = 0, i, k;
-	char buf[1024], verdict[512], list[256];
+	size_t nr_threads = 0, i;
+	char buf[1024], verdict[512], list[256], total[64];
 	struct ptscope *ps;
 	int ret;
 
 	ret = cli_pid_and_range(argc, argv, numa_usage, &pid, &start, &end);
 	if (ret >= 0)
 		return ret;
-	if (cli_columns_select(&cols, numa_columns, ARRAY_SIZE(numa_columns),
-			       numa_default_columns, ARRAY_SIZE(numa_default_columns)))
+	if (view_select(&cols, &numa_view))
 		return 2;
 	ps = cli_open();
 	if (!ps)
@@ -182,7 +323,7 @@ int cmd_numa(int argc, char **argv)
 		json_u64(&j, "pid", pid);
 		json_open(&j, "vmas", '[');
 	} else {
-		tb = cli_table_new(&cols, numa_columns);
+		tb = view_table_new(&cols, &numa_view);
 		if (!tb) {
 			ret = -ENOMEM;
 			goto out;
@@ -190,7 +331,6 @@ int cmd_numa(int argc, char **argv)
 	}
 	for (i = 0; i < nv.nr; i++) {
 		const struct ptscope_vma *v = &nv.v[i];
-		char p[8];
 
 		numa_evaluate(v, run_nodes, tot.task_policy_mode,
 			      tot.task_policy_nodes, &e);
@@ -203,83 +343,28 @@ int cmd_numa(int argc, char **argv)
 			anon += e.present;
 			anon_remote += e.remote;
 		}
+		row = (struct numa_row){
+			.v = v, .e = &e, .tot = &tot, .c = &v->pages,
+			.present = e.present, .remote = e.remote,
+			.not_allowed = e.not_allowed, .protnone = v->pages.protnone,
+		};
 		if (opts.json) {
-			format_perms(p, v->flags);
 			json_open(&j, NULL, '{');
-			json_u64(&j, "start", v->start);
-			json_u64(&j, "end", v->end);
-			json_str(&j, "perms", p);
-			json_str(&j, "name", v->name);
-			json_bool(&j, "anon", v->flags & PTSCOPE_VMA_ANON);
-			json_open(&j, "policy", '{');
-			json_str(&j, "mode", numa_mode_name(v->policy_mode));
-			json_mode_flags(&j, v->policy_flags);
-			json_nodes(&j, "nodes", v->policy_nodes);
-			json_str(&j, "source", v->policy_source < 3 ?
-				 source_names[v->policy_source] : "?");
-			json_i64(&j, "home_node", v->policy_home_node);
-			json_close(&j, '}');
-			json_str(&j, "applies", e.from_task ? "task" : "mapping");
-			json_str(&j, "effective_mode", numa_mode_name(e.mode));
-			if (e.allowed_nodes == ~0ULL)
-				json_null(&j, "allowed_nodes");
-			else
-				json_nodes(&j, "allowed_nodes", e.allowed_nodes);
-			json_open(&j, "pages", '{');
-			json_u64(&j, "present", e.present);
-			json_u64(&j, "remote", e.remote);
-			json_u64(&j, "not_allowed", e.not_allowed);
-			json_u64(&j, "protnone", v->pages.protnone);
-			json_close(&j, '}');
-			json_node_counts(&j, &v->pages);
+			view_json_members(&j, &numa_view, &row);
 			json_close(&j, '}');
 			continue;
 		}
-		ln = scols_table_new_line(tb, NULL);
-		if (!ln) {
-			ret = -ENOMEM;
+		ret = view_table_add(tb, &cols, &numa_view, &row);
+		if (ret)
 			goto out;
-		}
-		for (k = 0; k < cols.nr; k++) {
-			buf[0] = 0;
-			switch (cols.ids[k]) {
-			case COL_START:
-				snprintf(buf, sizeof(buf), "%#" PRIx64, (uint64_t)v->start);
-				break;
-			case COL_END:
-				snprintf(buf, sizeof(buf), "%#" PRIx64, (uint64_t)v->end);
-				break;
-			case COL_SIZE:
-				cli_size(buf, sizeof(buf), v->end - v->start);
-				break;
-			case COL_RSS:
-				cli_size(buf, sizeof(buf), e.present * PAGE);
-				break;
-			case COL_NODES:
-				nodes_cell(buf, sizeof(buf), &v->pages);
-				break;
-			case COL_POLICY:
-				policy_text(buf, sizeof(buf), e.mode,
-					    e.from_task ? tot.task_policy_nodes :
-					    v->policy_nodes, e.from_task);
-				break;
-			case COL_REMOTE:
-				cli_size(buf, sizeof(buf), e.remote * PAGE);
-				break;
-			case COL_NOT_ALLOWED:
-				cli_size(buf, sizeof(buf), e.not_allowed * PAGE);
-				break;
-			case COL_PROTNONE:
-				cli_size(buf, sizeof(buf), v->pages.protnone * PAGE);
-				break;
-			case COL_NAME:
-				snprintf(buf, sizeof(buf), "%s", cli_short_name(v->name));
-				break;
-			}
-			scols_line_set_data(ln, k, buf);
-		}
 	}
 	numa_verdict(verdict, sizeof(verdict), anon, anon_remote, run_nodes);
+	snprintf(total, sizeof(total), "(%zu mappings)", nv.nr);
+	row = (struct numa_row){
+		.tot = &tot, .c = &all, .present = present, .remote = remote,
+		.not_allowed = not_allowed, .protnone = protnone, .anon = anon,
+		.anon_remote = anon_remote, .nr_vmas = nv.nr, .total = total,
+	};
 
 	if (opts.json) {
 		json_close(&j, ']');
@@ -299,52 +384,16 @@ int cmd_numa(int argc, char **argv)
 		json_close(&j, ']');
 		json_nodes(&j, "run_nodes", run_nodes);
 		json_open(&j, "totals", '{');
-		json_u64(&j, "vmas", nv.nr);
-		json_u64(&j, "present", present);
-		json_u64(&j, "remote", remote);
-		json_u64(&j, "not_allowed", not_allowed);
-		json_u64(&j, "protnone", protnone);
-		json_u64(&j, "anon", anon);
-		json_u64(&j, "anon_remote", anon_remote);
-		json_node_counts(&j, &all);
+		view_json_members(&j, &numa_total_view, &row);
 		json_close(&j, '}');
 		json_str(&j, "verdict", verdict);
 		json_close(&j, '}');
 		goto out;
 	}
 
-	ln = scols_table_new_line(tb, NULL);
-	if (!ln) {
-		ret = -ENOMEM;
+	ret = view_table_add(tb, &cols, &numa_view, &row);
+	if (ret)
 		goto out;
-	}
-	for (k = 0; k < cols.nr; k++) {
-		buf[0] = 0;
-		switch (cols.ids[k]) {
-		case COL_START:
-			snprintf(buf, sizeof(buf), "total");
-			break;
-		case COL_RSS:
-			cli_size(buf, sizeof(buf), present * PAGE);
-			break;
-		case COL_NODES:
-			nodes_cell(buf, sizeof(buf), &all);
-			break;
-		case COL_REMOTE:
-			cli_size(buf, sizeof(buf), remote * PAGE);
-			break;
-		case COL_NOT_ALLOWED:
-			cli_size(buf, sizeof(buf), not_allowed * PAGE);
-			break;
-		case COL_PROTNONE:
-			cli_size(buf, sizeof(buf), protnone * PAGE);
-			break;
-		case COL_NAME:
-			snprintf(buf, sizeof(buf), "(%zu mappings)", nv.nr);
-			break;
-		}
-		scols_line_set_data(ln, k, buf);
-	}
 	if (!opts.raw && !opts.noheadings) {
 		printf("task policy: %s", policy_text(buf, sizeof(buf), tot.task_policy_mode,
 						      tot.task_policy_nodes, false));

@@ -108,23 +108,7 @@ static struct view_value row_pte_tables(const void *row, const struct view_field
 
 static void nodes_cell(char *buf, size_t len, const void *row)
 {
-	const struct ptscope_page_counts *c = ROW(row)->c;
-	char sz[32];
-	size_t used = 0;
-	int i;
-
-	buf[0] = 0;
-	for (i = 0; i < PTSCOPE_MAX_NODES; i++) {
-		if (!c->node[i])
-			continue;
-		used += snprintf(buf + used, used < len ? len - used : 0, "%s%d:%s",
-				 used ? " " : "", i, cli_size(sz, sizeof(sz), c->node[i] * PAGE));
-	}
-	if (c->node_other)
-		used += snprintf(buf + used, used < len ? len - used : 0, "%sother:%s",
-				 used ? " " : "", cli_size(sz, sizeof(sz), c->node_other * PAGE));
-	if (!used)
-		snprintf(buf, len, "-");
+	view_nodes_cell(buf, len, ROW(row)->c);
 }
 
 static void flags_cell(char *buf, size_t len, const void *row)

@@ -207,3 +207,41 @@ void view_json_members(struct json *j, const struct view *view,
 	if (group)
 		json_close(j, '}');
 }
+
+void view_nodes_cell(char *buf, size_t len, const struct ptscope_page_counts *c)
+{
+	char sz[32];
+	size_t used = 0;
+	int i;
+
+	buf[0] = 0;
+	for (i = 0; i < PTSCOPE_MAX_NODES; i++)
+		if (c->node[i])
+			used += snprintf(buf + used, used < len ? len - used : 0,
+					 "%s%d:%s", used ? " " : "", i,
+					 cli_size(sz, sizeof(sz), c->node[i] * 4096));
+	if (c->node_other)
+		used += snprintf(buf + used, used < len ? len - used : 0, "%sother:%s",
+				 used ? " " : "",
+				 cli_size(sz, sizeof(sz), c->node_other * 4096));
+	if (!used)
+		snprintf(buf, len, "-");
+}
+
+void view_nodes_json(struct json *j, const char *key,
+		     const struct ptscope_page_counts *c)
+{
+	char node[16];
+	int i;
+
+	json_open(j, key, '{');
+	for (i = 0; i < PTSCOPE_MAX_NODES; i++) {
+		if (!c->node[i])
+			continue;
+		snprintf(node, sizeof(node), "%d", i);
+		json_u64(j, node, c->node[i]);
+	}
+	if (c->node_other)
+		json_u64(j, "other", c->node_other);
+	json_close(j, '}');
+}

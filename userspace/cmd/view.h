@@ -158,4 +158,11 @@ int view_table_add(struct libscols_table *tb, const struct cli_columns *sel,
 void view_json_members(struct json *j, const struct view *view,
 		       const void *row);
 
+/* Present memory per NUMA node: "0:1.5M 1:4K", "-" for none. */
+struct ptscope_page_counts;
+void view_nodes_cell(char *buf, size_t len, const struct ptscope_page_counts *c);
+/* The same as a JSON object of page counts: {"0": N, "other": N}. */
+void view_nodes_json(struct json *j, const char *key,
+		     const struct ptscope_page_counts *c);
+
 #endif /* PTSCOPE_VIEW_H */
