@@ -150,38 +150,36 @@ int view_table_add(struct libscols_table *tb, const struct cli_columns *sel,
 	return 0;
 }
 
-static void view_json_member(struct json *j, const struct view_field *f,
-			     const void *row)
+static void view_json_value(struct json *j, const char *key,
+			    const struct view_value *v)
 {
-	struct view_value v;
-
-	if (f->json) {
-		f->json(j, f->key, row);
-		return;
-	}
-	v = f->get(row, f);
-	switch (v.kind) {
+	switch (v->kind) {
 	case VIEW_ABSENT:
 		break;
 	case VIEW_NULL:
-		json_null(j, f->key);
+		json_null(j, key);
 		break;
 	case VIEW_U64:
-		json_u64(j, f->key, v.u);
+		json_u64(j, key, v->u);
 		break;
 	case VIEW_I64:
-		json_i64(j, f->key, v.i);
+		json_i64(j, key, v->i);
 		break;
 	case VIEW_BOOL:
-		json_bool(j, f->key, v.b);
+		json_bool(j, key, v->b);
 		break;
 	case VIEW_STR:
-		json_str(j, f->key, v.s);
+		json_str(j, key, v->s);
 		break;
 	case VIEW_TEXT:
-		json_str(j, f->key, v.text);
+		json_str(j, key, v->text);
 		break;
 	}
+}
+
+static bool same_group(const char *a, const char *b)
+{
+	return a == b || (a && b && !strcmp(a, b));
 }
 
 void view_json_members(struct json *j, const struct view *view,
@@ -190,19 +188,27 @@ void view_json_members(struct json *j, const struct view *view,
 	size_t i, nr = view->json_order ? view->nr_json : view->nr_fields;
 	const char *group = NULL;
 	const struct view_field *f;
+	struct view_value v;
 
 	for (i = 0; i < nr; i++) {
 		f = &view->fields[view->json_order ? view->json_order[i] : (int)i];
 		if (!f->key)
 			continue;
-		if (group != f->group) {
+		/* A member absent from this row opens no group. */
+		v = f->json ? (struct view_value){ .kind = VIEW_NULL } : f->get(row, f);
+		if (v.kind == VIEW_ABSENT)
+			continue;
+		if (!same_group(group, f->group)) {
 			if (group)
 				json_close(j, '}');
 			group = f->group;
 			if (group)
 				json_open(j, group, '{');
 		}
-		view_json_member(j, f, row);
+		if (f->json)
+			f->json(j, f->key, row);
+		else
+			view_json_value(j, f->key, &v);
 	}
 	if (group)
 		json_close(j, '}');
