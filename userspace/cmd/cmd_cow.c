@@ -13,6 +13,7 @@
 #include "format.h"
 #include "json.h"
 #include "runs.h"
+#include "view.h"
 
 /*
  * Regions are fetched a window at a time, so memory follows the regions of
@@ -21,29 +22,108 @@
  */
 #define COW_WINDOW (64ULL << 20)
 
+/* A row: a common piece of a mapping, a run (--all), or the total. */
+struct cow_row {
+	struct range_row range;
+	const struct cow_counts *c;	/* NULL on a run */
+	int cls;			/* a run's class, else -1 */
+	bool inferred;			/* a run found by mapcount */
+	uint64_t inode, offset;
+	uint64_t mappings;		/* the total's */
+};
+
+#define ROW(row) ((const struct cow_row *)(row))
+
 enum {
 	COL_START, COL_END, COL_SIZE, COL_PERMS, COL_CLASS, COL_SHARED,
 	COL_COPIED, COL_ONLY_A, COL_ONLY_B, COL_KSM, COL_ZERO, COL_SWAPPED,
 	COL_NOT_PRESENT, COL_OTHER, COL_NAME, COL_PATH,
+	/* JSON only */
+	F_NAME, F_INODE, F_OFFSET, F_INFERRED, F_PAGES, F_MAPPINGS,
 };
 
-static const struct cli_column cow_columns[] = {
-	[COL_START]	= { "START", 14, SCOLS_FL_RIGHT, "first address" },
-	[COL_END]	= { "END", 14, SCOLS_FL_RIGHT, "end address (exclusive)" },
-	[COL_SIZE]	= { "SIZE", 6, SCOLS_FL_RIGHT, "size of the common part of the mapping (with --all: of the run)" },
-	[COL_PERMS]	= { "PERMS", 4, 0, "rwx and s/p of the mapping in A" },
-	[COL_CLASS]	= { "CLASS", 8, 0, "with --all: the class of the run" },
-	[COL_SHARED]	= { "SHARED", 6, SCOLS_FL_RIGHT, "the same frame on both sides" },
-	[COL_COPIED]	= { "COPIED", 6, SCOLS_FL_RIGHT, "different frames: copied on write" },
-	[COL_ONLY_A]	= { "ONLY_A", 6, SCOLS_FL_RIGHT, "present in A only" },
-	[COL_ONLY_B]	= { "ONLY_B", 6, SCOLS_FL_RIGHT, "present in B only" },
-	[COL_KSM]	= { "KSM", 6, SCOLS_FL_RIGHT, "merged by KSM" },
-	[COL_ZERO]	= { "ZERO", 6, SCOLS_FL_RIGHT, "the zero page on both sides" },
-	[COL_SWAPPED]	= { "SWAPPED", 6, SCOLS_FL_RIGHT, "swapped out on either side" },
-	[COL_NOT_PRESENT] = { "NOT_PRESENT", 6, SCOLS_FL_RIGHT, "present on neither side" },
-	[COL_OTHER]	= { "OTHER", 6, SCOLS_FL_RIGHT, "migration, device, hwpoison entries, markers" },
-	[COL_NAME]	= { "NAME", 16, SCOLS_FL_TRUNC, "file name, [heap], [stack]..., empty for anonymous" },
-	[COL_PATH]	= { "PATH", 30, SCOLS_FL_TRUNC, "NAME with the file's whole path" },
+static struct view_value row_class(const void *row, const struct view_field *f)
+{
+	(void)f;
+	return ROW(row)->cls >= 0 ? view_str(cow_class_names[ROW(row)->cls]) : view_absent();
+}
+
+/* The pages of class @f->arg. */
+static struct view_value row_class_pages(const void *row, const struct view_field *f)
+{
+	return ROW(row)->c ? view_u64(ROW(row)->c->pages[f->arg]) : view_absent();
+}
+
+static struct view_value row_inode(const void *row, const struct view_field *f)
+{
+	(void)f;
+	return view_u64(ROW(row)->inode);
+}
+
+static struct view_value row_offset(const void *row, const struct view_field *f)
+{
+	(void)f;
+	return view_u64(ROW(row)->offset);
+}
+
+static struct view_value row_inferred(const void *row, const struct view_field *f)
+{
+	(void)f;
+	return ROW(row)->inferred ? view_bool(true) : view_absent();
+}
+
+static struct view_value row_mappings(const void *row, const struct view_field *f)
+{
+	(void)f;
+	return view_u64(ROW(row)->mappings);
+}
+
+/* "pages": every class by its name in the model (cow.c), and "inferred". */
+static void pages_json(struct json *j, const char *key, const void *row)
+{
+	const struct cow_counts *c = ROW(row)->c;
+	int k;
+
+	json_open(j, key, '{');
+	for (k = 0; k < COW_NR; k++)
+		json_u64(j, cow_class_names[k], c->pages[k]);
+	json_u64(j, "inferred", c->inferred);
+	json_close(j, '}');
+}
+
+#define CLASS_COLUMN(name_, cls, help_) {				\
+	.name = (name_), .unit = VIEW_PAGES, .whint = 6,		\
+	.flags = SCOLS_FL_RIGHT, .help = (help_),			\
+	.get = row_class_pages, .arg = (cls) }
+
+static const struct view_field cow_fields[] = {
+	[COL_START]	= VIEW_START("first address", range_start),
+	[COL_END]	= VIEW_END("end address (exclusive)", range_end),
+	[COL_SIZE]	= VIEW_SIZE("size of the common part of the mapping (with --all: of the run)",
+				    range_size),
+	[COL_PERMS]	= VIEW_PERMS("rwx and s/p of the mapping in A", range_perms),
+	[COL_CLASS]	= { .name = "CLASS", .key = "class", .whint = 8,
+			    .help = "with --all: the class of the run", .get = row_class },
+	[COL_SHARED]	= CLASS_COLUMN("SHARED", COW_SHARED, "the same frame on both sides"),
+	[COL_COPIED]	= CLASS_COLUMN("COPIED", COW_COPIED, "different frames: copied on write"),
+	[COL_ONLY_A]	= CLASS_COLUMN("ONLY_A", COW_ONLY_A, "present in A only"),
+	[COL_ONLY_B]	= CLASS_COLUMN("ONLY_B", COW_ONLY_B, "present in B only"),
+	[COL_KSM]	= CLASS_COLUMN("KSM", COW_KSM, "merged by KSM"),
+	[COL_ZERO]	= CLASS_COLUMN("ZERO", COW_ZERO, "the zero page on both sides"),
+	[COL_SWAPPED]	= CLASS_COLUMN("SWAPPED", COW_SWAPPED, "swapped out on either side"),
+	[COL_NOT_PRESENT] = CLASS_COLUMN("NOT_PRESENT", COW_NOT_PRESENT,
+					 "present on neither side"),
+	[COL_OTHER]	= CLASS_COLUMN("OTHER", COW_OTHER,
+				       "migration, device, hwpoison entries, markers"),
+	[COL_NAME]	= VIEW_NAME("file name, [heap], [stack]..., empty for anonymous",
+				    range_name),
+	[COL_PATH]	= VIEW_PATH(range_path),
+	[F_NAME]	= { .key = "name", .get = range_path },
+	[F_INODE]	= { .key = "inode", .get = row_inode },
+	[F_OFFSET]	= { .key = "offset", .get = row_offset },
+	[F_INFERRED]	= { .key = "inferred", .get = row_inferred },
+	[F_PAGES]	= { .key = "pages", .json = pages_json },
+	[F_MAPPINGS]	= { .key = "mappings", .get = row_mappings },
 };
 
 static const int cow_default_columns[] = {
@@ -55,13 +135,21 @@ static const int cow_all_columns[] = {
 	COL_START, COL_END, COL_SIZE, COL_CLASS, COL_NAME,
 };
 
-/* The count column of each class. */
-static const int class_column[COW_NR] = {
-	[COW_SWAPPED] = COL_SWAPPED, [COW_OTHER] = COL_OTHER,
-	[COW_NOT_PRESENT] = COL_NOT_PRESENT, [COW_ONLY_A] = COL_ONLY_A,
-	[COW_ONLY_B] = COL_ONLY_B, [COW_KSM] = COL_KSM, [COW_ZERO] = COL_ZERO,
-	[COW_SHARED] = COL_SHARED, [COW_COPIED] = COL_COPIED,
-};
+/* JSON: a mapping's description (its ranges and counts follow), a run, the total. */
+static const int mapping_json[] = { COL_START, COL_END, COL_PERMS, F_NAME, F_INODE, F_OFFSET };
+static const int counts_json[] = { F_PAGES };
+static const int run_json[] = { COL_START, COL_END, COL_CLASS, F_INFERRED };
+static const int total_json[] = { F_MAPPINGS, F_PAGES };
+
+#define COW_VIEW(defaults_, json_) {					\
+	.fields = cow_fields, .nr_fields = ARRAY_SIZE(cow_fields),	\
+	.defaults = (defaults_), .nr_defaults = ARRAY_SIZE(defaults_),	\
+	.json_order = (json_), .nr_json = ARRAY_SIZE(json_) }
+
+static const struct view cow_view_model = COW_VIEW(cow_default_columns, mapping_json);
+static const struct view cow_runs_view = COW_VIEW(cow_all_columns, run_json);
+static const struct view cow_counts_view = COW_VIEW(cow_default_columns, counts_json);
+static const struct view cow_total_view = COW_VIEW(cow_default_columns, total_json);
 
 struct cow_view {
 	struct ptscope *ps;
@@ -81,12 +169,6 @@ struct cow_view {
 	struct run_acc run;	/* key: class | method << 8 */
 };
 
-static const enum range_column cow_range_columns[] = {
-	[COL_START] = RANGE_START, [COL_END] = RANGE_END,
-	[COL_SIZE] = RANGE_SIZE, [COL_PERMS] = RANGE_PERMS,
-	[COL_NAME] = RANGE_NAME, [COL_PATH] = RANGE_PATH,
-};
-
 static void cow_json_start(struct cow_view *v)
 {
 	if (v->started)
@@ -99,37 +181,19 @@ static void cow_json_start(struct cow_view *v)
 	json_open(&v->json, "mappings", '[');
 }
 
-/* A row: a mapping (@c), a run (--all: @cls), or the total (@m NULL). */
-static int cow_row(struct cow_view *v, const struct ptscope_vma *m,
-		   uint64_t s, uint64_t e, const struct cow_counts *c, int cls)
+/* A table line: a mapping (@c), a run (--all: @cls), or the total (@m NULL). */
+static int cow_line(struct cow_view *v, const struct ptscope_vma *m,
+		    uint64_t s, uint64_t e, const struct cow_counts *c, int cls)
 {
-	struct libscols_line *ln = scols_table_new_line(v->tb, NULL);
-	char buf[512], total[32];
-	size_t i;
-	int k;
+	char total[32];
+	struct cow_row row = {
+		.range = { .start = s, .end = e, .flags = m ? m->flags : 0,
+			   .name = m ? m->name : NULL, .total = total },
+		.c = c, .cls = cls,
+	};
 
-	if (!ln)
-		return -ENOMEM;
 	snprintf(total, sizeof(total), "(%" PRIu64 " mappings)", v->mappings);
-	for (i = 0; i < v->cols.nr; i++) {
-		int col = v->cols.ids[i];
-
-		range_cell(buf, sizeof(buf), cow_range_columns[col], s, e,
-			   m ? m->flags : 0, m ? m->name : NULL, total);
-		switch (col) {
-		case COL_CLASS:
-			if (cls >= 0)
-				snprintf(buf, sizeof(buf), "%s", cow_class_names[cls]);
-			break;
-		default:
-			for (k = 0; k < COW_NR; k++)
-				if (class_column[k] == col && c)
-					cli_size(buf, sizeof(buf), c->pages[k] * PW_PAGE);
-			break;
-		}
-		scols_line_set_data(ln, i, buf);
-	}
-	return 0;
+	return view_table_add(v->tb, &v->cols, &cow_view_model, &row);
 }
 
 /* A run of --all: one class, found one way. */
@@ -138,17 +202,19 @@ static int cow_emit_run(void *view, uint64_t s, uint64_t e, unsigned int key)
 	struct cow_view *v = view;
 	enum cow_class cls = key & 0xff;
 
+	struct cow_row row = {
+		.range = { .start = s, .end = e, .flags = v->vma->flags,
+			   .name = v->vma->name },
+		.cls = cls, .inferred = key >> 8 == COW_BY_MAPCOUNT,
+	};
+
 	if (opts.json) {
 		json_open(&v->json, NULL, '{');
-		json_u64(&v->json, "start", s);
-		json_u64(&v->json, "end", e);
-		json_str(&v->json, "class", cow_class_names[cls]);
-		if (key >> 8 == COW_BY_MAPCOUNT)
-			json_bool(&v->json, "inferred", true);
+		view_json_members(&v->json, &cow_runs_view, &row);
 		json_close(&v->json, '}');
 		return 0;
 	}
-	return cow_row(v, v->vma, s, e, NULL, cls);
+	return cow_line(v, v->vma, s, e, NULL, cls);
 }
 
 /* --all: pieces of one class join into a run. */
@@ -165,23 +231,16 @@ static int add_region(const struct ptscope_page_region *r, void *arg)
 	return range_list_add(arg, r);
 }
 
-static void json_counts(struct json *j, const struct cow_counts *c)
-{
-	int k;
-
-	json_open(j, "pages", '{');
-	for (k = 0; k < COW_NR; k++)
-		json_u64(j, cow_class_names[k], c->pages[k]);
-	json_u64(j, "inferred", c->inferred);
-	json_close(j, '}');
-}
-
 /* One common piece [s, e) of mapping @a (in A) and @b (in B). */
 static int cow_mapping(struct cow_view *v, uint64_t s, uint64_t e,
 		       const struct ptscope_vma *a)
 {
 	uint64_t flags = PTSCOPE_PAGES_REGIONS | PTSCOPE_PAGES_PFN, w, we;
-	char perms[8];
+	struct cow_row row = {
+		.range = { .start = s, .end = e, .flags = a->flags, .name = a->name },
+		.c = &v->counts, .cls = -1, .inode = a->inode,
+		.offset = a->pgoff + (s - a->start),
+	};
 	int ret = 0, k;
 
 	v->vma = a;
@@ -189,14 +248,8 @@ static int cow_mapping(struct cow_view *v, uint64_t s, uint64_t e,
 	v->mappings++;
 	if (opts.json) {
 		cow_json_start(v);
-		format_perms(perms, a->flags);
 		json_open(&v->json, NULL, '{');
-		json_u64(&v->json, "start", s);
-		json_u64(&v->json, "end", e);
-		json_str(&v->json, "perms", perms);
-		json_str(&v->json, "name", a->name);
-		json_u64(&v->json, "inode", a->inode);
-		json_u64(&v->json, "offset", a->pgoff + (s - a->start));
+		view_json_members(&v->json, &cow_view_model, &row);
 		if (opts.all)
 			json_open(&v->json, "ranges", '[');
 	}
@@ -215,10 +268,10 @@ static int cow_mapping(struct cow_view *v, uint64_t s, uint64_t e,
 	if (opts.json) {
 		if (opts.all)
 			json_close(&v->json, ']');
-		json_counts(&v->json, &v->counts);
+		view_json_members(&v->json, &cow_counts_view, &row);
 		json_close(&v->json, '}');
 	} else if (!ret && !opts.all) {
-		ret = cow_row(v, a, s, e, &v->counts, -1);
+		ret = cow_line(v, a, s, e, &v->counts, -1);
 	}
 	for (k = 0; k < COW_NR; k++)
 		v->total.pages[k] += v->counts.pages[k];
@@ -248,6 +301,7 @@ static int add_vma(const struct ptscope_vma *m, void *arg)
 static void cow_finish(struct cow_view *v)
 {
 	const char *method = v->total.inferred ? "mapcount" : "frame";
+	struct cow_row total = { .c = &v->total, .mappings = v->mappings };
 	char sz[32];
 	int k;
 
@@ -256,8 +310,7 @@ static void cow_finish(struct cow_view *v)
 		json_close(&v->json, ']');
 		json_str(&v->json, "method", method);
 		json_open(&v->json, "totals", '{');
-		json_u64(&v->json, "mappings", v->mappings);
-		json_counts(&v->json, &v->total);
+		view_json_members(&v->json, &cow_total_view, &total);
 		json_close(&v->json, '}');
 		json_open(&v->json, "unmatched", '{');
 		json_u64(&v->json, "a_bytes", v->unmatched_a);
@@ -271,7 +324,7 @@ static void cow_finish(struct cow_view *v)
 		return;
 	}
 	if (!opts.all)
-		cow_row(v, NULL, 0, 0, &v->total, -1);
+		cow_line(v, NULL, 0, 0, &v->total, -1);
 	scols_print_table(v->tb);
 	if (opts.raw || opts.noheadings)
 		return;
@@ -306,7 +359,7 @@ static void cow_usage(FILE *f)
 	for (k = 0; k < COW_NR; k++)
 		fprintf(f, "  %-11s %s\n", cow_class_names[k], cow_class_help[k]);
 	fputc('\n', f);
-	cli_columns_help(f, cow_columns, ARRAY_SIZE(cow_columns));
+	view_help(f, &cow_view_model);
 }
 
 int cmd_cow(int argc, char **argv)
@@ -328,14 +381,7 @@ int cmd_cow(int argc, char **argv)
 		return cli_error("'%s' is not a process id", argv[1]) + 1;
 	if (parse_pid(argv[2], &v.pid_b))
 		return cli_error("'%s' is not a process id", argv[2]) + 1;
-	if (opts.all)
-		ret = cli_columns_select(&v.cols, cow_columns, ARRAY_SIZE(cow_columns),
-					 cow_all_columns, ARRAY_SIZE(cow_all_columns));
-	else
-		ret = cli_columns_select(&v.cols, cow_columns, ARRAY_SIZE(cow_columns),
-					 cow_default_columns,
-					 ARRAY_SIZE(cow_default_columns));
-	if (ret)
+	if (view_select(&v.cols, opts.all ? &cow_runs_view : &cow_view_model))
 		return 2;
 	v.ps = cli_open();
 	if (!v.ps)
@@ -345,7 +391,7 @@ int cmd_cow(int argc, char **argv)
 	range_list_init(&v.ra, sizeof(struct ptscope_page_region));
 	range_list_init(&v.rb, sizeof(struct ptscope_page_region));
 	if (!opts.json) {
-		v.tb = cli_table_new(&v.cols, cow_columns);
+		v.tb = view_table_new(&v.cols, &cow_view_model);
 		if (!v.tb) {
 			cli_close(v.ps);
 			return cli_error("out of memory");

@@ -13,36 +13,145 @@
 #include "format.h"
 #include "json.h"
 #include "runs.h"
+#include "view.h"
 #include "snapdiff.h"
 #include "snapshot.h"
+
+/* A row: a piece of a mapping with changes, a run (--all), or the total. */
+struct diff_row {
+	struct range_row range;
+	const struct diff_counts *c;	/* NULL on a run */
+	int changes;			/* a run's DIFF_* bits, else -1 */
+	bool frames;			/* both snapshots have frames */
+	bool in_a, in_b;
+	uint64_t mappings;		/* the total's */
+};
+
+#define ROW(row) ((const struct diff_row *)(row))
 
 enum {
 	COL_START, COL_END, COL_SIZE, COL_PERMS, COL_CHANGES, COL_PRESENT,
 	COL_DROPPED, COL_FRAME, COL_WRITABLE, COL_READONLY, COL_SWAPOUT,
 	COL_SWAPIN, COL_COLLAPSED, COL_SPLIT, COL_ADDED, COL_REMOVED,
 	COL_UNCHANGED, COL_NAME, COL_PATH,
+	/* JSON only */
+	F_NAME, F_IN_A, F_IN_B, F_PAGES, F_MAPPINGS,
 };
 
-static const struct cli_column diff_columns[] = {
-	[COL_START]	= { "START", 14, SCOLS_FL_RIGHT, "first address" },
-	[COL_END]	= { "END", 14, SCOLS_FL_RIGHT, "end address (exclusive)" },
-	[COL_SIZE]	= { "SIZE", 6, SCOLS_FL_RIGHT, "size of the piece of mapping (with --all: of the run)" },
-	[COL_PERMS]	= { "PERMS", 4, 0, "rwx and s/p of the mapping (now, or before if removed)" },
-	[COL_CHANGES]	= { "CHANGES", 16, SCOLS_FL_WRAP, "with --all: the changes of the run" },
-	[COL_PRESENT]	= { "PRESENT", 6, SCOLS_FL_RIGHT, "became present" },
-	[COL_DROPPED]	= { "DROPPED", 6, SCOLS_FL_RIGHT, "became not present" },
-	[COL_FRAME]	= { "FRAME", 6, SCOLS_FL_RIGHT, "present in both, frame changed (- if frames are hidden)" },
-	[COL_WRITABLE]	= { "WRITABLE", 6, SCOLS_FL_RIGHT, "became writable" },
-	[COL_READONLY]	= { "READONLY", 6, SCOLS_FL_RIGHT, "became read-only" },
-	[COL_SWAPOUT]	= { "SWAPOUT", 6, SCOLS_FL_RIGHT, "swapped out" },
-	[COL_SWAPIN]	= { "SWAPIN", 6, SCOLS_FL_RIGHT, "swapped in" },
-	[COL_COLLAPSED]	= { "COLLAPSED", 6, SCOLS_FL_RIGHT, "collapsed into a huge page (PTEs to a PMD leaf)" },
-	[COL_SPLIT]	= { "SPLIT", 6, SCOLS_FL_RIGHT, "huge leaf split into PTEs" },
-	[COL_ADDED]	= { "ADDED", 6, SCOLS_FL_RIGHT, "mapping added (or grown)" },
-	[COL_REMOVED]	= { "REMOVED", 6, SCOLS_FL_RIGHT, "mapping removed (or shrunk)" },
-	[COL_UNCHANGED]	= { "UNCHANGED", 6, SCOLS_FL_RIGHT, "mapped in both, no change" },
-	[COL_NAME]	= { "NAME", 14, SCOLS_FL_TRUNC, "file name, [heap], [stack]..., empty for anonymous" },
-	[COL_PATH]	= { "PATH", 30, SCOLS_FL_TRUNC, "NAME with the file's whole path" },
+static void changes_cell(char *buf, size_t len, const void *row)
+{
+	if (ROW(row)->changes >= 0)
+		diff_format(buf, len, ROW(row)->changes);
+}
+
+static void changes_json(struct json *j, const char *key, const void *row)
+{
+	int k;
+
+	json_open(j, key, '[');
+	for (k = 0; k < DIFF_NR; k++)
+		if (ROW(row)->changes & (1 << k))
+			json_str(j, NULL, diff_change_names[k]);
+	json_close(j, ']');
+}
+
+/* The pages with change @f->arg; frame changes unknown without frames. */
+static struct view_value row_change_pages(const void *row, const struct view_field *f)
+{
+	const struct diff_row *r = row;
+
+	if (!r->c)
+		return view_absent();
+	if (f->arg == DIFF_FRAME && !r->frames)
+		return view_null();
+	return view_u64(r->c->pages[f->arg]);
+}
+
+static struct view_value row_unchanged(const void *row, const struct view_field *f)
+{
+	(void)f;
+	return ROW(row)->c ? view_u64(ROW(row)->c->unchanged) : view_absent();
+}
+
+static struct view_value row_in_a(const void *row, const struct view_field *f)
+{
+	(void)f;
+	return view_bool(ROW(row)->in_a);
+}
+
+static struct view_value row_in_b(const void *row, const struct view_field *f)
+{
+	(void)f;
+	return view_bool(ROW(row)->in_b);
+}
+
+static struct view_value row_mappings(const void *row, const struct view_field *f)
+{
+	(void)f;
+	return view_u64(ROW(row)->mappings);
+}
+
+/* "pages": every change by its name in the model (snapdiff.c), and the sums. */
+static void pages_json(struct json *j, const char *key, const void *row)
+{
+	const struct diff_row *r = row;
+	const struct view_field f = { 0 };
+	struct view_field change = f;
+	int k;
+
+	json_open(j, key, '{');
+	for (k = 0; k < DIFF_NR; k++) {
+		change.arg = k;
+		if (row_change_pages(row, &change).kind == VIEW_NULL)
+			json_null(j, diff_change_names[k]);
+		else
+			json_u64(j, diff_change_names[k], r->c->pages[k]);
+	}
+	json_u64(j, "changed", r->c->changed);
+	json_u64(j, "unchanged", r->c->unchanged);
+	json_u64(j, "frames_unknown", r->c->frames_unknown);
+	json_close(j, '}');
+}
+
+#define CHANGE_COLUMN(name_, change, help_) {				\
+	.name = (name_), .unit = VIEW_PAGES, .whint = 6,		\
+	.flags = SCOLS_FL_RIGHT, .help = (help_),			\
+	.get = row_change_pages, .arg = (change) }
+
+static const struct view_field diff_fields[] = {
+	[COL_START]	= VIEW_START("first address", range_start),
+	[COL_END]	= VIEW_END("end address (exclusive)", range_end),
+	[COL_SIZE]	= VIEW_SIZE("size of the piece of mapping (with --all: of the run)",
+				    range_size),
+	[COL_PERMS]	= VIEW_PERMS("rwx and s/p of the mapping (now, or before if removed)",
+				     range_perms),
+	[COL_CHANGES]	= { .name = "CHANGES", .key = "changes", .whint = 16,
+			    .flags = SCOLS_FL_WRAP, .help = "with --all: the changes of the run",
+			    .cell = changes_cell, .json = changes_json },
+	[COL_PRESENT]	= CHANGE_COLUMN("PRESENT", DIFF_PRESENT, "became present"),
+	[COL_DROPPED]	= CHANGE_COLUMN("DROPPED", DIFF_NOT_PRESENT, "became not present"),
+	[COL_FRAME]	= CHANGE_COLUMN("FRAME", DIFF_FRAME,
+					"present in both, frame changed (- if frames are hidden)"),
+	[COL_WRITABLE]	= CHANGE_COLUMN("WRITABLE", DIFF_WRITABLE, "became writable"),
+	[COL_READONLY]	= CHANGE_COLUMN("READONLY", DIFF_READONLY, "became read-only"),
+	[COL_SWAPOUT]	= CHANGE_COLUMN("SWAPOUT", DIFF_SWAPPED_OUT, "swapped out"),
+	[COL_SWAPIN]	= CHANGE_COLUMN("SWAPIN", DIFF_SWAPPED_IN, "swapped in"),
+	[COL_COLLAPSED]	= CHANGE_COLUMN("COLLAPSED", DIFF_COLLAPSED,
+					"collapsed into a huge page (PTEs to a PMD leaf)"),
+	[COL_SPLIT]	= CHANGE_COLUMN("SPLIT", DIFF_SPLIT, "huge leaf split into PTEs"),
+	[COL_ADDED]	= CHANGE_COLUMN("ADDED", DIFF_MAPPED, "mapping added (or grown)"),
+	[COL_REMOVED]	= CHANGE_COLUMN("REMOVED", DIFF_UNMAPPED, "mapping removed (or shrunk)"),
+	[COL_UNCHANGED]	= { .name = "UNCHANGED", .unit = VIEW_PAGES, .whint = 6,
+			    .flags = SCOLS_FL_RIGHT, .help = "mapped in both, no change",
+			    .get = row_unchanged },
+	[COL_NAME]	= VIEW_NAME("file name, [heap], [stack]..., empty for anonymous",
+				    range_name),
+	[COL_PATH]	= VIEW_PATH(range_path),
+	[F_NAME]	= { .key = "name", .get = range_path },
+	[F_IN_A]	= { .key = "in_a", .get = row_in_a },
+	[F_IN_B]	= { .key = "in_b", .get = row_in_b },
+	[F_PAGES]	= { .key = "pages", .json = pages_json },
+	[F_MAPPINGS]	= { .key = "mappings", .get = row_mappings },
 };
 
 static const int diff_default_columns[] = {
@@ -54,14 +163,21 @@ static const int diff_all_columns[] = {
 	COL_START, COL_END, COL_SIZE, COL_CHANGES, COL_NAME,
 };
 
-static const int change_column[DIFF_NR] = {
-	[DIFF_PRESENT] = COL_PRESENT, [DIFF_NOT_PRESENT] = COL_DROPPED,
-	[DIFF_FRAME] = COL_FRAME, [DIFF_WRITABLE] = COL_WRITABLE,
-	[DIFF_READONLY] = COL_READONLY, [DIFF_SWAPPED_OUT] = COL_SWAPOUT,
-	[DIFF_SWAPPED_IN] = COL_SWAPIN, [DIFF_COLLAPSED] = COL_COLLAPSED,
-	[DIFF_SPLIT] = COL_SPLIT, [DIFF_MAPPED] = COL_ADDED,
-	[DIFF_UNMAPPED] = COL_REMOVED,
+/* JSON: a piece (its ranges follow with --all), a run, the total. */
+static const int piece_json[] = {
+	COL_START, COL_END, COL_PERMS, F_NAME, F_IN_A, F_IN_B, F_PAGES,
 };
+static const int run_json[] = { COL_START, COL_END, COL_CHANGES };
+static const int total_json[] = { F_MAPPINGS, F_PAGES };
+
+#define DIFF_VIEW(defaults_, json_) {					\
+	.fields = diff_fields, .nr_fields = ARRAY_SIZE(diff_fields),	\
+	.defaults = (defaults_), .nr_defaults = ARRAY_SIZE(defaults_),	\
+	.json_order = (json_), .nr_json = ARRAY_SIZE(json_) }
+
+static const struct view diff_view_model = DIFF_VIEW(diff_default_columns, piece_json);
+static const struct view diff_runs_view = DIFF_VIEW(diff_all_columns, run_json);
+static const struct view diff_total_view = DIFF_VIEW(diff_default_columns, total_json);
 
 struct diff_view {
 	struct snapshot a, b;
@@ -77,62 +193,19 @@ struct diff_view {
 	int err;
 };
 
-static const enum range_column diff_range_columns[] = {
-	[COL_START] = RANGE_START, [COL_END] = RANGE_END,
-	[COL_SIZE] = RANGE_SIZE, [COL_PERMS] = RANGE_PERMS,
-	[COL_NAME] = RANGE_NAME, [COL_PATH] = RANGE_PATH,
-};
-
-static int diff_row(struct diff_view *v, const struct snap_vma *m, uint64_t s,
-		    uint64_t e, const struct diff_counts *c, int changes)
+/* A table line: a piece (@c), a run (--all: @changes), or the total (@m NULL). */
+static int diff_line(struct diff_view *v, const struct snap_vma *m, uint64_t s,
+		     uint64_t e, const struct diff_counts *c, int changes)
 {
-	struct libscols_line *ln = scols_table_new_line(v->tb, NULL);
-	char buf[512], total[32];
-	size_t i;
-	int k;
+	char total[32];
+	struct diff_row row = {
+		.range = { .start = s, .end = e, .flags = m ? m->flags : 0,
+			   .name = m ? m->name : NULL, .total = total },
+		.c = c, .changes = changes, .frames = v->frames,
+	};
 
-	if (!ln)
-		return -ENOMEM;
 	snprintf(total, sizeof(total), "(%" PRIu64 " changed)", v->mappings);
-	for (i = 0; i < v->cols.nr; i++) {
-		int col = v->cols.ids[i];
-
-		range_cell(buf, sizeof(buf), diff_range_columns[col], s, e,
-			   m ? m->flags : 0, m ? m->name : NULL, total);
-		switch (col) {
-		case COL_CHANGES:
-			if (changes >= 0)
-				diff_format(buf, sizeof(buf), changes);
-			break;
-		case COL_UNCHANGED:
-			if (c)
-				cli_size(buf, sizeof(buf), c->unchanged * PW_PAGE);
-			break;
-		default:
-			for (k = 0; k < DIFF_NR; k++) {
-				if (change_column[k] != col || !c)
-					continue;
-				if (k == DIFF_FRAME && !v->frames)
-					snprintf(buf, sizeof(buf), "-");
-				else
-					cli_size(buf, sizeof(buf), c->pages[k] * PW_PAGE);
-			}
-			break;
-		}
-		scols_line_set_data(ln, i, buf);
-	}
-	return 0;
-}
-
-static void json_changes(struct json *j, const char *key, unsigned int m)
-{
-	int k;
-
-	json_open(j, key, '[');
-	for (k = 0; k < DIFF_NR; k++)
-		if (m & (1u << k))
-			json_str(j, NULL, diff_change_names[k]);
-	json_close(j, ']');
+	return view_table_add(v->tb, &v->cols, &diff_view_model, &row);
 }
 
 /* A run of --all: one set of changes. */
@@ -141,15 +214,19 @@ static int diff_emit_run(void *view, uint64_t s, uint64_t e,
 {
 	struct diff_view *v = view;
 
+	struct diff_row row = {
+		.range = { .start = s, .end = e, .flags = v->vma->flags,
+			   .name = v->vma->name },
+		.changes = changes,
+	};
+
 	if (opts.json) {
 		json_open(&v->json, NULL, '{');
-		json_u64(&v->json, "start", s);
-		json_u64(&v->json, "end", e);
-		json_changes(&v->json, "changes", changes);
+		view_json_members(&v->json, &diff_runs_view, &row);
 		json_close(&v->json, '}');
 		return 0;
 	}
-	return diff_row(v, v->vma, s, e, NULL, changes);
+	return diff_line(v, v->vma, s, e, NULL, changes);
 }
 
 /* --all: pieces with the same changes join into a run; none: no run. */
@@ -160,24 +237,6 @@ static int diff_run(uint64_t s, uint64_t e, unsigned int changes, void *arg)
 	return run_add(&v->run, s, e, changes, changes != 0);
 }
 
-static void json_counts(struct diff_view *v, const struct diff_counts *c)
-{
-	struct json *j = &v->json;
-	int k;
-
-	json_open(j, "pages", '{');
-	for (k = 0; k < DIFF_NR; k++) {
-		if (k == DIFF_FRAME && !v->frames)
-			json_null(j, diff_change_names[k]);
-		else
-			json_u64(j, diff_change_names[k], c->pages[k]);
-	}
-	json_u64(j, "changed", c->changed);
-	json_u64(j, "unchanged", c->unchanged);
-	json_u64(j, "frames_unknown", c->frames_unknown);
-	json_close(j, '}');
-}
-
 /* A piece [s, e) where the mapping of each side (or its absence) is fixed. */
 static int diff_piece(uint64_t s, uint64_t e, const void *ma, const void *mb,
 		      void *arg)
@@ -185,7 +244,10 @@ static int diff_piece(uint64_t s, uint64_t e, const void *ma, const void *mb,
 	struct diff_view *v = arg;
 	const struct snap_vma *m = mb ? mb : ma;
 	struct diff_counts c = { 0 };
-	char perms[8];
+	struct diff_row row = {
+		.range = { .start = s, .end = e },
+		.c = &c, .changes = -1, .frames = v->frames, .in_a = ma, .in_b = mb,
+	};
 	int ret, k;
 
 	if (!ma && !mb)
@@ -202,19 +264,14 @@ static int diff_piece(uint64_t s, uint64_t e, const void *ma, const void *mb,
 	v->mappings++;
 	v->vma = m;
 	if (opts.json) {
-		format_perms(perms, m->flags);
+		row.range.flags = m->flags;
+		row.range.name = m->name;
 		json_open(&v->json, NULL, '{');
-		json_u64(&v->json, "start", s);
-		json_u64(&v->json, "end", e);
-		json_str(&v->json, "perms", perms);
-		json_str(&v->json, "name", m->name);
-		json_bool(&v->json, "in_a", ma);
-		json_bool(&v->json, "in_b", mb);
-		json_counts(v, &c);
+		view_json_members(&v->json, &diff_view_model, &row);
 		if (opts.all)
 			json_open(&v->json, "ranges", '[');
 	} else if (!opts.all) {
-		return diff_row(v, m, s, e, &c, -1);
+		return diff_line(v, m, s, e, &c, -1);
 	}
 	if (opts.all) {
 		/* Again, now for the runs: counting first kept JSON simple. */
@@ -275,19 +332,21 @@ static void diff_usage(FILE *f)
 	for (k = 0; k < DIFF_NR; k++)
 		fprintf(f, "  %-18s %s\n", diff_change_names[k], diff_change_help[k]);
 	fputc('\n', f);
-	cli_columns_help(f, diff_columns, ARRAY_SIZE(diff_columns));
+	view_help(f, &diff_view_model);
 }
 
 static void diff_finish(struct diff_view *v, const char *fa, const char *fb)
 {
+	struct diff_row total = {
+		.c = &v->total, .frames = v->frames, .mappings = v->mappings,
+	};
 	char sz[32];
 	int k;
 
 	if (opts.json) {
 		json_close(&v->json, ']');
 		json_open(&v->json, "totals", '{');
-		json_u64(&v->json, "mappings", v->mappings);
-		json_counts(v, &v->total);
+		view_json_members(&v->json, &diff_total_view, &total);
 		json_close(&v->json, '}');
 		json_open(&v->json, "legend", '{');
 		for (k = 0; k < DIFF_NR; k++)
@@ -301,7 +360,7 @@ static void diff_finish(struct diff_view *v, const char *fa, const char *fb)
 		print_header("B", fb, &v->b.h);
 	}
 	if (!opts.all)
-		diff_row(v, NULL, 0, 0, &v->total, -1);
+		diff_line(v, NULL, 0, 0, &v->total, -1);
 	scols_print_table(v->tb);
 	if (opts.raw || opts.noheadings)
 		return;
@@ -334,10 +393,7 @@ int cmd_diff(int argc, char **argv)
 		diff_usage(stderr);
 		return 2;
 	}
-	if (cli_columns_select(&v.cols, diff_columns, ARRAY_SIZE(diff_columns),
-			       opts.all ? diff_all_columns : diff_default_columns,
-			       opts.all ? ARRAY_SIZE(diff_all_columns) :
-					  ARRAY_SIZE(diff_default_columns)))
+	if (view_select(&v.cols, opts.all ? &diff_runs_view : &diff_view_model))
 		return 2;
 	if (snap_read(argv[1], &v.a, err, sizeof(err)))
 		return cli_error("%s: %s", argv[1], err);
@@ -354,7 +410,7 @@ int cmd_diff(int argc, char **argv)
 		json_bool(&v.json, "frames", v.frames);
 		json_open(&v.json, "mappings", '[');
 	} else {
-		v.tb = cli_table_new(&v.cols, diff_columns);
+		v.tb = view_table_new(&v.cols, &diff_view_model);
 		if (!v.tb) {
 			ret = -ENOMEM;
 			goto out;

@@ -6,40 +6,53 @@
 #include "cli.h"
 #include "format.h"
 #include "runs.h"
+#include "view.h"
 
-void range_cell(char *buf, size_t len, enum range_column which, uint64_t s,
-		uint64_t e, uint64_t flags, const char *name, const char *total)
+#define RANGE(row) ((const struct range_row *)(row))
+
+struct view_value range_start(const void *row, const struct view_field *f)
 {
-	buf[0] = 0;
-	if (!name) {
-		if (which == RANGE_START)
-			snprintf(buf, len, "total");
-		else if (which == RANGE_NAME || which == RANGE_PATH)
-			snprintf(buf, len, "%s", total);
-		return;
-	}
-	switch (which) {
-	case RANGE_START:
-		snprintf(buf, len, "%#" PRIx64, s);
-		break;
-	case RANGE_END:
-		snprintf(buf, len, "%#" PRIx64, e);
-		break;
-	case RANGE_SIZE:
-		cli_size(buf, len, e - s);
-		break;
-	case RANGE_PERMS:
-		format_perms(buf, flags);
-		break;
-	case RANGE_NAME:
-		snprintf(buf, len, "%s", cli_short_name(name));
-		break;
-	case RANGE_PATH:
-		snprintf(buf, len, "%s", name);
-		break;
-	case RANGE_NONE:
-		break;
-	}
+	(void)f;
+	return RANGE(row)->name ? view_u64(RANGE(row)->start) : view_str("total");
+}
+
+struct view_value range_end(const void *row, const struct view_field *f)
+{
+	(void)f;
+	return RANGE(row)->name ? view_u64(RANGE(row)->end) : view_absent();
+}
+
+struct view_value range_size(const void *row, const struct view_field *f)
+{
+	const struct range_row *r = row;
+
+	(void)f;
+	return r->name ? view_u64(r->end - r->start) : view_absent();
+}
+
+struct view_value range_perms(const void *row, const struct view_field *f)
+{
+	struct view_value val = { .kind = VIEW_TEXT };
+
+	(void)f;
+	if (!RANGE(row)->name)
+		return view_absent();
+	format_perms(val.text, RANGE(row)->flags);
+	return val;
+}
+
+struct view_value range_name(const void *row, const struct view_field *f)
+{
+	const struct range_row *r = row;
+
+	(void)f;
+	return view_str(r->name ? cli_short_name(r->name) : r->total);
+}
+
+struct view_value range_path(const void *row, const struct view_field *f)
+{
+	(void)f;
+	return view_str(RANGE(row)->name ? RANGE(row)->name : RANGE(row)->total);
 }
 
 int run_flush(struct run_acc *r)

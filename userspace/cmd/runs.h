@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * The rows of the views that report pieces of mappings (cow, diff): the
- * columns they share, and --all's runs, in which neighbouring pieces of
+ * fields they share, and --all's runs, in which neighbouring pieces of
  * the same key (a COW class, a set of changes) join into one row.
  */
 #ifndef PTSCOPE_RUNS_H
@@ -11,24 +11,27 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* The columns every such view has, and shows alike. */
-enum range_column {
-	RANGE_NONE,		/* not one of them: the view's own */
-	RANGE_START,		/* "total" on the total row */
-	RANGE_END,
-	RANGE_SIZE,
-	RANGE_PERMS,
-	RANGE_NAME,		/* the total row: @total, e.g. "(3 mappings)" */
-	RANGE_PATH,
-};
+struct view_field;
 
 /*
- * The cell of shared column @which for [s, e) of a mapping with @flags
- * (PTSCOPE_VMA_*) and @name, or for the total row (@name NULL), whose
- * NAME is @total and whose other cells are empty.
+ * The part every row of such a view starts with: [start, end) of a
+ * mapping with @flags (PTSCOPE_VMA_*) and @name, or the total row (@name
+ * NULL), whose NAME is @total and whose other range cells are empty.
  */
-void range_cell(char *buf, size_t len, enum range_column which, uint64_t s,
-		uint64_t e, uint64_t flags, const char *name, const char *total);
+struct range_row {
+	uint64_t start, end;
+	uint64_t flags;
+	const char *name;
+	const char *total;
+};
+
+/* Getters for VIEW_START/END/SIZE/PERMS/NAME/PATH (view.h) of such rows. */
+struct view_value range_start(const void *row, const struct view_field *f);
+struct view_value range_end(const void *row, const struct view_field *f);
+struct view_value range_size(const void *row, const struct view_field *f);
+struct view_value range_perms(const void *row, const struct view_field *f);
+struct view_value range_name(const void *row, const struct view_field *f);
+struct view_value range_path(const void *row, const struct view_field *f);
 
 /* --all: the run being grown, shown by @emit once a piece breaks it. */
 struct run_acc {
