@@ -9,6 +9,7 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <stddef.h>
 #include <libsmartcols.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +17,7 @@
 #include "cli.h"
 #include "format.h"
 #include "json.h"
+#include "view.h"
 
 #define PAGE		4096ULL
 #define PMD_SPAN	(2ULL << 20)
@@ -250,26 +252,7 @@ static void pct(char *buf, size_t len, uint64_t used, uint64_t slots)
 	snprintf(buf, len, "%.0f%%", slots ? 100.0 * used / slots : 0.0);
 }
 
-enum { COL_TABLE, COL_RANGE, COL_USED, COL_FULL, COL_PTE_TABLES, COL_PTE_FULL,
-       COL_PRESENT, COL_SWAP, COL_HUGE };
-
-static const struct cli_column tree_columns[] = {
-	[COL_TABLE]	= { "TABLE", 8, SCOLS_FL_TREE, "the table: pgd, pud, pmd or pte" },
-	[COL_RANGE]	= { "RANGE", 30, 0, "the addresses it maps" },
-	[COL_USED]	= { "USED", 7, SCOLS_FL_RIGHT, "entries in use of 512" },
-	[COL_FULL]	= { "FULL", 4, SCOLS_FL_RIGHT, "entries in use, percent" },
-	[COL_PTE_TABLES] = { "PTE_TABLES", 4, SCOLS_FL_RIGHT, "PTE tables below" },
-	[COL_PTE_FULL]	= { "PTE_FULL", 4, SCOLS_FL_RIGHT, "entries in use in those PTE tables, percent" },
-	[COL_PRESENT]	= { "PRESENT", 6, SCOLS_FL_RIGHT, "4 KiB pages mapped by PTEs below" },
-	[COL_SWAP]	= { "SWAP", 6, SCOLS_FL_RIGHT, "swap entries in PTEs below" },
-	[COL_HUGE]	= { "HUGE", 4, SCOLS_FL_RIGHT, "huge leaves (2 MiB at pmd, 1 GiB at pud)" },
-};
-
-static const int tree_default_columns[] = {
-	COL_TABLE, COL_RANGE, COL_USED, COL_FULL, COL_PTE_TABLES, COL_PTE_FULL,
-	COL_PRESENT, COL_SWAP, COL_HUGE,
-};
-
+/* A line of the table: one page table, and what is below it. */
 struct tree_row {
 	const char *table;
 	uint64_t start, end;
@@ -277,54 +260,94 @@ struct tree_row {
 	bool has_pte;
 };
 
+#define ROW(row) ((const struct tree_row *)(row))
+
+enum { COL_TABLE, COL_RANGE, COL_USED, COL_FULL, COL_PTE_TABLES, COL_PTE_FULL,
+       COL_PRESENT, COL_SWAP, COL_HUGE };
+
+static struct view_value row_table(const void *row, const struct view_field *f)
+{
+	(void)f;
+	return view_str(ROW(row)->table);
+}
+
+static void range_cell(char *buf, size_t len, const void *row)
+{
+	snprintf(buf, len, "0x%012" PRIx64 "-0x%012" PRIx64, ROW(row)->start,
+		 ROW(row)->end);
+}
+
+static void used_cell(char *buf, size_t len, const void *row)
+{
+	snprintf(buf, len, "%" PRIu64 "/%d", ROW(row)->used, ENTRIES);
+}
+
+static void full_cell(char *buf, size_t len, const void *row)
+{
+	pct(buf, len, ROW(row)->used, ENTRIES);
+}
+
+static struct view_value row_pte_tables(const void *row, const struct view_field *f)
+{
+	(void)f;
+	return ROW(row)->has_pte ? view_u64(ROW(row)->pte_tables) : view_absent();
+}
+
+static void pte_full_cell(char *buf, size_t len, const void *row)
+{
+	if (ROW(row)->has_pte)
+		pct(buf, len, ROW(row)->pte_used, ROW(row)->pte_tables * ENTRIES);
+}
+
+/* A count of struct tree_row, at offset @f->arg. */
+static struct view_value row_count(const void *row, const struct view_field *f)
+{
+	return view_u64(*(const uint64_t *)((const char *)row + f->arg));
+}
+
+#define COUNT_COLUMN(name_, member, help_) {				\
+	.name = (name_), .whint = 6, .flags = SCOLS_FL_RIGHT,		\
+	.help = (help_), .get = row_count,				\
+	.arg = offsetof(struct tree_row, member) }
+
+static const struct view_field tree_fields[] = {
+	[COL_TABLE]	= { .name = "TABLE", .whint = 8, .flags = SCOLS_FL_TREE,
+			    .help = "the table: pgd, pud, pmd or pte", .get = row_table },
+	[COL_RANGE]	= { .name = "RANGE", .whint = 30, .help = "the addresses it maps",
+			    .cell = range_cell },
+	[COL_USED]	= { .name = "USED", .whint = 7, .flags = SCOLS_FL_RIGHT,
+			    .help = "entries in use of 512", .cell = used_cell },
+	[COL_FULL]	= { .name = "FULL", .whint = 4, .flags = SCOLS_FL_RIGHT,
+			    .help = "entries in use, percent", .cell = full_cell },
+	[COL_PTE_TABLES] = { .name = "PTE_TABLES", .whint = 4, .flags = SCOLS_FL_RIGHT,
+			     .help = "PTE tables below", .get = row_pte_tables },
+	[COL_PTE_FULL]	= { .name = "PTE_FULL", .whint = 4, .flags = SCOLS_FL_RIGHT,
+			    .help = "entries in use in those PTE tables, percent",
+			    .cell = pte_full_cell },
+	[COL_PRESENT]	= COUNT_COLUMN("PRESENT", present, "4 KiB pages mapped by PTEs below"),
+	[COL_SWAP]	= COUNT_COLUMN("SWAP", swapped, "swap entries in PTEs below"),
+	[COL_HUGE]	= { .name = "HUGE", .whint = 4, .flags = SCOLS_FL_RIGHT,
+			    .help = "huge leaves (2 MiB at pmd, 1 GiB at pud)",
+			    .get = row_count, .arg = offsetof(struct tree_row, huge) },
+};
+
+static const int tree_default_columns[] = {
+	COL_TABLE, COL_RANGE, COL_USED, COL_FULL, COL_PTE_TABLES, COL_PTE_FULL,
+	COL_PRESENT, COL_SWAP, COL_HUGE,
+};
+
+/*
+ * The table's view.  The JSON is the tree itself (pud_tables holding
+ * pmd_tables holding pte_tables), a document rather than rows.
+ */
+static const struct view tree_view = VIEW_INIT(tree_fields, tree_default_columns);
+
 static struct libscols_line *tree_line(struct libscols_table *tb,
 				       struct libscols_line *parent,
 				       const struct cli_columns *cols,
 				       const struct tree_row *r)
 {
-	struct libscols_line *ln = scols_table_new_line(tb, parent);
-	char buf[96];
-	size_t i;
-
-	if (!ln)
-		return NULL;
-	for (i = 0; i < cols->nr; i++) {
-		buf[0] = 0;
-		switch (cols->ids[i]) {
-		case COL_TABLE:
-			snprintf(buf, sizeof(buf), "%s", r->table);
-			break;
-		case COL_RANGE:
-			snprintf(buf, sizeof(buf), "0x%012" PRIx64 "-0x%012" PRIx64,
-				 r->start, r->end);
-			break;
-		case COL_USED:
-			snprintf(buf, sizeof(buf), "%" PRIu64 "/%d", r->used, ENTRIES);
-			break;
-		case COL_FULL:
-			pct(buf, sizeof(buf), r->used, ENTRIES);
-			break;
-		case COL_PTE_TABLES:
-			if (r->has_pte)
-				snprintf(buf, sizeof(buf), "%" PRIu64, r->pte_tables);
-			break;
-		case COL_PTE_FULL:
-			if (r->has_pte)
-				pct(buf, sizeof(buf), r->pte_used, r->pte_tables * ENTRIES);
-			break;
-		case COL_PRESENT:
-			snprintf(buf, sizeof(buf), "%" PRIu64, r->present);
-			break;
-		case COL_SWAP:
-			snprintf(buf, sizeof(buf), "%" PRIu64, r->swapped);
-			break;
-		case COL_HUGE:
-			snprintf(buf, sizeof(buf), "%" PRIu64, r->huge);
-			break;
-		}
-		scols_line_set_data(ln, i, buf);
-	}
-	return ln;
+	return view_table_line(tb, parent, cols, &tree_view, r);
 }
 
 static int tree_print_table(const struct tree *t, const struct tree_totals *s,
@@ -337,11 +360,9 @@ static int tree_print_table(const struct tree *t, const struct tree_totals *s,
 	char a[32], b[32];
 	size_t i, k, x;
 
-	if (cli_columns_select(&cols, tree_columns, ARRAY_SIZE(tree_columns),
-			       tree_default_columns,
-			       ARRAY_SIZE(tree_default_columns)))
+	if (view_select(&cols, &tree_view))
 		return 2;
-	tb = cli_table_new(&cols, tree_columns);
+	tb = view_table_new(&cols, &tree_view);
 	if (!tb)
 		return -ENOMEM;
 	memset(&row, 0, sizeof(row));
@@ -490,7 +511,7 @@ static void tree_usage(FILE *f)
 		   "entries are in use, the PTE tables (2 MiB each) below and how\n"
 		   "full they are, and the huge leaves.  --all lists every PTE table.\n"
 		   "The sum of the tables is checked against the kernel's VmPTE.\n\n");
-	cli_columns_help(f, tree_columns, ARRAY_SIZE(tree_columns));
+	view_help(f, &tree_view);
 }
 
 static void tree_free(struct tree *t)

@@ -133,21 +133,29 @@ void view_cell(char *buf, size_t len, const struct view_field *f,
 	}
 }
 
-int view_table_add(struct libscols_table *tb, const struct cli_columns *sel,
-		   const struct view *view, const void *row)
+struct libscols_line *view_table_line(struct libscols_table *tb,
+				      struct libscols_line *parent,
+				      const struct cli_columns *sel,
+				      const struct view *view, const void *row)
 {
-	struct libscols_line *ln = scols_table_new_line(tb, NULL);
+	struct libscols_line *ln = scols_table_new_line(tb, parent);
 	char buf[1024];
 	size_t i;
 
 	if (!ln)
-		return -ENOMEM;
+		return NULL;
 	for (i = 0; i < sel->nr; i++) {
 		view_cell(buf, sizeof(buf), &view->fields[sel->ids[i]], row);
 		if (scols_line_set_data(ln, i, buf))
-			return -ENOMEM;
+			return NULL;
 	}
-	return 0;
+	return ln;
+}
+
+int view_table_add(struct libscols_table *tb, const struct cli_columns *sel,
+		   const struct view *view, const void *row)
+{
+	return view_table_line(tb, NULL, sel, view, row) ? 0 : -ENOMEM;
 }
 
 static void view_json_value(struct json *j, const char *key,

@@ -148,6 +148,11 @@ struct libscols_table *view_table_new(const struct cli_columns *sel,
 /* The text of field @f's cell for @row (get() or cell() must be set). */
 void view_cell(char *buf, size_t len, const struct view_field *f,
 	       const void *row);
+/* A table line for @row below @parent (a tree, or NULL); NULL: no memory. */
+struct libscols_line *view_table_line(struct libscols_table *tb,
+				      struct libscols_line *parent,
+				      const struct cli_columns *sel,
+				      const struct view *view, const void *row);
 /* A table line for @row, its cells those of the columns of @sel. */
 int view_table_add(struct libscols_table *tb, const struct cli_columns *sel,
 		   const struct view *view, const void *row);
