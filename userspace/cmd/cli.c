@@ -99,53 +99,6 @@ int cli_close(struct ptscope *ps)
 	return 0;
 }
 
-int cli_columns_select(struct cli_columns *sel, const struct cli_column *cols,
-		       size_t nr_cols, const int *defaults, size_t nr_defaults)
-{
-	char list[512], *tok, *save = NULL;
-	size_t i;
-
-	sel->nr = 0;
-	if (!opts.columns) {
-		for (i = 0; i < nr_defaults && i < CLI_MAX_COLUMNS; i++)
-			sel->ids[sel->nr++] = defaults[i];
-		return 0;
-	}
-	/* "+COLS" adds to the defaults, as lsblk's -o +COLS does. */
-	if (opts.columns[0] == '+')
-		for (i = 0; i < nr_defaults && i < CLI_MAX_COLUMNS; i++)
-			sel->ids[sel->nr++] = defaults[i];
-	snprintf(list, sizeof(list), "%s", opts.columns + (opts.columns[0] == '+'));
-	for (tok = strtok_r(list, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		for (i = 0; i < nr_cols; i++)
-			if (!strcasecmp(tok, cols[i].name))
-				break;
-		if (i == nr_cols) {
-			cli_error("unknown column '%s': see --help for the list", tok);
-			return -1;
-		}
-		if (sel->nr == CLI_MAX_COLUMNS) {
-			cli_error("too many columns");
-			return -1;
-		}
-		sel->ids[sel->nr++] = i;
-	}
-	if (!sel->nr) {
-		cli_error("no columns given to -o");
-		return -1;
-	}
-	return 0;
-}
-
-void cli_columns_help(FILE *f, const struct cli_column *cols, size_t nr_cols)
-{
-	size_t i;
-
-	fprintf(f, "Columns (-o NAME,...):\n");
-	for (i = 0; i < nr_cols; i++)
-		fprintf(f, "  %-10s %s\n", cols[i].name, cols[i].help);
-}
-
 void cli_flags_help(FILE *f, const struct flag_name *names, size_t nr)
 {
 	size_t i, used = 0, len;
@@ -161,28 +114,6 @@ void cli_flags_help(FILE *f, const struct flag_name *names, size_t nr)
 		used += len;
 	}
 	fputc('\n', f);
-}
-
-struct libscols_table *cli_table_new(const struct cli_columns *sel,
-				     const struct cli_column *cols)
-{
-	struct libscols_table *tb = scols_new_table();
-	size_t i;
-
-	if (!tb)
-		return NULL;
-	scols_table_enable_raw(tb, opts.raw);
-	scols_table_enable_noheadings(tb, opts.noheadings);
-	scols_table_enable_colors(tb, opts.color > 0);
-	for (i = 0; i < sel->nr; i++) {
-		const struct cli_column *c = &cols[sel->ids[i]];
-
-		if (!scols_table_new_column(tb, c->name, c->whint, c->flags)) {
-			scols_unref_table(tb);
-			return NULL;
-		}
-	}
-	return tb;
 }
 
 void cli_json_records(struct json *j, bool *started, uint64_t pid,

@@ -16,14 +16,7 @@
 
 struct libscols_table;
 
-/* One column of a view: the single model behind plain, raw and --help. */
-struct cli_column {
-	const char *name;
-	double whint;		/* width hint for libsmartcols */
-	int flags;		/* SCOLS_FL_* */
-	const char *help;
-};
-
+/* The columns a table shows: indices of a view's fields (view.h). */
 struct cli_columns {
 	int ids[CLI_MAX_COLUMNS];
 	size_t nr;
@@ -75,15 +68,9 @@ int cli_close(struct ptscope *ps);
 /* Set when an error was reported after the command's own status was set. */
 extern bool cli_failed;
 
-/* -o COLUMNS (or the defaults) into @sel; prints an error and returns -1. */
-int cli_columns_select(struct cli_columns *sel, const struct cli_column *cols,
-		       size_t nr_cols, const int *defaults, size_t nr_defaults);
-void cli_columns_help(FILE *f, const struct cli_column *cols, size_t nr_cols);
 struct flag_name;
 /* The "Flags:" section of a --help: every name the FLAGS column can show. */
 void cli_flags_help(FILE *f, const struct flag_name *names, size_t nr);
-struct libscols_table *cli_table_new(const struct cli_columns *sel,
-				     const struct cli_column *cols);
 
 /* The top of a 4-level user address space: "all of it" for the walks. */
 #define CLI_USER_TOP 0x7ffffffff000ULL

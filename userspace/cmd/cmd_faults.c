@@ -292,12 +292,12 @@ static void faults_json(const struct faults_row *row)
 
 static int print_threads(const struct ptscope_thread *th, size_t nr)
 {
-	struct cli_columns cols = { .nr = ARRAY_SIZE(thread_columns) };
+	struct cli_columns cols;
 	struct libscols_table *tb;
 	size_t i;
 	int ret = 0;
 
-	memcpy(cols.ids, thread_columns, sizeof(thread_columns));
+	view_defaults(&cols, &thread_view);
 	tb = view_table_new(&cols, &thread_view);
 	if (!tb)
 		return -ENOMEM;

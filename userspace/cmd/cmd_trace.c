@@ -26,6 +26,7 @@
 #include "format.h"
 #include "json.h"
 #include "bpf/trace.h"
+#include "trace_view.h"
 
 /* Generated code: not ours to keep free of warnings. */
 #pragma GCC diagnostic push
@@ -34,14 +35,6 @@
 #include "bpf/trace.skel.h"
 #pragma GCC diagnostic pop
 
-#define BUCKET_SHIFT 21		/* 2 MiB: one PMD's reach */
-
-static const char *const reason_names[PTSCOPE_TLB_NR_REASONS] =
-	PTSCOPE_TLB_REASON_NAMES;
-static const char *const kind_names[TRACE_NR_KINDS] = {
-	"minor", "major", "retry", "error",
-};
-
 static volatile sig_atomic_t stop_tracing;
 
 static void on_interrupt(int sig)
@@ -49,28 +42,6 @@ static void on_interrupt(int sig)
 	(void)sig;
 	stop_tracing = 1;
 }
-
-enum {
-	COL_START, COL_END, COL_BUCKET, COL_MINOR, COL_MAJOR, COL_RETRY,
-	COL_ERROR, COL_GUP, COL_MAPPING,
-};
-
-static const struct cli_column trace_columns[] = {
-	[COL_START]	= { "START", 14, SCOLS_FL_RIGHT, "start of the mapping (VMA) faulted in" },
-	[COL_END]	= { "END", 14, SCOLS_FL_RIGHT, "its end (exclusive)" },
-	[COL_BUCKET]	= { "BUCKET", 14, SCOLS_FL_RIGHT, "start of the 2 MiB-aligned address range of the faults" },
-	[COL_MINOR]	= { "MINOR", 8, SCOLS_FL_RIGHT, "minor faults: resolved without I/O" },
-	[COL_MAJOR]	= { "MAJOR", 8, SCOLS_FL_RIGHT, "major faults: VM_FAULT_MAJOR, or a retried fault" },
-	[COL_RETRY]	= { "RETRY", 8, SCOLS_FL_RIGHT, "attempts that returned VM_FAULT_RETRY (counted again when retried)" },
-	[COL_ERROR]	= { "ERROR", 8, SCOLS_FL_RIGHT, "faults that failed (SIGSEGV, SIGBUS, OOM)" },
-	[COL_GUP]	= { "GUP", 8, SCOLS_FL_RIGHT, "of them, faults taken by the kernel for the process (get_user_pages)" },
-	[COL_MAPPING]	= { "MAPPING", 0.3, SCOLS_FL_TRUNC, "the mapping's file or [heap], [stack], ... from /proc/PID/maps" },
-};
-
-static const int trace_default_columns[] = {
-	COL_START, COL_END, COL_BUCKET, COL_MINOR, COL_MAJOR, COL_RETRY,
-	COL_ERROR, COL_GUP, COL_MAPPING,
-};
 
 struct trace_args {
 	uint64_t pid;
@@ -112,19 +83,8 @@ static void trace_usage(FILE *f)
 		   "not the ptscope module.  See docs/trace.md.\n\n"
 		   "Options:\n"
 		   "      --duration SECONDS  stop after SECONDS (0.1 to 86400)\n\n");
-	cli_columns_help(f, trace_columns, ARRAY_SIZE(trace_columns));
+	trace_columns_help(f);
 }
-
-/* One line of /proc/PID/maps, kept to name the mappings after it exits. */
-struct map_line {
-	uint64_t start, end;
-	char name[256];
-};
-
-struct maps_copy {
-	struct map_line *v;
-	size_t nr;
-};
 
 /* The lines read so far of a new copy. */
 struct maps_read {
@@ -165,32 +125,6 @@ static void maps_refresh(struct maps_copy *m, uint64_t pid)
 	m->v = r.v;
 	m->nr = r.nr;
 }
-
-static const char *maps_name(const struct maps_copy *m, uint64_t start)
-{
-	size_t i;
-
-	for (i = 0; i < m->nr; i++)
-		if (m->v[i].start <= start && start < m->v[i].end)
-			return m->v[i].name;
-	return "";
-}
-
-/* One row: the faults of one (mapping, bucket). */
-struct trace_row {
-	uint64_t vm_start, vm_end, bucket;
-	uint64_t n[TRACE_NR_KINDS];
-	uint64_t gup;
-};
-
-struct trace_result {
-	struct trace_row *rows;
-	size_t nr;
-	uint64_t total[TRACE_NR_KINDS];
-	uint64_t gup;
-	struct trace_flush_val flush[TRACE_NR_REASONS];
-	uint64_t dropped;
-};
 
 static int row_cmp(const void *a, const void *b)
 {
@@ -263,157 +197,6 @@ static int trace_collect(struct trace_bpf *skel, struct trace_result *r)
 	return 0;
 }
 
-static uint64_t flush_total(const struct trace_result *r)
-{
-	uint64_t n = 0;
-	unsigned int i;
-
-	for (i = 0; i < TRACE_NR_REASONS; i++)
-		n += r->flush[i].count;
-	return n;
-}
-
-static void trace_cell(struct libscols_line *ln, int col, int idx,
-		       const struct trace_row *row, const struct maps_copy *m)
-{
-	char buf[64];
-
-	switch (col) {
-	case COL_START:
-		snprintf(buf, sizeof(buf), "0x%" PRIx64, row->vm_start);
-		break;
-	case COL_END:
-		snprintf(buf, sizeof(buf), "0x%" PRIx64, row->vm_end);
-		break;
-	case COL_BUCKET:
-		snprintf(buf, sizeof(buf), "0x%" PRIx64, row->bucket);
-		break;
-	case COL_MINOR:
-	case COL_MAJOR:
-	case COL_RETRY:
-	case COL_ERROR:
-		snprintf(buf, sizeof(buf), "%" PRIu64,
-			 row->n[TRACE_FAULT_MINOR + col - COL_MINOR]);
-		break;
-	case COL_GUP:
-		snprintf(buf, sizeof(buf), "%" PRIu64, row->gup);
-		break;
-	case COL_MAPPING:
-		scols_line_set_data(ln, idx, maps_name(m, row->vm_start));
-		return;
-	}
-	scols_line_set_data(ln, idx, buf);
-}
-
-static int trace_print(const struct cli_columns *sel, const struct trace_result *r,
-		       const struct maps_copy *m, double secs)
-{
-	struct libscols_table *tb;
-	struct libscols_line *ln;
-	unsigned int i;
-	size_t k, c;
-
-	printf("\nFaults in %.1f s: %" PRIu64 " minor, %" PRIu64 " major, %" PRIu64
-	       " retried, %" PRIu64 " failed\n", secs, r->total[TRACE_FAULT_MINOR],
-	       r->total[TRACE_FAULT_MAJOR], r->total[TRACE_FAULT_RETRY],
-	       r->total[TRACE_FAULT_ERROR]);
-	tb = cli_table_new(sel, trace_columns);
-	if (!tb)
-		return cli_error("cannot make a table: out of memory");
-	for (k = 0; k < r->nr; k++) {
-		ln = scols_table_new_line(tb, NULL);
-		if (!ln)
-			break;
-		for (c = 0; c < sel->nr; c++)
-			trace_cell(ln, sel->ids[c], c, &r->rows[k], m);
-	}
-	if (r->nr)
-		scols_print_table(tb);
-	scols_unref_table(tb);
-	if (r->dropped)
-		printf("(%" PRIu64 " faults not counted: more than %d mapping and bucket pairs)\n",
-		       r->dropped, TRACE_MAX_FAULT_KEYS);
-
-	printf("\nTLB flushes while a thread of it was current: %" PRIu64 "\n",
-	       flush_total(r));
-	if (!flush_total(r))
-		return 0;
-	tb = scols_new_table();
-	if (!tb)
-		return cli_error("cannot make a table: out of memory");
-	scols_table_enable_raw(tb, opts.raw);
-	scols_table_enable_noheadings(tb, opts.noheadings);
-	scols_table_new_column(tb, "REASON", 0.3, 0);
-	scols_table_new_column(tb, "FLUSHES", 8, SCOLS_FL_RIGHT);
-	scols_table_new_column(tb, "PAGES", 8, SCOLS_FL_RIGHT);
-	scols_table_new_column(tb, "ALL", 8, SCOLS_FL_RIGHT);
-	for (i = 0; i < TRACE_NR_REASONS; i++) {
-		char buf[3][32];
-
-		if (!r->flush[i].count)
-			continue;
-		ln = scols_table_new_line(tb, NULL);
-		if (!ln)
-			break;
-		snprintf(buf[0], sizeof(buf[0]), "%" PRIu64, (uint64_t)r->flush[i].count);
-		snprintf(buf[1], sizeof(buf[1]), "%" PRIu64, (uint64_t)r->flush[i].pages);
-		snprintf(buf[2], sizeof(buf[2]), "%" PRIu64, (uint64_t)r->flush[i].all);
-		scols_line_set_data(ln, 0, reason_names[i]);
-		scols_line_set_data(ln, 1, buf[0]);
-		scols_line_set_data(ln, 2, buf[1]);
-		scols_line_set_data(ln, 3, buf[2]);
-	}
-	scols_print_table(tb);
-	scols_unref_table(tb);
-	return 0;
-}
-
-static void trace_json(uint64_t pid, const struct trace_result *r,
-		       const struct maps_copy *m, uint64_t ns, bool exited)
-{
-	struct json j;
-	unsigned int i;
-	size_t k;
-
-	json_init(&j, stdout, opts.pretty);
-	json_open(&j, NULL, '{');
-	json_u64(&j, "pid", pid);
-	json_u64(&j, "duration_ns", ns);
-	json_bool(&j, "exited", exited);
-	json_u64(&j, "bucket_size", 1ULL << BUCKET_SHIFT);
-	json_open(&j, "totals", '{');
-	for (i = 0; i < TRACE_NR_KINDS; i++)
-		json_u64(&j, kind_names[i], r->total[i]);
-	json_u64(&j, "gup", r->gup);
-	json_u64(&j, "dropped", r->dropped);
-	json_close(&j, '}');
-	json_open(&j, "faults", '[');
-	for (k = 0; k < r->nr; k++) {
-		const struct trace_row *row = &r->rows[k];
-
-		json_open(&j, NULL, '{');
-		json_u64(&j, "start", row->vm_start);
-		json_u64(&j, "end", row->vm_end);
-		json_str(&j, "mapping", maps_name(m, row->vm_start));
-		json_u64(&j, "bucket", row->bucket);
-		for (i = 0; i < TRACE_NR_KINDS; i++)
-			json_u64(&j, kind_names[i], row->n[i]);
-		json_u64(&j, "gup", row->gup);
-		json_close(&j, '}');
-	}
-	json_close(&j, ']');
-	json_open(&j, "tlb_flushes", '{');
-	for (i = 0; i < TRACE_NR_REASONS; i++) {
-		json_open(&j, reason_names[i], '{');
-		json_u64(&j, "flushes", r->flush[i].count);
-		json_u64(&j, "pages", r->flush[i].pages);
-		json_u64(&j, "all", r->flush[i].all);
-		json_close(&j, '}');
-	}
-	json_close(&j, '}');
-	json_close(&j, '}');
-}
-
 static int libbpf_quiet(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
 	if (level == LIBBPF_DEBUG || !getenv("PTSCOPE_BPF_DEBUG"))
@@ -470,8 +253,7 @@ int cmd_trace(int argc, char **argv)
 		return cli_error("trace reads no module answers: --record and --replay do not apply") + 1;
 	if (parse_pid(argv[1], &a.pid) || !a.pid || a.pid > INT32_MAX)
 		return cli_error("'%s' is not a process id", argv[1]) + 1;
-	if (cli_columns_select(&sel, trace_columns, ARRAY_SIZE(trace_columns),
-			       trace_default_columns, ARRAY_SIZE(trace_default_columns)))
+	if (trace_columns_select(&sel))
 		return 1;
 	if (kill(a.pid, 0) && errno == ESRCH)
 		return cli_error("no process %" PRIu64 ": give the id of a running process",

@@ -46,6 +46,12 @@ int view_select(struct cli_columns *sel, const struct view *view)
 	return 0;
 }
 
+void view_defaults(struct cli_columns *sel, const struct view *view)
+{
+	for (sel->nr = 0; sel->nr < view->nr_defaults && sel->nr < CLI_MAX_COLUMNS; sel->nr++)
+		sel->ids[sel->nr] = view->defaults[sel->nr];
+}
+
 void view_help(FILE *f, const struct view *view)
 {
 	size_t i;

@@ -140,6 +140,8 @@ struct view {
 
 /* -o COLUMNS (or the defaults) into @sel; prints an error and returns -1. */
 int view_select(struct cli_columns *sel, const struct view *view);
+/* The default columns alone, for a table -o does not apply to. */
+void view_defaults(struct cli_columns *sel, const struct view *view);
 /* The "Columns (-o NAME,...):" section of a --help. */
 void view_help(FILE *f, const struct view *view);
 /* A table with the columns of @sel; NULL when out of memory. */
