@@ -24,7 +24,7 @@
 
 /* A row: a common piece of a mapping, a run (--all), or the total. */
 struct cow_row {
-	struct range_row range;
+	struct view_range range;
 	const struct cow_counts *c;	/* NULL on a run */
 	int cls;			/* a run's class, else -1 */
 	bool inferred;			/* a run found by mapcount */
@@ -97,11 +97,11 @@ static void pages_json(struct json *j, const char *key, const void *row)
 	.get = row_class_pages, .arg = (cls) }
 
 static const struct view_field cow_fields[] = {
-	[COL_START]	= VIEW_START("first address", range_start),
-	[COL_END]	= VIEW_END("end address (exclusive)", range_end),
+	[COL_START]	= VIEW_START("first address", view_range_start),
+	[COL_END]	= VIEW_END("end address (exclusive)", view_range_end),
 	[COL_SIZE]	= VIEW_SIZE("size of the common part of the mapping (with --all: of the run)",
-				    range_size),
-	[COL_PERMS]	= VIEW_PERMS("rwx and s/p of the mapping in A", range_perms),
+				    view_range_size),
+	[COL_PERMS]	= VIEW_PERMS("rwx and s/p of the mapping in A", view_range_perms),
 	[COL_CLASS]	= { .name = "CLASS", .key = "class", .whint = 8,
 			    .help = "with --all: the class of the run", .get = row_class },
 	[COL_SHARED]	= CLASS_COLUMN("SHARED", COW_SHARED, "the same frame on both sides"),
@@ -116,9 +116,9 @@ static const struct view_field cow_fields[] = {
 	[COL_OTHER]	= CLASS_COLUMN("OTHER", COW_OTHER,
 				       "migration, device, hwpoison entries, markers"),
 	[COL_NAME]	= VIEW_NAME("file name, [heap], [stack]..., empty for anonymous",
-				    range_name),
-	[COL_PATH]	= VIEW_PATH(range_path),
-	[F_NAME]	= { .key = "name", .get = range_path },
+				    view_range_name),
+	[COL_PATH]	= VIEW_PATH(view_range_path),
+	[F_NAME]	= { .key = "name", .get = view_range_path },
 	[F_INODE]	= { .key = "inode", .get = row_inode },
 	[F_OFFSET]	= { .key = "offset", .get = row_offset },
 	[F_INFERRED]	= { .key = "inferred", .get = row_inferred },

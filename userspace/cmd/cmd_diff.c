@@ -19,7 +19,7 @@
 
 /* A row: a piece of a mapping with changes, a run (--all), or the total. */
 struct diff_row {
-	struct range_row range;
+	struct view_range range;
 	const struct diff_counts *c;	/* NULL on a run */
 	int changes;			/* a run's DIFF_* bits, else -1 */
 	bool frames;			/* both snapshots have frames */
@@ -119,12 +119,12 @@ static void pages_json(struct json *j, const char *key, const void *row)
 	.get = row_change_pages, .arg = (change) }
 
 static const struct view_field diff_fields[] = {
-	[COL_START]	= VIEW_START("first address", range_start),
-	[COL_END]	= VIEW_END("end address (exclusive)", range_end),
+	[COL_START]	= VIEW_START("first address", view_range_start),
+	[COL_END]	= VIEW_END("end address (exclusive)", view_range_end),
 	[COL_SIZE]	= VIEW_SIZE("size of the piece of mapping (with --all: of the run)",
-				    range_size),
+				    view_range_size),
 	[COL_PERMS]	= VIEW_PERMS("rwx and s/p of the mapping (now, or before if removed)",
-				     range_perms),
+				     view_range_perms),
 	[COL_CHANGES]	= { .name = "CHANGES", .key = "changes", .whint = 16,
 			    .flags = SCOLS_FL_WRAP, .help = "with --all: the changes of the run",
 			    .cell = changes_cell, .json = changes_json },
@@ -145,9 +145,9 @@ static const struct view_field diff_fields[] = {
 			    .flags = SCOLS_FL_RIGHT, .help = "mapped in both, no change",
 			    .get = row_unchanged },
 	[COL_NAME]	= VIEW_NAME("file name, [heap], [stack]..., empty for anonymous",
-				    range_name),
-	[COL_PATH]	= VIEW_PATH(range_path),
-	[F_NAME]	= { .key = "name", .get = range_path },
+				    view_range_name),
+	[COL_PATH]	= VIEW_PATH(view_range_path),
+	[F_NAME]	= { .key = "name", .get = view_range_path },
 	[F_IN_A]	= { .key = "in_a", .get = row_in_a },
 	[F_IN_B]	= { .key = "in_b", .get = row_in_b },
 	[F_PAGES]	= { .key = "pages", .json = pages_json },

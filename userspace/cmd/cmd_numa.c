@@ -71,13 +71,13 @@ static const char *const source_names[] = PTSCOPE_POLICY_SOURCE_NAMES;
 
 /* A row: a mapping and its evaluation, or the total (@v NULL). */
 struct numa_row {
+	struct view_range range;
 	const struct ptscope_vma *v;
 	const struct numa_eval *e;
 	const struct ptscope_maps_totals *tot;
 	const struct ptscope_page_counts *c;
 	uint64_t present, remote, not_allowed, protnone;
 	uint64_t anon, anon_remote, nr_vmas;	/* the total's */
-	const char *total;
 };
 
 #define ROW(row) ((const struct numa_row *)(row))
@@ -90,26 +90,6 @@ enum {
 	F_EFFECTIVE_MODE, F_ALLOWED_NODES, F_VMAS, F_PRESENT, F_REMOTE,
 	F_NOT_ALLOWED, F_PROTNONE, F_ANON_PAGES, F_ANON_REMOTE,
 };
-
-static struct view_value row_start(const void *row, const struct view_field *f)
-{
-	(void)f;
-	return ROW(row)->v ? view_u64(ROW(row)->v->start) : view_str("total");
-}
-
-static struct view_value row_end(const void *row, const struct view_field *f)
-{
-	(void)f;
-	return ROW(row)->v ? view_u64(ROW(row)->v->end) : view_absent();
-}
-
-static struct view_value row_size(const void *row, const struct view_field *f)
-{
-	const struct ptscope_vma *v = ROW(row)->v;
-
-	(void)f;
-	return v ? view_u64(v->end - v->start) : view_absent();
-}
 
 /* A count of struct numa_row, at offset @f->arg. */
 static struct view_value row_count(const void *row, const struct view_field *f)
@@ -135,27 +115,6 @@ static void policy_cell(char *buf, size_t len, const void *row)
 		policy_text(buf, len, r->e->mode, r->e->from_task ?
 			    r->tot->task_policy_nodes : r->v->policy_nodes,
 			    r->e->from_task);
-}
-
-static struct view_value row_name(const void *row, const struct view_field *f)
-{
-	(void)f;
-	return view_str(ROW(row)->v ? cli_short_name(ROW(row)->v->name) : ROW(row)->total);
-}
-
-static struct view_value row_path(const void *row, const struct view_field *f)
-{
-	(void)f;
-	return view_str(ROW(row)->v->name);
-}
-
-static struct view_value row_perms(const void *row, const struct view_field *f)
-{
-	struct view_value val = { .kind = VIEW_TEXT };
-
-	(void)f;
-	format_perms(val.text, ROW(row)->v->flags);
-	return val;
 }
 
 static struct view_value row_anon(const void *row, const struct view_field *f)
@@ -206,9 +165,9 @@ static void allowed_nodes_json(struct json *j, const char *key, const void *row)
 	.arg = offsetof(struct numa_row, member) }
 
 static const struct view_field numa_fields[] = {
-	[COL_START]	= VIEW_START("first address", row_start),
-	[COL_END]	= VIEW_END("end address (exclusive)", row_end),
-	[COL_SIZE]	= VIEW_SIZE("virtual size", row_size),
+	[COL_START]	= VIEW_START("first address", view_range_start),
+	[COL_END]	= VIEW_END("end address (exclusive)", view_range_end),
+	[COL_SIZE]	= VIEW_SIZE("virtual size", view_range_size),
 	[COL_RSS]	= COUNT("RSS", "present", "pages", present,
 				"present pages on a known node"),
 	[COL_NODES]	= { .name = "NODES", .key = "nodes", .whint = 12,
@@ -223,9 +182,9 @@ static const struct view_field numa_fields[] = {
 				  "on a node the policy does not allow"),
 	[COL_PROTNONE]	= COUNT("PROTNONE", "protnone", "pages", protnone,
 				"PROT_NONE or NUMA-hinting entries pending"),
-	[COL_NAME]	= VIEW_NAME("file name, [heap], [stack]..., empty for anonymous", row_name),
-	[F_PERMS]	= { .key = "perms", .get = row_perms },
-	[F_PATH]	= { .key = "name", .get = row_path },
+	[COL_NAME]	= VIEW_NAME("file name, [heap], [stack]..., empty for anonymous", view_range_name),
+	[F_PERMS]	= { .key = "perms", .get = view_range_perms },
+	[F_PATH]	= { .key = "name", .get = view_range_path },
 	[F_ANON]	= { .key = "anon", .get = row_anon },
 	[F_MAPPING_POLICY] = { .key = "policy", .json = mapping_policy_json },
 	[F_APPLIES]	= { .key = "applies", .get = row_applies },
@@ -344,6 +303,8 @@ int cmd_numa(int argc, char **argv)
 			anon_remote += e.remote;
 		}
 		row = (struct numa_row){
+			.range = { .start = v->start, .end = v->end,
+				   .flags = v->flags, .name = v->name },
 			.v = v, .e = &e, .tot = &tot, .c = &v->pages,
 			.present = e.present, .remote = e.remote,
 			.not_allowed = e.not_allowed, .protnone = v->pages.protnone,
@@ -363,7 +324,8 @@ int cmd_numa(int argc, char **argv)
 	row = (struct numa_row){
 		.tot = &tot, .c = &all, .present = present, .remote = remote,
 		.not_allowed = not_allowed, .protnone = protnone, .anon = anon,
-		.anon_remote = anon_remote, .nr_vmas = nv.nr, .total = total,
+		.anon_remote = anon_remote, .nr_vmas = nv.nr,
+		.range = { .total = total },
 	};
 
 	if (opts.json) {

@@ -70,46 +70,17 @@ enum { R_2M, R_PMD, R_PTE, R_PTE_FULL, R_COLLAPSIBLE, R_SPLIT, NR_RANGES };
 
 /* A row: a mapping, or the total (@v NULL). */
 struct thp_row {
+	struct view_range range;
 	const struct ptscope_vma *v;
 	const struct thp_view *tv;
 	struct thp_bytes b;
 	uint64_t ranges[NR_RANGES];
 	uint64_t large_by_order[PTSCOPE_MAX_ORDERS];	/* bytes */
 	const uint64_t *hugetlb_by_size;	/* the total's: 2 MiB, 1 GiB */
-	const char *total;
 	uint64_t nr_vmas;
 };
 
 #define ROW(row) ((const struct thp_row *)(row))
-
-static struct view_value row_start(const void *row, const struct view_field *f)
-{
-	(void)f;
-	return ROW(row)->v ? view_u64(ROW(row)->v->start) : view_str("total");
-}
-
-static struct view_value row_end(const void *row, const struct view_field *f)
-{
-	(void)f;
-	return ROW(row)->v ? view_u64(ROW(row)->v->end) : view_absent();
-}
-
-static struct view_value row_size(const void *row, const struct view_field *f)
-{
-	const struct ptscope_vma *v = ROW(row)->v;
-
-	(void)f;
-	return v ? view_u64(v->end - v->start) : view_absent();
-}
-
-static struct view_value row_perms(const void *row, const struct view_field *f)
-{
-	struct view_value val = { .kind = VIEW_TEXT };
-
-	(void)f;
-	format_perms(val.text, ROW(row)->v->flags);
-	return val;
-}
 
 /* A struct thp_bytes member, at offset @f->arg. */
 static struct view_value row_bytes(const void *row, const struct view_field *f)
@@ -156,18 +127,6 @@ static void flags_json(struct json *j, const char *key, const void *row)
 		if (ROW(row)->v->flags & vma_flag_names[i].bit)
 			json_str(j, NULL, vma_flag_names[i].name);
 	json_close(j, ']');
-}
-
-static struct view_value row_name(const void *row, const struct view_field *f)
-{
-	(void)f;
-	return view_str(ROW(row)->v ? cli_short_name(ROW(row)->v->name) : ROW(row)->total);
-}
-
-static struct view_value row_path(const void *row, const struct view_field *f)
-{
-	(void)f;
-	return view_str(ROW(row)->v->name);
 }
 
 static uint64_t row_reasons(const struct thp_row *r)
@@ -250,9 +209,9 @@ static struct view_value row_candidate(const void *row, const struct view_field 
 	.get = row_range, .arg = (range) }
 
 static const struct view_field thp_fields[] = {
-	[COL_START]	= VIEW_START("first address", row_start),
-	[COL_END]	= VIEW_END("end address (exclusive)", row_end),
-	[COL_SIZE]	= VIEW_SIZE("virtual size", row_size),
+	[COL_START]	= VIEW_START("first address", view_range_start),
+	[COL_END]	= VIEW_END("end address (exclusive)", view_range_end),
+	[COL_SIZE]	= VIEW_SIZE("virtual size", view_range_size),
 	[COL_RSS]	= BYTES_FIELD("RSS", "rss", rss, "resident (not the zero page)"),
 	[COL_THP]	= BYTES_FIELD("THP", "thp_pmd", pmd, "in PMD-mapped transparent huge pages"),
 	[COL_MTHP]	= BYTES_FIELD("MTHP", "large_pte", large,
@@ -273,13 +232,13 @@ static const struct view_field thp_fields[] = {
 	[COL_FLAGS]	= { .name = "FLAGS", .key = "flags", .whint = 12, .flags = SCOLS_FL_WRAP,
 			    .help = "mapping flags (hugepage, nohugepage, shmem...)",
 			    .cell = flags_cell, .json = flags_json },
-	[COL_NAME]	= VIEW_NAME("file name, [heap], [stack]..., empty for anonymous", row_name),
+	[COL_NAME]	= VIEW_NAME("file name, [heap], [stack]..., empty for anonymous", view_range_name),
 	[COL_REASONS]	= { .name = "REASONS", .key = "reasons", .whint = 20,
 			    .flags = SCOLS_FL_WRAP,
 			    .help = "why not (all) in PMD-mapped huge pages",
 			    .cell = reasons_cell, .json = reasons_json },
-	[F_PERMS]	= { .key = "perms", .get = row_perms },
-	[F_PATH]	= { .key = "name", .get = row_path },
+	[F_PERMS]	= { .key = "perms", .get = view_range_perms },
+	[F_PATH]	= { .key = "name", .get = view_range_path },
 	[F_VMAS]	= { .key = "vmas", .get = row_vmas },
 	[F_LARGE_BY_SIZE] = { .key = "large_pte_by_size", .group = "bytes",
 			      .json = large_by_size_json },
@@ -323,7 +282,11 @@ static void thp_vma_row(struct thp_row *r, const struct thp_view *tv,
 {
 	int i;
 
-	*r = (struct thp_row){ .v = v, .tv = tv };
+	*r = (struct thp_row){
+		.range = { .start = v->start, .end = v->end, .flags = v->flags,
+			   .name = v->name },
+		.v = v, .tv = tv,
+	};
 	thp_bytes(&v->pages, &r->b);
 	r->ranges[R_2M] = v->ranges_2m;
 	r->ranges[R_PMD] = v->ranges_pmd;
@@ -431,7 +394,7 @@ static void thp_usage(FILE *f)
 static void thp_total_row(struct thp_row *r, const struct thp_view *tv,
 			  const char *total)
 {
-	*r = (struct thp_row){ .tv = tv, .b = tv->tot, .total = total,
+	*r = (struct thp_row){ .range = { .total = total }, .tv = tv, .b = tv->tot,
 			       .hugetlb_by_size = tv->hugetlb_by_size,
 			       .nr_vmas = tv->vmas.nr };
 	memcpy(r->ranges, tv->ranges, sizeof(r->ranges));

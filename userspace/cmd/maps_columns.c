@@ -28,38 +28,6 @@ enum {
 
 #define ROW(row) ((const struct maps_row *)(row))
 
-/* START names the total row. */
-static struct view_value row_start(const void *row, const struct view_field *f)
-{
-	(void)f;
-	return ROW(row)->v ? view_u64(ROW(row)->v->start) : view_str("total");
-}
-
-static struct view_value row_end(const void *row, const struct view_field *f)
-{
-	(void)f;
-	return ROW(row)->v ? view_u64(ROW(row)->v->end) : view_absent();
-}
-
-static struct view_value row_size(const void *row, const struct view_field *f)
-{
-	const struct ptscope_vma *v = ROW(row)->v;
-
-	(void)f;
-	return v ? view_u64(v->end - v->start) : view_absent();
-}
-
-static struct view_value row_perms(const void *row, const struct view_field *f)
-{
-	struct view_value val = { .kind = VIEW_TEXT };
-
-	(void)f;
-	if (!ROW(row)->v)
-		return view_absent();
-	format_perms(val.text, ROW(row)->v->flags);
-	return val;
-}
-
 static struct view_value row_offset(const void *row, const struct view_field *f)
 {
 	(void)f;
@@ -117,28 +85,16 @@ static void flags_cell(char *buf, size_t len, const void *row)
 		format_vma_flags(buf, len, ROW(row)->v->flags);
 }
 
-static struct view_value row_name(const void *row, const struct view_field *f)
-{
-	(void)f;
-	return view_str(ROW(row)->v ? cli_short_name(ROW(row)->v->name) : ROW(row)->total);
-}
-
-static struct view_value row_path(const void *row, const struct view_field *f)
-{
-	(void)f;
-	return view_str(ROW(row)->v ? ROW(row)->v->name : ROW(row)->total);
-}
-
 #define COUNT_COLUMN(name_, field, help_) {				\
 	.name = (name_), .unit = VIEW_PAGES, .whint = 6,		\
 	.flags = SCOLS_FL_RIGHT, .help = (help_), .get = row_count,	\
 	.arg = offsetof(struct ptscope_page_counts, field) }
 
 static const struct view_field maps_fields[] = {
-	[COL_START]	= VIEW_START("first address", row_start),
-	[COL_END]	= VIEW_END("end address (exclusive)", row_end),
-	[COL_SIZE]	= VIEW_SIZE("virtual size", row_size),
-	[COL_PERMS]	= VIEW_PERMS("rwx and s(hared)/p(rivate), as /proc/PID/maps", row_perms),
+	[COL_START]	= VIEW_START("first address", view_range_start),
+	[COL_END]	= VIEW_END("end address (exclusive)", view_range_end),
+	[COL_SIZE]	= VIEW_SIZE("virtual size", view_range_size),
+	[COL_PERMS]	= VIEW_PERMS("rwx and s(hared)/p(rivate), as /proc/PID/maps", view_range_perms),
 	[COL_OFFSET]	= { .name = "OFFSET", .unit = VIEW_ADDRESS, .whint = 8,
 			    .flags = SCOLS_FL_RIGHT, .help = "offset in the file",
 			    .get = row_offset },
@@ -174,8 +130,8 @@ static const struct view_field maps_fields[] = {
 			    .help = "mapping flags (hugepage, locked, mergeable...)",
 			    .cell = flags_cell },
 	[COL_NAME]	= VIEW_NAME("file name (as pmap), [heap], [stack], [vdso]..., empty for anonymous",
-				    row_name),
-	[COL_PATH]	= VIEW_PATH(row_path),
+				    view_range_name),
+	[COL_PATH]	= VIEW_PATH(view_range_path),
 };
 
 /* What fits in 80 columns; -o adds the rest. */
@@ -234,15 +190,21 @@ int maps_table_line(struct libscols_table *tb, const struct cli_columns *sel,
 		    const struct maps_row *row)
 {
 	struct libscols_line *ln = scols_table_new_line(tb, NULL);
+	struct maps_row r = *row;
 	char buf[1024];
 	size_t i;
 
 	if (!ln)
 		return -ENOMEM;
+	if (r.v)
+		r.range = (struct view_range){ .start = r.v->start, .end = r.v->end,
+					       .flags = r.v->flags, .name = r.v->name };
+	else
+		r.range = (struct view_range){ .total = r.total };
 	for (i = 0; i < sel->nr; i++) {
-		view_cell(buf, sizeof(buf), &maps_fields[sel->ids[i]], row);
-		if (row->se)
-			cell_error(buf, sizeof(buf), sel->ids[i], row->se);
+		view_cell(buf, sizeof(buf), &maps_fields[sel->ids[i]], &r);
+		if (r.se)
+			cell_error(buf, sizeof(buf), sel->ids[i], r.se);
 		if (scols_line_set_data(ln, i, buf))
 			return -ENOMEM;
 	}

@@ -10,6 +10,7 @@
 #include "cli.h"
 #include "json.h"
 #include "maps_sample.h"
+#include "view.h"
 
 struct maps_view {
 	struct libscols_table *tb;
@@ -21,6 +22,7 @@ struct maps_view {
 
 /* A row of the table: a mapping (@v), or the total (@v NULL, named @total). */
 struct maps_row {
+	struct view_range range;	/* filled by maps_table_line() */
 	const struct ptscope_vma *v;
 	const struct ptscope_page_counts *c;
 	const struct ptscope_table_counts *t;
@@ -29,7 +31,6 @@ struct maps_row {
 };
 
 /* maps_columns.c: the fields, and the columns that fit in 80 by default */
-struct view;
 extern const struct view maps_view_model;
 
 /* A line of @row's cells, those of the columns of @sel. */

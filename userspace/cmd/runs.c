@@ -1,59 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Rows over pieces of mappings, and --all's runs (runs.h). */
-#include <inttypes.h>
-#include <stdio.h>
 
-#include "cli.h"
-#include "format.h"
 #include "runs.h"
-#include "view.h"
-
-#define RANGE(row) ((const struct range_row *)(row))
-
-struct view_value range_start(const void *row, const struct view_field *f)
-{
-	(void)f;
-	return RANGE(row)->name ? view_u64(RANGE(row)->start) : view_str("total");
-}
-
-struct view_value range_end(const void *row, const struct view_field *f)
-{
-	(void)f;
-	return RANGE(row)->name ? view_u64(RANGE(row)->end) : view_absent();
-}
-
-struct view_value range_size(const void *row, const struct view_field *f)
-{
-	const struct range_row *r = row;
-
-	(void)f;
-	return r->name ? view_u64(r->end - r->start) : view_absent();
-}
-
-struct view_value range_perms(const void *row, const struct view_field *f)
-{
-	struct view_value val = { .kind = VIEW_TEXT };
-
-	(void)f;
-	if (!RANGE(row)->name)
-		return view_absent();
-	format_perms(val.text, RANGE(row)->flags);
-	return val;
-}
-
-struct view_value range_name(const void *row, const struct view_field *f)
-{
-	const struct range_row *r = row;
-
-	(void)f;
-	return view_str(r->name ? cli_short_name(r->name) : r->total);
-}
-
-struct view_value range_path(const void *row, const struct view_field *f)
-{
-	(void)f;
-	return view_str(RANGE(row)->name ? RANGE(row)->name : RANGE(row)->total);
-}
 
 int run_flush(struct run_acc *r)
 {

@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The rows of the views that report pieces of mappings (cow, diff): the
- * fields they share, and --all's runs, in which neighbouring pieces of
+ * The rows of the views that report pieces of mappings (cow, diff): and --all's runs, in which neighbouring pieces of
  * the same key (a COW class, a set of changes) join into one row.
  */
 #ifndef PTSCOPE_RUNS_H
@@ -10,28 +9,6 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-
-struct view_field;
-
-/*
- * The part every row of such a view starts with: [start, end) of a
- * mapping with @flags (PTSCOPE_VMA_*) and @name, or the total row (@name
- * NULL), whose NAME is @total and whose other range cells are empty.
- */
-struct range_row {
-	uint64_t start, end;
-	uint64_t flags;
-	const char *name;
-	const char *total;
-};
-
-/* Getters for VIEW_START/END/SIZE/PERMS/NAME/PATH (view.h) of such rows. */
-struct view_value range_start(const void *row, const struct view_field *f);
-struct view_value range_end(const void *row, const struct view_field *f);
-struct view_value range_size(const void *row, const struct view_field *f);
-struct view_value range_perms(const void *row, const struct view_field *f);
-struct view_value range_name(const void *row, const struct view_field *f);
-struct view_value range_path(const void *row, const struct view_field *f);
 
 /* --all: the run being grown, shown by @emit once a piece breaks it. */
 struct run_acc {

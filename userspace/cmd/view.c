@@ -6,6 +6,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "format.h"
 #include "view.h"
 
 int view_select(struct cli_columns *sel, const struct view *view)
@@ -226,6 +227,53 @@ void view_json_members(struct json *j, const struct view *view,
 	}
 	if (group)
 		json_close(j, '}');
+}
+
+#define RANGE(row) ((const struct view_range *)(row))
+
+struct view_value view_range_start(const void *row, const struct view_field *f)
+{
+	(void)f;
+	return RANGE(row)->name ? view_u64(RANGE(row)->start) : view_str("total");
+}
+
+struct view_value view_range_end(const void *row, const struct view_field *f)
+{
+	(void)f;
+	return RANGE(row)->name ? view_u64(RANGE(row)->end) : view_absent();
+}
+
+struct view_value view_range_size(const void *row, const struct view_field *f)
+{
+	const struct view_range *r = row;
+
+	(void)f;
+	return r->name ? view_u64(r->end - r->start) : view_absent();
+}
+
+struct view_value view_range_perms(const void *row, const struct view_field *f)
+{
+	struct view_value val = { .kind = VIEW_TEXT };
+
+	(void)f;
+	if (!RANGE(row)->name)
+		return view_absent();
+	format_perms(val.text, RANGE(row)->flags);
+	return val;
+}
+
+struct view_value view_range_name(const void *row, const struct view_field *f)
+{
+	const struct view_range *r = row;
+
+	(void)f;
+	return view_str(r->name ? cli_short_name(r->name) : r->total);
+}
+
+struct view_value view_range_path(const void *row, const struct view_field *f)
+{
+	(void)f;
+	return view_str(RANGE(row)->name ? RANGE(row)->name : RANGE(row)->total);
 }
 
 void view_nodes_cell(char *buf, size_t len, const struct ptscope_page_counts *c)

@@ -112,6 +112,28 @@ struct view {
 }
 
 /*
+ * The part every row of a view of mappings (maps, thp, numa, cow, diff)
+ * starts with: [start, end) of a mapping with @flags (PTSCOPE_VMA_*) and
+ * @name, or the total row (@name NULL), whose START is "total", whose
+ * NAME and PATH are @total (e.g. "(3 mappings)"), and whose other range
+ * cells are empty.
+ */
+struct view_range {
+	uint64_t start, end;
+	uint64_t flags;
+	const char *name;
+	const char *total;
+};
+
+/* The getters of such rows' VIEW_START/END/SIZE/PERMS/NAME/PATH fields. */
+struct view_value view_range_start(const void *row, const struct view_field *f);
+struct view_value view_range_end(const void *row, const struct view_field *f);
+struct view_value view_range_size(const void *row, const struct view_field *f);
+struct view_value view_range_perms(const void *row, const struct view_field *f);
+struct view_value view_range_name(const void *row, const struct view_field *f);
+struct view_value view_range_path(const void *row, const struct view_field *f);
+
+/*
  * The columns every view of mappings shares, defined here once: name,
  * width, alignment and JSON key.  A view says what its SIZE, PERMS, NAME
  * and PATH mean for its rows, and how to read them.
