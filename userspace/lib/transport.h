@@ -66,11 +66,14 @@ struct replay_proc_file {
 	char name[56];
 };
 
-/* The question of each request: flags, pid and range follow .size. */
+/*
+ * The question of each request: flags, pid and range follow .size.  STATS
+ * and TLB ask of a pid alone; what follows it is the answer.
+ */
 static inline uint32_t replay_key_end(unsigned long req)
 {
 	return req == PTSCOPE_IOC_VERSION ? 8 :
-	       req == PTSCOPE_IOC_STATS ? 24 : 40;
+	       req == PTSCOPE_IOC_STATS || req == PTSCOPE_IOC_TLB ? 24 : 40;
 }
 
 /* Start a recording at @path (truncated); 0 or a negative errno. */

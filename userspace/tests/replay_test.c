@@ -1,0 +1,137 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Host unit tests of recordings and their replay, without the module:
+ * what a recording holds, which questions a replay answers, and that the
+ * commands replay what they recorded.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "kselftest_harness.h"
+#include "libptscope.h"
+#include "transport.h"
+
+#include "recording.h"
+
+TEST(recordings_hold_proc_reads_and_old_ones_still_replay)
+{
+	struct ptscope_open_how how = { 0 };
+	struct ptscope_stats st;
+	struct recording r;
+	struct ptscope *ps;
+	char comm[64], self[64] = "";
+	FILE *f;
+
+	f = fopen("/proc/self/comm", "r");
+	ASSERT_NE(NULL, f);
+	ASSERT_NE(NULL, fgets(self, sizeof(self), f));
+	fclose(f);
+	self[strcspn(self, "\n")] = 0;
+
+	/* An old recording: its comm is read live, its STATS replayed. */
+	rec_start(&r);
+	rec_stats(&r, 77, PAGE);
+	rec_done(&r);
+	f = fopen(r.path, "r+");
+	ASSERT_NE(NULL, f);
+	fwrite(REPLAY_MAGIC_V1, REPLAY_MAGIC_LEN, 1, f);
+	fclose(f);
+	how.replay = r.path;
+	ASSERT_EQ(0, ptscope_open_how(&ps, &how));
+	ASSERT_EQ(0, ptscope_proc_comm(ps, getpid(), comm, sizeof(comm)));
+	EXPECT_STREQ(self, comm);
+	ASSERT_EQ(0, ptscope_stats(ps, PID, &st, NULL, NULL));
+	EXPECT_EQ(77, st.min_flt);
+	ptscope_close(ps);
+
+	/* A new one without that read: refused, and STATS still answered. */
+	f = fopen(r.path, "r+");
+	ASSERT_NE(NULL, f);
+	fwrite(REPLAY_MAGIC, REPLAY_MAGIC_LEN, 1, f);
+	fclose(f);
+	ASSERT_EQ(0, ptscope_open_how(&ps, &how));
+	EXPECT_EQ(-EBADMSG, ptscope_proc_comm(ps, getpid(), comm, sizeof(comm)));
+	ASSERT_EQ(0, ptscope_stats(ps, PID, &st, NULL, NULL));
+	EXPECT_EQ(77, st.min_flt);
+	ptscope_close(ps);
+	unlink(r.path);
+}
+
+/* export --all's processes come from the recording too, with their comm. */
+TEST(recorded_pid_list_and_comm_replay)
+{
+	struct ptscope_open_how how = { 0 };
+	struct recording r;
+	struct ptscope *ps;
+	uint64_t *pids = NULL;
+	char comm[64];
+	size_t nr = 0;
+
+	rec_start(&r);
+	rec_proc(&r, 0, REPLAY_PROC_PIDS, "1\n4242\n77\n");
+	rec_proc(&r, PID, "comm", "worker 7\n");
+	rec_done(&r);
+	how.replay = r.path;
+	ASSERT_EQ(0, ptscope_open_how(&ps, &how));
+	ASSERT_EQ(0, ptscope_proc_pids(ps, &pids, &nr));
+	ASSERT_EQ(3, nr);
+	EXPECT_EQ(1, pids[0]);
+	EXPECT_EQ(4242, pids[1]);
+	EXPECT_EQ(77, pids[2]);
+	free(pids);
+	/* Another process's comm than recorded: refused. */
+	EXPECT_EQ(-EBADMSG, ptscope_proc_comm(ps, 1, comm, sizeof(comm)));
+	ASSERT_EQ(0, ptscope_proc_comm(ps, PID, comm, sizeof(comm)));
+	EXPECT_STREQ("worker 7", comm);
+	/* The recording is used up. */
+	EXPECT_EQ(-EBADMSG, ptscope_proc_pids(ps, &pids, &nr));
+	ptscope_close(ps);
+	unlink(r.path);
+}
+
+/* The live list: this process is in it. */
+TEST(live_pid_list_holds_this_process)
+{
+	uint64_t *pids = NULL;
+	size_t nr = 0, i;
+	bool found = false;
+
+	ASSERT_EQ(0, ptscope_proc_pids(NULL, &pids, &nr));
+	for (i = 0; i < nr; i++)
+		found |= pids[i] == (uint64_t)getpid();
+	free(pids);
+	EXPECT_TRUE(found);
+}
+
+/*
+ * tlb PID replays: the module's answer fills the argument after the pid
+ * (state, ctx_id...), which is not part of the question.
+ */
+TEST(tlb_of_a_process_replays)
+{
+	struct ptscope_tlb t = {
+		.size = sizeof(t), .pid = PID, .ctx_id = 77, .tlb_gen = 5,
+		.nr_cpu_ids = 2, .cpus = 1, .cpumask = { 1 },
+	};
+	struct ptscope_vma v = {
+		.start = 0x40000000ULL, .end = 0x40000000ULL + 512 * PAGE,
+		.flags = PTSCOPE_VMA_READ | PTSCOPE_VMA_WRITE | PTSCOPE_VMA_ANON,
+		.page_size = PAGE, .pages = { .present = 16 },
+	};
+	struct recording r;
+	char out[8192];
+
+	rec_start(&r);
+	rec_call(&r, PTSCOPE_IOC_TLB, 0, &t, sizeof(t), NULL, 0);
+	rec_maps(&r, 0, 0x7ffffffff000ULL, &v);
+	rec_done(&r);
+	ASSERT_EQ(0, run(out, sizeof(out),
+			 "./ptscope --replay %s -j tlb %llu | jq -r '\"\\(.pid) \\(.mm.ctx_id) \\(.mm.tlb_gen)\"'",
+			 r.path, PID));
+	EXPECT_STREQ("4242 77 5\n", out);
+	unlink(r.path);
+}
+
+TEST_HARNESS_MAIN
