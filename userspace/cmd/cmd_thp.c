@@ -466,6 +466,8 @@ int cmd_thp(int argc, char **argv)
 	struct ptscope_maps_totals tot;
 	struct thp_view tv = { 0 };
 	struct ptscope *ps;
+	char *settings;
+	size_t len;
 	int ret;
 
 	ret = cli_pid_and_range(argc, argv, thp_usage, &pid, &start, &end);
@@ -481,7 +483,13 @@ int cmd_thp(int argc, char **argv)
 		return cli_error("the module is too old for 'thp' (it needs ABI 1.2): load a newer ptscope.ko");
 	}
 	tv.pid = pid;
-	thp_settings_read(&tv.set, THP_SYSFS);
+	ret = ptscope_thp_settings(ps, &settings, &len);
+	if (ret) {
+		cli_close(ps);
+		return cli_error("THP settings (%s): %s", THP_SYSFS, ptscope_strerror(ret));
+	}
+	thp_settings_parse(&tv.set, settings);
+	free(settings);
 	max_none = tv.set.max_ptes_none >= 0 && tv.set.max_ptes_none <= PTSCOPE_COLLAPSE_MAX_NONE ?
 		   (uint64_t)tv.set.max_ptes_none : PTSCOPE_COLLAPSE_MAX_NONE;
 	if (!opts.json) {

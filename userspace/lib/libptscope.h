@@ -121,6 +121,17 @@ int ptscope_proc_read(struct ptscope *ps, uint64_t pid, const char *name,
 /* /proc/PID/comm without its newline. */
 int ptscope_proc_comm(struct ptscope *ps, uint64_t pid, char *comm, size_t len);
 
+/*
+ * The system's transparent huge page settings, which decide what "why is
+ * this not huge" means: a line "FILE VALUE" for each file under
+ * /sys/kernel/mm/transparent_hugepage/ that ptscope thp reads (enabled,
+ * defrag, shmem_enabled, use_zero_page, khugepaged/..., and each
+ * hugepages-<size>kB/enabled), in a malloc()ed *@text; empty without THP.
+ * Recorded and replayed like the /proc files; a recording made before
+ * 0.6.2 replays with the settings of the machine that replays it.
+ */
+int ptscope_thp_settings(struct ptscope *ps, char **text, size_t *len);
+
 /* The pids of every process in /proc, in readdir order; free(*@pids). */
 int ptscope_proc_pids(struct ptscope *ps, uint64_t **pids, size_t *nr);
 

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Why a mapping is not (all) huge: see thp_reasons.h. */
-#include <dirent.h>
 #include <inttypes.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -56,30 +56,6 @@ enum thp_mode thp_mode_parse(const char *line)
 	return THP_UNKNOWN;
 }
 
-static int read_line(const char *root, const char *name, char *buf, size_t len)
-{
-	char path[512];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/%s", root, name);
-	f = fopen(path, "r");
-	if (!f)
-		return -1;
-	if (!fgets(buf, len, f))
-		buf[0] = 0;
-	fclose(f);
-	return 0;
-}
-
-static long read_long(const char *root, const char *name)
-{
-	char buf[64];
-
-	if (read_line(root, name, buf, sizeof(buf)))
-		return -1;
-	return strtol(buf, NULL, 10);
-}
-
 static int mthp_cmp(const void *a, const void *b)
 {
 	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
@@ -87,51 +63,72 @@ static int mthp_cmp(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-void thp_settings_read(struct thp_settings *s, const char *root)
+/* One "FILE VALUE" line of ptscope_thp_settings(). */
+static void thp_setting(struct thp_settings *s, const char *file, const char *value)
 {
-	char buf[256], name[300];
-	unsigned long kb;
-	struct dirent *d;
+	static const struct {
+		const char *file;
+		size_t offset;
+	} numbers[] = {
+		{ "khugepaged/max_ptes_none", offsetof(struct thp_settings, max_ptes_none) },
+		{ "khugepaged/max_ptes_swap", offsetof(struct thp_settings, max_ptes_swap) },
+		{ "khugepaged/max_ptes_shared", offsetof(struct thp_settings, max_ptes_shared) },
+		{ "khugepaged/pages_to_scan", offsetof(struct thp_settings, pages_to_scan) },
+		{ "khugepaged/scan_sleep_millisecs",
+		  offsetof(struct thp_settings, scan_sleep_millisecs) },
+		{ "use_zero_page", offsetof(struct thp_settings, use_zero_page) },
+	};
 	const char *open, *close;
-	DIR *dir;
+	unsigned long kb;
+	size_t i;
+	int n;
 
-	memset(s, 0, sizeof(*s));
-	s->max_ptes_none = s->max_ptes_swap = s->max_ptes_shared = -1;
-	if (read_line(root, "enabled", buf, sizeof(buf)))
-		return;
-	s->present = true;
-	s->enabled = thp_mode_parse(buf);
-	if (!read_line(root, "shmem_enabled", buf, sizeof(buf)))
-		s->shmem_enabled = thp_mode_parse(buf);
-	if (!read_line(root, "defrag", buf, sizeof(buf))) {
-		open = strchr(buf, '[');
+	if (!strcmp(file, "enabled")) {
+		s->present = true;
+		s->enabled = thp_mode_parse(value);
+	} else if (!strcmp(file, "shmem_enabled")) {
+		s->shmem_enabled = thp_mode_parse(value);
+	} else if (!strcmp(file, "defrag")) {
+		open = strchr(value, '[');
 		close = open ? strchr(open, ']') : NULL;
 		if (close)
 			snprintf(s->defrag, sizeof(s->defrag), "%.*s",
 				 (int)(close - open - 1), open + 1);
-	}
-	s->max_ptes_none = read_long(root, "khugepaged/max_ptes_none");
-	s->max_ptes_swap = read_long(root, "khugepaged/max_ptes_swap");
-	s->max_ptes_shared = read_long(root, "khugepaged/max_ptes_shared");
-	s->pages_to_scan = read_long(root, "khugepaged/pages_to_scan");
-	s->scan_sleep_millisecs = read_long(root, "khugepaged/scan_sleep_millisecs");
-	s->use_zero_page = read_long(root, "use_zero_page");
-
-	/* hugepages-<size>kB/: the per-size (mTHP) controls of 6.8+. */
-	dir = opendir(root);
-	if (!dir)
-		return;
-	while ((d = readdir(dir)) && s->nr_mthp < THP_MAX_MTHP) {
-		if (sscanf(d->d_name, "hugepages-%lukB", &kb) != 1)
-			continue;
-		snprintf(name, sizeof(name), "%s/enabled", d->d_name);
-		if (read_line(root, name, buf, sizeof(buf)))
-			continue;
+	} else if (sscanf(file, "hugepages-%lukB/enabled%n", &kb, &n) == 1 && !file[n]) {
+		/* hugepages-<size>kB/: the per-size (mTHP) controls of 6.8+. */
+		if (s->nr_mthp == THP_MAX_MTHP)
+			return;
 		s->mthp[s->nr_mthp].size = kb * 1024ULL;
-		s->mthp[s->nr_mthp].enabled = thp_mode_parse(buf);
+		s->mthp[s->nr_mthp].enabled = thp_mode_parse(value);
 		s->nr_mthp++;
+	} else {
+		for (i = 0; i < sizeof(numbers) / sizeof(numbers[0]); i++)
+			if (!strcmp(file, numbers[i].file))
+				*(long *)((char *)s + numbers[i].offset) =
+					strtol(value, NULL, 10);
 	}
-	closedir(dir);
+}
+
+void thp_settings_parse(struct thp_settings *s, const char *text)
+{
+	char line[512], *value;
+	size_t n;
+
+	memset(s, 0, sizeof(*s));
+	s->max_ptes_none = s->max_ptes_swap = s->max_ptes_shared = -1;
+	s->pages_to_scan = s->scan_sleep_millisecs = s->use_zero_page = -1;
+	while (text && *text) {
+		n = strcspn(text, "\n");
+		snprintf(line, sizeof(line), "%.*s", (int)n, text);
+		text += n + !!text[n];
+		value = strchr(line, ' ');
+		if (!value)
+			continue;
+		*value++ = 0;
+		thp_setting(s, line, value);
+	}
+	if (!s->present)	/* no THP: nothing more is known */
+		s->pages_to_scan = s->scan_sleep_millisecs = s->use_zero_page = 0;
 	qsort(s->mthp, s->nr_mthp, sizeof(s->mthp[0]), mthp_cmp);
 }
 

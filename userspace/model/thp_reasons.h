@@ -40,8 +40,8 @@ struct thp_settings {
 /* The bracketed word of a sysfs choice line ("always [madvise] never"). */
 enum thp_mode thp_mode_parse(const char *line);
 const char *thp_mode_name(enum thp_mode m);
-/* Read the settings below @root (normally /sys/kernel/mm/transparent_hugepage). */
-void thp_settings_read(struct thp_settings *s, const char *root);
+/* The settings from the lines of ptscope_thp_settings() ("FILE VALUE"). */
+void thp_settings_parse(struct thp_settings *s, const char *text);
 
 /* Why a mapping holds no (or not only) PMD-mapped huge pages. */
 #define THP_REASONS_FOREACH(X)						\

@@ -134,4 +134,48 @@ TEST(tlb_of_a_process_replays)
 	unlink(r.path);
 }
 
+/*
+ * thp replays the THP settings of the machine it recorded on: what a
+ * mapping's reasons mean depends on them, not on the replaying machine's.
+ */
+TEST(thp_settings_come_from_the_recording)
+{
+	struct ptscope_version ver = {
+		.size = sizeof(ver), .abi_major = PTSCOPE_ABI_MAJOR,
+		.abi_minor = PTSCOPE_ABI_MINOR, .release = "recorded",
+		.kernel = "none",
+		.features = PTSCOPE_FEAT_VERSION | PTSCOPE_FEAT_MAPS |
+			    PTSCOPE_FEAT_MAPS_POLICY,
+	};
+	struct ptscope_vma v = {
+		.start = 0x40000000ULL, .end = 0x40000000ULL + 1024 * PAGE,
+		.flags = PTSCOPE_VMA_READ | PTSCOPE_VMA_WRITE | PTSCOPE_VMA_ANON,
+		.page_size = PAGE, .pages = { .present = 16, .anon = 16 },
+		.ranges_2m = 2, .ranges_pte = 1,
+	};
+	struct recording r;
+	char out[8192];
+
+	snprintf(r.path, sizeof(r.path), "/tmp/ptscope-replay.XXXXXX");
+	r.f = fdopen(mkstemp(r.path), "w");
+	ASSERT_NE(NULL, r.f);
+	fwrite(REPLAY_MAGIC, REPLAY_MAGIC_LEN, 1, r.f);
+	rec_call(&r, PTSCOPE_IOC_VERSION, 0, &ver, sizeof(ver), NULL, 0);
+	rec_proc(&r, 0, REPLAY_SYS_THP,
+		 "enabled always madvise [never]\n"
+		 "defrag always defer [defer+madvise] madvise never\n"
+		 "khugepaged/max_ptes_none 100\n"
+		 "hugepages-64kB/enabled always [inherit] madvise never\n"
+		 "hugepages-2048kB/enabled always [inherit] madvise never\n");
+	rec_maps(&r, 0, 0x7ffffffff000ULL, &v);
+	rec_done(&r);
+	ASSERT_EQ(0, run(out, sizeof(out),
+			 "./ptscope --replay %s -j thp %llu | jq -c '[.settings.enabled, "
+			 ".settings.defrag, .settings.max_ptes_none, .settings.sizes, "
+			 ".vmas[0].reasons]'", r.path, PID));
+	EXPECT_STREQ("[\"never\",\"defer+madvise\",100,{\"64kB\":\"inherit\",\"2048kB\":\"inherit\"},"
+		     "[\"thp_never\",\"unpopulated\",\"too_sparse\"]]\n", out);
+	unlink(r.path);
+}
+
 TEST_HARNESS_MAIN
