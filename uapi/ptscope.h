@@ -38,7 +38,7 @@
  * tool's, one string for both (dkms.conf and debian/changelog repeat it;
  * scripts/packaging-check keeps them equal).
  */
-#define PTSCOPE_RELEASE		"0.6.1"
+#define PTSCOPE_RELEASE		"0.6.2"
 
 /*
  * 0xBC is unassigned in Documentation/userspace-api/ioctl/ioctl-number.rst.
