@@ -62,12 +62,7 @@ static void ptscope_summary_count(struct ptscope_summary *s,
 
 	if (rec->level == PTSCOPE_LEVEL_PTE && rec->entry != PTSCOPE_ENTRY_NONE)
 		s->rec->tables.pte_entries += nr;
-	/* Anonymous PMD leaves keep a deposited PTE table (mm/huge_memory.c). */
-	if (rec->level == PTSCOPE_LEVEL_PMD &&
-	    !(rec->flags & PTSCOPE_PF_HUGETLB) &&
-	    (rec->kind == PTSCOPE_KIND_ANON || rec->kind == PTSCOPE_KIND_HUGE_ZERO ||
-	     (rec->entry == PTSCOPE_ENTRY_MIGRATION &&
-	      (s->rec->flags & PTSCOPE_VMA_ANON))))
+	if (ptscope_leaf_deposits(rec, s->rec->flags))
 		s->deposit_pages += nr;
 	if (rec->flags & PTSCOPE_PF_SOFT_DIRTY)
 		c->soft_dirty += nr;

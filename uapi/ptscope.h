@@ -391,6 +391,22 @@ struct ptscope_pages {
 	X(PTSCOPE_VMA_NAME_TRUNCATED, "name_truncated")		\
 	X(PTSCOPE_VMA_CHANGED, "changed")
 
+/*
+ * Whether leaf @r keeps a deposited PTE table under it, in a mapping with
+ * PTSCOPE_VMA_* @vma_flags: an anonymous (or huge zero) PMD leaf, or a PMD
+ * migration entry of an anonymous mapping, has one set aside for its split
+ * (pgtable_trans_huge_deposit() in mm/huge_memory.c), counted in VmPTE.
+ * The module's MAPS table counts and ptscope tree both use this one rule.
+ */
+static __inline__ int
+ptscope_leaf_deposits(const struct ptscope_page_region *r, __u64 vma_flags)
+{
+	return r->level == PTSCOPE_LEVEL_PMD && !(r->flags & PTSCOPE_PF_HUGETLB) &&
+	       (r->kind == PTSCOPE_KIND_ANON || r->kind == PTSCOPE_KIND_HUGE_ZERO ||
+		(r->entry == PTSCOPE_ENTRY_MIGRATION &&
+		 (vma_flags & PTSCOPE_VMA_ANON)));
+}
+
 #define PTSCOPE_MAX_NODES	64	/* nodes counted one by one; higher: node_other */
 #define PTSCOPE_MAX_ORDERS	16	/* folio orders counted in large_pte[] */
 

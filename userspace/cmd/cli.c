@@ -164,7 +164,7 @@ int cli_pid_and_range(int argc, char **argv, void (*usage)(FILE *f),
 		      uint64_t *pid, uint64_t *start, uint64_t *end)
 {
 	*start = 0;
-	*end = CLI_USER_TOP;
+	*end = PTSCOPE_USER_TOP;
 	if (opts.help) {
 		usage(stdout);
 		return 0;

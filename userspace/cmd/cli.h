@@ -72,12 +72,10 @@ struct flag_name;
 /* The "Flags:" section of a --help: every name the FLAGS column can show. */
 void cli_flags_help(FILE *f, const struct flag_name *names, size_t nr);
 
-/* The top of a 4-level user address space: "all of it" for the walks. */
-#define CLI_USER_TOP 0x7ffffffff000ULL
 
 /*
  * The operands "PID [START[-END] | START+LENGTH]" of @argv (argv[0] is the
- * command); without a range, [0, CLI_USER_TOP).  Returns -1 to go on, or
+ * command); without a range, [0, PTSCOPE_USER_TOP).  Returns -1 to go on, or
  * an exit status after printing @usage or an error.
  */
 int cli_pid_and_range(int argc, char **argv, void (*usage)(FILE *f),

@@ -397,17 +397,17 @@ int cmd_cow(int argc, char **argv)
 			return cli_error("out of memory");
 		}
 	}
-	ret = ptscope_maps(v.ps, v.pid_a, 0, CLI_USER_TOP, add_vma, &v.vmas_a, NULL);
+	ret = ptscope_maps(v.ps, v.pid_a, 0, PTSCOPE_USER_TOP, add_vma, &v.vmas_a, NULL);
 	if (ret) {
 		cli_error("mappings of %" PRIu64 ": %s", v.pid_a, ptscope_strerror(ret));
 		goto out;
 	}
-	ret = ptscope_maps(v.ps, v.pid_b, 0, CLI_USER_TOP, add_vma, &v.vmas_b, NULL);
+	ret = ptscope_maps(v.ps, v.pid_b, 0, PTSCOPE_USER_TOP, add_vma, &v.vmas_b, NULL);
 	if (ret) {
 		cli_error("mappings of %" PRIu64 ": %s", v.pid_b, ptscope_strerror(ret));
 		goto out;
 	}
-	ret = pairwalk(&v.vmas_a, &v.vmas_b, 0, CLI_USER_TOP, cow_piece, &v);
+	ret = pairwalk(&v.vmas_a, &v.vmas_b, 0, PTSCOPE_USER_TOP, cow_piece, &v);
 	if (ret) {
 		if (opts.json && v.started) {
 			json_close(&v.json, ']');	/* complete, then the error */

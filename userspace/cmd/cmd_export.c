@@ -136,7 +136,7 @@ static int export_query(struct ptscope *ps, uint64_t pid, struct export_proc *p)
 	ret = ptscope_stats(ps, pid, &p->st, &th, &nr);
 	if (ret)
 		return ret;
-	ret = ptscope_maps(ps, pid, 0, CLI_USER_TOP, noop_vma, NULL, &p->totals);
+	ret = ptscope_maps(ps, pid, 0, PTSCOPE_USER_TOP, noop_vma, NULL, &p->totals);
 	if (!ret)
 		p->remote_fraction = remote_fraction(&p->totals.pages, th, nr);
 	free(th);

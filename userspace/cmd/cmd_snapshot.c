@@ -71,7 +71,7 @@ static int snapshot_walk(struct ptscope *ps, uint64_t pid, FILE *f,
 	snprintf(h.tool, sizeof(h.tool), "%s", PTSCOPE_RELEASE);
 
 	range_list_init(&vmas, sizeof(struct ptscope_vma));
-	ret = ptscope_maps(ps, pid, 0, CLI_USER_TOP, add_vma, &vmas, NULL);
+	ret = ptscope_maps(ps, pid, 0, PTSCOPE_USER_TOP, add_vma, &vmas, NULL);
 	if (!ret)
 		ret = snap_write_begin(&v->w, f, &h);
 	for (i = 0; !ret && i < vmas.nr; i++) {

@@ -254,7 +254,7 @@ static int process_mix(struct ptscope *ps, uint64_t pid, struct tlb_mix_pages *m
 	unsigned int i;
 	int ret;
 
-	ret = ptscope_maps(ps, pid, 0, CLI_USER_TOP, count_only, NULL, &tot);
+	ret = ptscope_maps(ps, pid, 0, PTSCOPE_USER_TOP, count_only, NULL, &tot);
 	if (ret)
 		return ret;
 	memset(m, 0, sizeof(*m));

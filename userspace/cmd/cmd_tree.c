@@ -1,11 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * ptscope tree PID: the shape of a process's page tables.  Built from one
- * region-mode PAGES walk: every record says at which level its entry (or
- * the empty entry that ended the walk) sits, so each record proves that the
- * tables above that level exist.  PUD tables (512 GiB each) and PMD tables
- * (1 GiB each) are listed; PTE tables (2 MiB each) are summed per PMD
- * table, or listed with --all.
+ * ptscope tree PID: the shape of a process's page tables (built by
+ * model/pagetable_tree.c).  PUD tables (512 GiB each) and PMD tables (1 GiB
+ * each) are listed; PTE tables (2 MiB each) are summed per PMD table, or
+ * listed with --all.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -17,235 +15,8 @@
 #include "cli.h"
 #include "format.h"
 #include "json.h"
+#include "pagetable_tree.h"
 #include "view.h"
-
-#define PAGE		4096ULL
-#define PMD_SPAN	(2ULL << 20)
-#define PUD_SPAN	(1ULL << 30)
-#define P4D_SPAN	(512ULL << 30)
-#define ENTRIES		512
-
-struct pte_table {
-	uint64_t base;
-	uint64_t used, present, swapped;
-};
-
-struct pmd_table {
-	uint64_t base;
-	uint64_t used;			/* entries: PTE tables + huge entries */
-	uint64_t huge;			/* present PMD leaves */
-	uint64_t huge_other;		/* swap/migration PMD entries */
-	uint64_t deposited;		/* PTE tables kept under anon PMD leaves */
-	uint64_t last_entry;		/* base of the last entry counted */
-	bool any_entry;
-	struct pte_table *pte;
-	size_t nr_pte, cap_pte;
-	uint64_t pte_used, pte_present, pte_swapped;
-};
-
-struct pud_table {
-	uint64_t base;
-	uint64_t used;			/* entries: PMD tables + huge entries */
-	uint64_t huge;
-	uint64_t last_entry;
-	bool any_entry;
-	size_t first_pmd, nr_pmd;	/* its PMD tables in tree.pmd[] */
-};
-
-struct tree {
-	struct pud_table *pud;
-	size_t nr_pud, cap_pud;
-	struct pmd_table *pmd;
-	size_t nr_pmd, cap_pmd;
-};
-
-/* Room for one more element in *@arr; -ENOMEM leaves it as it was. */
-static int grow(void *arr, size_t *cap, size_t nr, size_t size)
-{
-	size_t bigger = *cap ? *cap * 2 : 16;
-	void *p;
-
-	if (nr < *cap)
-		return 0;
-	p = realloc(*(void **)arr, bigger * size);
-	if (!p)
-		return -ENOMEM;
-	*(void **)arr = p;
-	*cap = bigger;
-	return 0;
-}
-
-static struct pud_table *pud_of(struct tree *t, uint64_t addr)
-{
-	uint64_t base = addr & ~(P4D_SPAN - 1);
-	struct pud_table *p;
-
-	if (t->nr_pud && t->pud[t->nr_pud - 1].base == base)
-		return &t->pud[t->nr_pud - 1];
-	if (grow(&t->pud, &t->cap_pud, t->nr_pud, sizeof(*t->pud)))
-		return NULL;
-	p = &t->pud[t->nr_pud++];
-	memset(p, 0, sizeof(*p));
-	p->base = base;
-	p->first_pmd = t->nr_pmd;
-	return p;
-}
-
-/* An entry of @p at @addr (spanning PUD_SPAN) is in use: count it once. */
-static void pud_entry(struct pud_table *p, uint64_t addr, bool huge)
-{
-	uint64_t base = addr & ~(PUD_SPAN - 1);
-
-	if (p->any_entry && p->last_entry == base)
-		return;
-	p->any_entry = true;
-	p->last_entry = base;
-	p->used++;
-	p->huge += huge;
-}
-
-static struct pmd_table *pmd_of(struct tree *t, uint64_t addr)
-{
-	uint64_t base = addr & ~(PUD_SPAN - 1);
-	struct pud_table *pud = pud_of(t, addr);
-	struct pmd_table *p;
-
-	if (!pud)
-		return NULL;
-	if (pud->nr_pmd && t->pmd[t->nr_pmd - 1].base == base)
-		return &t->pmd[t->nr_pmd - 1];
-	if (grow(&t->pmd, &t->cap_pmd, t->nr_pmd, sizeof(*t->pmd)))
-		return NULL;
-	p = &t->pmd[t->nr_pmd++];
-	memset(p, 0, sizeof(*p));
-	p->base = base;
-	pud->nr_pmd++;
-	pud_entry(pud, addr, false);
-	return p;
-}
-
-static bool pmd_entry(struct pmd_table *p, uint64_t addr)
-{
-	uint64_t base = addr & ~(PMD_SPAN - 1);
-
-	if (p->any_entry && p->last_entry == base)
-		return false;
-	p->any_entry = true;
-	p->last_entry = base;
-	p->used++;
-	return true;
-}
-
-/* [start, end) of @r lies inside one PTE table, or one huge entry. */
-static int tree_piece(struct tree *t, const struct ptscope_page_region *r,
-		      uint64_t start, uint64_t end)
-{
-	uint64_t pages = (end - start) / PAGE;
-	bool used = r->entry != PTSCOPE_ENTRY_NONE;
-	bool present = r->entry == PTSCOPE_ENTRY_PRESENT;
-	struct pmd_table *pmd;
-	struct pud_table *pud;
-	struct pte_table *pte;
-
-	switch (r->level) {
-	case PTSCOPE_LEVEL_PUD:
-		pud = pud_of(t, start);
-		if (!pud)
-			return -ENOMEM;
-		if (used)
-			pud_entry(pud, start, present);
-		return 0;
-	case PTSCOPE_LEVEL_PMD:
-		pmd = pmd_of(t, start);
-		if (!pmd)
-			return -ENOMEM;
-		if (used && pmd_entry(pmd, start)) {
-			pmd->huge += present;
-			pmd->huge_other += !present;
-			/* As the module's MAPS count: see docs/tree.md. */
-			if (!(r->flags & PTSCOPE_PF_HUGETLB) &&
-			    (r->kind == PTSCOPE_KIND_ANON ||
-			     r->kind == PTSCOPE_KIND_HUGE_ZERO ||
-			     r->entry == PTSCOPE_ENTRY_MIGRATION))
-				pmd->deposited++;
-		}
-		return 0;
-	case PTSCOPE_LEVEL_PTE:
-		pmd = pmd_of(t, start);
-		if (!pmd)
-			return -ENOMEM;
-		if (pmd_entry(pmd, start)) {
-			if (grow(&pmd->pte, &pmd->cap_pte, pmd->nr_pte,
-				 sizeof(*pmd->pte)))
-				return -ENOMEM;
-			pte = &pmd->pte[pmd->nr_pte++];
-			memset(pte, 0, sizeof(*pte));
-			pte->base = start & ~(PMD_SPAN - 1);
-		}
-		pte = &pmd->pte[pmd->nr_pte - 1];
-		if (used) {
-			pte->used += pages;
-			pmd->pte_used += pages;
-		}
-		if (present) {
-			pte->present += pages;
-			pmd->pte_present += pages;
-		}
-		if (r->entry == PTSCOPE_ENTRY_SWAP) {
-			pte->swapped += pages;
-			pmd->pte_swapped += pages;
-		}
-		return 0;
-	}
-	return 0;	/* no PGD/P4D entry: no table below */
-}
-
-static int tree_record(const struct ptscope_page_region *r, void *arg)
-{
-	/* PTE runs: one piece per PTE table; huge levels: one per entry. */
-	uint64_t span = r->level == PTSCOPE_LEVEL_PMD ? PMD_SPAN :
-			r->level == PTSCOPE_LEVEL_PUD ? PUD_SPAN : PMD_SPAN;
-	uint64_t s, e;
-	int ret;
-
-	/* A run may cross tables or cover many huge entries: split it. */
-	for (s = r->start; s < r->end; s = e) {
-		e = (s | (span - 1)) + 1;
-		if (e > r->end)
-			e = r->end;
-		ret = tree_piece(arg, r, s, e);
-		if (ret)
-			return ret;
-	}
-	return 0;
-}
-
-struct tree_totals {
-	uint64_t pud, pmd, pte, deposited;
-	uint64_t pud_used, pmd_used, pte_used;
-	uint64_t pud_huge, pmd_huge, pte_present;
-};
-
-static void tree_sum(const struct tree *t, struct tree_totals *s)
-{
-	size_t i;
-
-	memset(s, 0, sizeof(*s));
-	s->pud = t->nr_pud;
-	s->pmd = t->nr_pmd;
-	for (i = 0; i < t->nr_pud; i++) {
-		s->pud_used += t->pud[i].used;
-		s->pud_huge += t->pud[i].huge;
-	}
-	for (i = 0; i < t->nr_pmd; i++) {
-		s->pte += t->pmd[i].nr_pte;
-		s->deposited += t->pmd[i].deposited;
-		s->pmd_used += t->pmd[i].used;
-		s->pmd_huge += t->pmd[i].huge;
-		s->pte_used += t->pmd[i].pte_used;
-		s->pte_present += t->pmd[i].pte_present;
-	}
-}
 
 static void pct(char *buf, size_t len, uint64_t used, uint64_t slots)
 {
@@ -350,7 +121,7 @@ static struct libscols_line *tree_line(struct libscols_table *tb,
 	return view_table_line(tb, parent, cols, &tree_view, r);
 }
 
-static int tree_print_table(const struct tree *t, const struct tree_totals *s,
+static int tree_print_table(const struct pt_tree *t, const struct pt_tree_totals *s,
 			    const struct ptscope_stats *st)
 {
 	struct libscols_line *root, *pl, *ml;
@@ -430,7 +201,7 @@ static int tree_print_table(const struct tree *t, const struct tree_totals *s,
 	return 0;
 }
 
-static void tree_print_json(const struct tree *t, const struct tree_totals *s,
+static void tree_print_json(const struct pt_tree *t, const struct pt_tree_totals *s,
 			    const struct ptscope_stats *st, uint64_t pid)
 {
 	struct json j;
@@ -514,20 +285,10 @@ static void tree_usage(FILE *f)
 	view_help(f, &tree_view);
 }
 
-static void tree_free(struct tree *t)
-{
-	size_t i;
-
-	for (i = 0; i < t->nr_pmd; i++)
-		free(t->pmd[i].pte);
-	free(t->pmd);
-	free(t->pud);
-}
-
 int cmd_tree(int argc, char **argv)
 {
-	struct tree t = { 0 };
-	struct tree_totals s;
+	struct pt_tree t = { 0 };
+	struct pt_tree_totals s;
 	struct ptscope_stats st;
 	struct ptscope *ps;
 	uint64_t pid;
@@ -546,21 +307,21 @@ int cmd_tree(int argc, char **argv)
 	ps = cli_open();
 	if (!ps)
 		return 1;
-	ret = ptscope_pages(ps, pid, 0, CLI_USER_TOP,
-			    PTSCOPE_PAGES_REGIONS, tree_record, &t);
-	if (!ret)
+	ret = pt_tree_build(ps, pid, &t);
+	if (!ret) {
 		ret = ptscope_stats(ps, pid, &st, NULL, NULL);
-	cli_close(ps);
-	if (ret) {
-		tree_free(&t);
-		return cli_error("tree of %" PRIu64 ": %s", pid, ptscope_strerror(ret));
+		if (ret)
+			pt_tree_free(&t);
 	}
-	tree_sum(&t, &s);
+	cli_close(ps);
+	if (ret)
+		return cli_error("tree of %" PRIu64 ": %s", pid, ptscope_strerror(ret));
+	pt_tree_sum(&t, &s);
 	if (opts.json)
 		tree_print_json(&t, &s, &st, pid);
 	else
 		ret = tree_print_table(&t, &s, &st);
-	tree_free(&t);
+	pt_tree_free(&t);
 	if (ret < 0)
 		return cli_error("out of memory");
 	return ret;

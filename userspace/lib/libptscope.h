@@ -149,6 +149,12 @@ typedef int (*ptscope_map_line_cb)(const struct ptscope_map_line *m, void *arg);
 int ptscope_proc_maps(struct ptscope *ps, uint64_t pid, uint64_t start,
 		      uint64_t end, ptscope_map_line_cb cb, void *arg);
 
+/*
+ * The top of a 4-level user address space: "all of it" for the walks of
+ * the tool (the module stops at the task's own top in any case).
+ */
+#define PTSCOPE_USER_TOP 0x7ffffffff000ULL
+
 /* Names from the uapi tables; "?" when out of range. */
 const char *ptscope_kind_name(unsigned int kind);
 const char *ptscope_entry_name(unsigned int entry);

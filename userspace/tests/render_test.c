@@ -375,4 +375,48 @@ TEST(json_writer_escapes_and_numbers)
  * reading /proc live as then.  A /proc question the recording does not
  * hold is refused, and the recording stays where it was for the next one.
  */
+/*
+ * tree counts a PTE table deposited under each anonymous PMD leaf, and
+ * under a PMD migration entry only where the module says its mapping is
+ * anonymous (the uapi's ptscope_leaf_deposits(), as MAPS counts).
+ */
+TEST(tree_deposits_follow_the_mapping)
+{
+	const uint64_t anon = BASE, file = 2 * BASE, top = 0x7ffffffff000ULL;
+	struct ptscope_page_region regs[3] = {
+		region(anon, 512, PTSCOPE_ENTRY_PRESENT, PTSCOPE_PF_WRITE),
+		region(anon + 512 * PAGE, 512, PTSCOPE_ENTRY_MIGRATION, 0),
+		region(file, 512, PTSCOPE_ENTRY_MIGRATION, 0),
+	};
+	struct ptscope_vma va = {
+		.start = anon, .end = anon + 1024 * PAGE, .page_size = PAGE,
+		.flags = PTSCOPE_VMA_READ | PTSCOPE_VMA_WRITE | PTSCOPE_VMA_ANON,
+	};
+	struct ptscope_vma vf = {
+		.start = file, .end = file + 512 * PAGE, .page_size = PAGE,
+		.flags = PTSCOPE_VMA_READ, .name = "/data/file",
+	};
+	struct recording r;
+	char out[4096];
+	int i;
+
+	for (i = 0; i < 3; i++) {
+		regs[i].level = PTSCOPE_LEVEL_PMD;
+		regs[i].folio_order = 9;
+	}
+	regs[0].flags |= PTSCOPE_PF_THP;
+	rec_start(&r);
+	rec_pages(&r, PTSCOPE_PAGES_REGIONS, 0, top, top, regs, 3);
+	rec_maps(&r, anon + 512 * PAGE, anon + 513 * PAGE, &va);
+	rec_maps(&r, file, file + PAGE, &vf);
+	rec_stats(&r, 0, 3 * PAGE);
+	rec_done(&r);
+	ASSERT_EQ(0, run(out, sizeof(out),
+			 "./ptscope --replay %s -j tree %llu | jq -c "
+			 "'[.tables.pte_deposited, .leaves.pmd, .entries_used.pmd]'",
+			 r.path, PID));
+	EXPECT_STREQ("[2,1,3]\n", out);
+	unlink(r.path);
+}
+
 TEST_HARNESS_MAIN
