@@ -86,51 +86,51 @@ static void tlb_usage(FILE *f)
 }
 
 /* This CPU's leaves that the decoder reads, as `cpuid -r` prints them. */
-static void print_cpuid_dump(void)
+static int print_cpuid_dump(void)
 {
-	static const uint32_t leaves[] = {
-		0, 1, 2, 7, 0x80000000, 0x80000005, 0x80000006, 0x80000008,
-		0x80000019,
-	};
-	uint32_t r[4], max, sub, n;
-	size_t i;
+	size_t len;
+	char *text;
+	int ret;
 
-	for (i = 0; i < ARRAY_SIZE(leaves); i++) {
-		cpuid_native(NULL, leaves[i], 0, r);
-		printf("   0x%08x 0x00: eax=0x%08x ebx=0x%08x ecx=0x%08x edx=0x%08x\n",
-		       leaves[i], r[0], r[1], r[2], r[3]);
-	}
-	cpuid_native(NULL, 0, 0, r);
-	max = r[0];
-	if (max < 0x18)
-		return;
-	cpuid_native(NULL, 0x18, 0, r);
-	n = r[0];
-	for (sub = 0; sub <= n && sub < 64; sub++) {
-		cpuid_native(NULL, 0x18, sub, r);
-		printf("   0x%08x 0x%02x: eax=0x%08x ebx=0x%08x ecx=0x%08x edx=0x%08x\n",
-		       0x18, sub, r[0], r[1], r[2], r[3]);
-	}
+	ret = ptscope_cpuid_leaves(NULL, &text, &len);
+	if (ret)
+		return cli_error("CPUID: %s", strerror(-ret));
+	fwrite(text, 1, len, stdout);
+	free(text);
+	return 0;
 }
 
-static int load_geometry(const struct tlb_args *a, struct cpuid_tlb *t)
+/* The TLBs of a `cpuid -r` dump: @a's file, else the CPU's through @ps. */
+static int load_geometry(const struct tlb_args *a, struct ptscope *ps,
+			 struct cpuid_tlb *t)
 {
 	static struct cpuid_dump d;
+	size_t len;
+	char *text;
 	FILE *f;
+	int ret;
 
-	if (!a->cpuid_file) {
-		cpuid_tlb_decode(cpuid_native, NULL, t);
+	if (a->cpuid_file) {
+		f = fopen(a->cpuid_file, "r");
+		if (!f)
+			return cli_error("cannot read %s: %s", a->cpuid_file, strerror(errno));
+		ret = cpuid_dump_read(f, &d);
+		fclose(f);
+		if (ret)
+			return cli_error("%s holds no `cpuid -r` lines (\"   0x00000002 0x00: eax=...\")",
+					 a->cpuid_file);
+		cpuid_tlb_decode(cpuid_dump_fn, &d, t);
 		return 0;
 	}
-	f = fopen(a->cpuid_file, "r");
-	if (!f)
-		return cli_error("cannot read %s: %s", a->cpuid_file, strerror(errno));
-	if (cpuid_dump_read(f, &d)) {
+	ret = ptscope_cpuid_leaves(ps, &text, &len);
+	if (ret)
+		return cli_error("CPUID: %s", ptscope_strerror(ret));
+	f = fmemopen(text, len + 1, "r");
+	if (!f || cpuid_dump_read(f, &d))
+		d.nr = 0;	/* no CPUID: nothing is known */
+	if (f)
 		fclose(f);
-		return cli_error("%s holds no `cpuid -r` lines (\"   0x00000002 0x00: eax=...\")",
-				 a->cpuid_file);
-	}
-	fclose(f);
+	free(text);
 	cpuid_tlb_decode(cpuid_dump_fn, &d, t);
 	return 0;
 }
@@ -468,10 +468,8 @@ int cmd_tlb(int argc, char **argv)
 		tlb_usage(stderr);
 		return 2;
 	}
-	if (a.cpuid_dump) {
-		print_cpuid_dump();
-		return 0;
-	}
+	if (a.cpuid_dump)
+		return print_cpuid_dump();
 	if (argc == 2) {
 		if (parse_pid(argv[1], &a.pid))
 			return cli_error("'%s' is not a process id", argv[1]) + 1;
@@ -481,8 +479,18 @@ int cmd_tlb(int argc, char **argv)
 		return cli_error("--interval and --count need a PID") + 1;
 	if (a.count && !a.interval)
 		return cli_error("--count goes with --interval") + 1;
-	if (load_geometry(&a, &geo))
+	/* The CPU's leaves go into a recording too, and come from a replay. */
+	ps = NULL;
+	if (a.has_pid || opts.record || opts.replay) {
+		ps = cli_open();
+		if (!ps)
+			return 1;
+	}
+	if (load_geometry(&a, ps, &geo)) {
+		if (ps)
+			cli_close(ps);
 		return 1;
+	}
 
 	if (!a.has_pid) {
 		if (opts.json) {
@@ -493,12 +501,9 @@ int cmd_tlb(int argc, char **argv)
 		} else {
 			print_geometry(&geo);
 		}
-		return 0;
+		return ps ? cli_close(ps) : 0;
 	}
 
-	ps = cli_open();
-	if (!ps)
-		return 1;
 	ret = ptscope_tlb(ps, a.pid, a.interval ? PTSCOPE_TLB_WATCH : 0, &t);
 	if (!ret)
 		ret = process_mix(ps, a.pid, &mix);

@@ -132,6 +132,15 @@ int ptscope_proc_comm(struct ptscope *ps, uint64_t pid, char *comm, size_t len);
  */
 int ptscope_thp_settings(struct ptscope *ps, char **text, size_t *len);
 
+/*
+ * The CPUID leaves that describe this CPU's TLBs (0, 1, 2, 7, 0x18 and its
+ * subleaves, 0x80000000, 0x80000005/6/8/19), as `cpuid -r` prints them, a
+ * line each, in a malloc()ed *@text; empty off x86.  Recorded and
+ * replayed, so that `tlb PID` replays with the recorded CPU's TLBs; a
+ * recording made before 0.6.2 replays with this machine's.
+ */
+int ptscope_cpuid_leaves(struct ptscope *ps, char **text, size_t *len);
+
 /* The pids of every process in /proc, in readdir order; free(*@pids). */
 int ptscope_proc_pids(struct ptscope *ps, uint64_t **pids, size_t *nr);
 

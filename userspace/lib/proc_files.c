@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
  * libptscope: the process's own /proc files the tool reads beside the
- * module's answers (maps, comm), and the system's THP settings, through
- * the transport, so that a
+ * module's answers (maps, comm), and the system's THP settings and CPUID
+ * leaves, through the transport, so that a
  * recording holds them and a replay answers them (libptscope.h).
  */
 #include <errno.h>
@@ -21,6 +21,11 @@ int ptscope_proc_read(struct ptscope *ps, uint64_t pid, const char *name,
 int ptscope_thp_settings(struct ptscope *ps, char **text, size_t *len)
 {
 	return ps_read_proc(ps, 0, REPLAY_SYS_THP, text, len);
+}
+
+int ptscope_cpuid_leaves(struct ptscope *ps, char **text, size_t *len)
+{
+	return ps_read_proc(ps, 0, REPLAY_SYS_CPUID, text, len);
 }
 
 int ptscope_proc_comm(struct ptscope *ps, uint64_t pid, char *comm, size_t len)

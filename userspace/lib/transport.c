@@ -9,8 +9,8 @@
  *	struct replay_call, then @args_size bytes of the argument structure
  *	as the ioctl left it, then @out_size bytes of the array it filled.
  *
- * A read of a /proc file of the process (or of the system's THP settings
- * in sysfs, see ptscope_thp_settings()) is recorded the same way, with nr
+ * A read of a /proc file of the process (or of a fact of the system:
+ * system_files.h) is recorded the same way, with nr
  * REPLAY_NR_PROC_FILE, a struct replay_proc_file for the argument (all of
  * it the question), and the file's bytes for the array; such recordings
  * start "ptscope-replay2\n".  A "ptscope-replay1\n" recording (0.6.0 and
@@ -29,6 +29,7 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+#include "system_files.h"
 #include "transport.h"
 
 #define REPLAY_MAX_BYTES (64ULL << 20)	/* no answer is bigger */
@@ -156,111 +157,6 @@ static int read_proc_file(uint64_t pid, const char *name, char **text,
  * hold it next is left where it was, so that the command's next question
  * can still be answered.
  */
-/* The pids of /proc's process directories, a line each, in readdir order. */
-static int list_proc_pids(char **text, size_t *len)
-{
-	size_t cap = 4096, n = 0, l;
-	DIR *d = opendir("/proc");
-	char *buf, *bigger;
-	struct dirent *de;
-
-	if (!d)
-		return -errno;
-	buf = malloc(cap);
-	while (buf && (de = readdir(d))) {
-		l = strspn(de->d_name, "0123456789");
-		if (!l || de->d_name[l] || de->d_name[0] == '0')
-			continue;
-		if (n + l + 2 > cap) {
-			cap *= 2;
-			bigger = realloc(buf, cap);
-			if (!bigger)
-				free(buf);
-			buf = bigger;
-			if (!buf)
-				break;
-		}
-		memcpy(buf + n, de->d_name, l);
-		n += l;
-		buf[n++] = '\n';
-	}
-	closedir(d);
-	if (!buf)
-		return -ENOMEM;
-	buf[n] = 0;
-	*text = buf;
-	*len = n;
-	return 0;
-}
-
-#define THP_SYSFS "/sys/kernel/mm/transparent_hugepage"
-
-/* "NAME VALUE\n" for the file NAME below THP_SYSFS, if it can be read. */
-static int thp_add_file(char **buf, size_t *n, size_t *cap, const char *name)
-{
-	char path[512], line[256], *bigger;
-	size_t l;
-	FILE *f;
-
-	snprintf(path, sizeof(path), THP_SYSFS "/%s", name);
-	f = fopen(path, "re");
-	if (!f)
-		return 0;
-	if (!fgets(line, sizeof(line), f))
-		line[0] = 0;
-	fclose(f);
-	line[strcspn(line, "\n")] = 0;
-	l = strlen(name) + strlen(line) + 2;
-	while (*n + l + 1 > *cap) {
-		*cap *= 2;
-		bigger = realloc(*buf, *cap);
-		if (!bigger)
-			return -ENOMEM;
-		*buf = bigger;
-	}
-	*n += sprintf(*buf + *n, "%s %s\n", name, line);
-	return 0;
-}
-
-/* The files of THP_SYSFS ptscope thp reads; none without THP. */
-static int list_thp_settings(char **text, size_t *len)
-{
-	static const char *const files[] = {
-		"enabled", "defrag", "shmem_enabled", "use_zero_page",
-		"khugepaged/max_ptes_none", "khugepaged/max_ptes_swap",
-		"khugepaged/max_ptes_shared", "khugepaged/pages_to_scan",
-		"khugepaged/scan_sleep_millisecs",
-	};
-	size_t cap = 1024, n = 0, i;
-	char *buf = malloc(cap), name[300];
-	struct dirent *de;
-	int ret = 0;
-	DIR *d;
-
-	if (!buf)
-		return -ENOMEM;
-	buf[0] = 0;
-	for (i = 0; i < sizeof(files) / sizeof(files[0]) && !ret; i++)
-		ret = thp_add_file(&buf, &n, &cap, files[i]);
-	/* hugepages-<size>kB/: the per-size (mTHP) controls of 6.8+. */
-	d = opendir(THP_SYSFS);
-	while (d && !ret && (de = readdir(d))) {
-		if (strncmp(de->d_name, "hugepages-", 10))
-			continue;
-		snprintf(name, sizeof(name), "%s/enabled", de->d_name);
-		ret = thp_add_file(&buf, &n, &cap, name);
-	}
-	if (d)
-		closedir(d);
-	if (ret) {
-		free(buf);
-		return ret;
-	}
-	*text = buf;
-	*len = n;
-	return 0;
-}
-
 static int replay_proc_file(struct ptscope *ps,
 			    const struct replay_proc_file *q, char **text,
 			    size_t *len)
@@ -302,24 +198,29 @@ int ps_read_proc(struct ptscope *ps, uint64_t pid, const char *name,
 	struct replay_proc_file q = { .pid = pid };
 	int ret;
 
-	bool thp = !pid && !strcmp(name, REPLAY_SYS_THP);
+	int (*system)(char **text, size_t *len) = NULL;
 
+	if (!pid && !strcmp(name, REPLAY_PROC_PIDS))
+		system = sys_proc_pids;
+	else if (!pid && !strcmp(name, REPLAY_SYS_THP))
+		system = sys_thp_settings;
+	else if (!pid && !strcmp(name, REPLAY_SYS_CPUID))
+		system = sys_cpuid_leaves;
 	if (pid & PTSCOPE_PID_PIDFD || !*name || strchr(name, '/') ||
-	    strlen(name) >= sizeof(q.name) ||
-	    (!pid && strcmp(name, REPLAY_PROC_PIDS) && !thp))
+	    strlen(name) >= sizeof(q.name) || (!pid && !system))
 		return -EINVAL;
 	strcpy(q.name, name);
 	if (ps && ps->replay && ps->replay_proc) {
 		ret = replay_proc_file(ps, &q, text, len);
-		/* Recordings of 0.6.1 hold no THP settings: this machine's. */
-		if (ret != -EBADMSG || !thp)
+		/*
+		 * Recordings of 0.6.1 hold no THP settings or CPUID leaves:
+		 * this machine's, as then.
+		 */
+		if (ret != -EBADMSG || !system || system == sys_proc_pids)
 			return ret;
-		return list_thp_settings(text, len);
+		return system(text, len);
 	}
-	if (pid)
-		ret = read_proc_file(pid, name, text, len);
-	else
-		ret = thp ? list_thp_settings(text, len) : list_proc_pids(text, len);
+	ret = pid ? read_proc_file(pid, name, text, len) : system(text, len);
 	if (!ps || !ps->record)
 		return ret;
 	if (record_call(ps, REPLAY_NR_PROC_FILE, sizeof(q), ret, &q, sizeof(q),

@@ -35,7 +35,7 @@ long ps_ioctl(struct ptscope *ps, unsigned long req, void *args, size_t size,
 /*
  * Read /proc/@pid/@name whole into a malloc()ed, NUL-terminated *@text of
  * *@len bytes (pid 0, REPLAY_PROC_PIDS: the pids of /proc, a line each;
- * REPLAY_SYS_THP: the THP settings, see ptscope_thp_settings());
+ * REPLAY_SYS_THP, REPLAY_SYS_CPUID: system_files.h);
  * recorded and replayed like an ioctl (@ps NULL: neither).  0 or a
  * negative errno.
  */
@@ -59,11 +59,13 @@ struct replay_call {
  * A /proc read in a recording: its replay_call's nr, and its question.
  * Pid 0 and name REPLAY_PROC_PIDS is /proc itself: its process
  * directories, one pid a line; pid 0 and REPLAY_SYS_THP the system's THP
- * settings (ptscope_thp_settings()).
+ * settings (ptscope_thp_settings()), REPLAY_SYS_CPUID the CPU's CPUID
+ * leaves (ptscope_cpuid_leaves()).
  */
 #define REPLAY_NR_PROC_FILE	0xf0
 #define REPLAY_PROC_PIDS	"pids"
 #define REPLAY_SYS_THP		"thp"
+#define REPLAY_SYS_CPUID	"cpuid"
 struct replay_proc_file {
 	uint64_t pid;
 	char name[56];

@@ -11,10 +11,10 @@
  *    Fn8000_0008 EBX[3] INVLPGB and EDX[15:0] its page count;
  *  - PCID: CPUID.01H:ECX[17]; INVPCID: CPUID.(EAX=07H,ECX=0):EBX[10].
  *
- * Nothing here runs CPUID except cpuid_native(): the decoder takes any
- * cpuid_fn, so the host tests feed it recorded dumps.
+ * Nothing here runs CPUID: the decoder takes any cpuid_fn, fed by a dump
+ * of the leaves (libptscope's ptscope_cpuid_leaves() for this CPU, or a
+ * recording, or the host tests' dumps).
  */
-#include <cpuid.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
@@ -309,12 +309,6 @@ void cpuid_tlb_decode(cpuid_fn fn, void *ctx, struct cpuid_tlb *t)
 		decode_leaf18(fn, ctx, t);
 	if (!intel)
 		decode_amd(fn, ctx, max_ext, t);
-}
-
-void cpuid_native(void *ctx, uint32_t leaf, uint32_t subleaf, uint32_t regs[4])
-{
-	(void)ctx;
-	__cpuid_count(leaf, subleaf, regs[0], regs[1], regs[2], regs[3]);
 }
 
 int cpuid_dump_read(FILE *f, struct cpuid_dump *d)

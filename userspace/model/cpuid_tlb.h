@@ -58,9 +58,6 @@ typedef void (*cpuid_fn)(void *ctx, uint32_t leaf, uint32_t subleaf,
 /* Decode the TLB geometry from @fn's answers. */
 void cpuid_tlb_decode(cpuid_fn fn, void *ctx, struct cpuid_tlb *t);
 
-/* The CPUID instruction of the CPU this runs on, as a cpuid_fn. */
-void cpuid_native(void *ctx, uint32_t leaf, uint32_t subleaf, uint32_t regs[4]);
-
 /*
  * A recorded dump: lines as `cpuid -r` prints them,
  *   0x00000002 0x00: eax=0x76036301 ebx=0x00f0b5ff ecx=0x00000000 edx=0x00c30000

@@ -134,6 +134,40 @@ TEST(tlb_of_a_process_replays)
 	unlink(r.path);
 }
 
+/* tlb PID replays with the recorded CPU's TLBs, not this machine's. */
+TEST(tlb_replays_the_recorded_cpu)
+{
+	struct ptscope_tlb t = { .size = sizeof(t), .pid = PID, .ctx_id = 9 };
+	struct ptscope_vma v = {
+		.start = 0x40000000ULL, .end = 0x40000000ULL + 512 * PAGE,
+		.flags = PTSCOPE_VMA_READ | PTSCOPE_VMA_ANON, .page_size = PAGE,
+	};
+	const char *dump = "tests/cpuid/intel-coffeelake-906ea.txt";
+	char text[16384], out[16384], want[16384];
+	struct recording r;
+	size_t n;
+	FILE *f;
+
+	f = fopen(dump, "r");
+	ASSERT_NE(NULL, f);
+	n = fread(text, 1, sizeof(text) - 1, f);
+	fclose(f);
+	text[n] = 0;
+	rec_start(&r);
+	rec_proc(&r, 0, REPLAY_SYS_CPUID, text);
+	rec_call(&r, PTSCOPE_IOC_TLB, 0, &t, sizeof(t), NULL, 0);
+	rec_maps(&r, 0, 0x7ffffffff000ULL, &v);
+	rec_done(&r);
+	/* The oracle: the same dump decoded from a file. */
+	ASSERT_EQ(0, run(want, sizeof(want), "./ptscope tlb -j --cpuid-file %s | jq -c .cpu",
+			 dump));
+	ASSERT_EQ(0, run(out, sizeof(out), "./ptscope --replay %s -j tlb %llu | jq -c .cpu",
+			 r.path, PID));
+	EXPECT_STREQ(want, out);
+	EXPECT_NE(NULL, strstr(out, "GenuineIntel"));
+	unlink(r.path);
+}
+
 /*
  * thp replays the THP settings of the machine it recorded on: what a
  * mapping's reasons mean depends on them, not on the replaying machine's.
