@@ -141,15 +141,10 @@ static const int counts_json[] = { F_PAGES };
 static const int run_json[] = { COL_START, COL_END, COL_CLASS, F_INFERRED };
 static const int total_json[] = { F_MAPPINGS, F_PAGES };
 
-#define COW_VIEW(defaults_, json_) {					\
-	.fields = cow_fields, .nr_fields = ARRAY_SIZE(cow_fields),	\
-	.defaults = (defaults_), .nr_defaults = ARRAY_SIZE(defaults_),	\
-	.json_order = (json_), .nr_json = ARRAY_SIZE(json_) }
-
-static const struct view cow_view_model = COW_VIEW(cow_default_columns, mapping_json);
-static const struct view cow_runs_view = COW_VIEW(cow_all_columns, run_json);
-static const struct view cow_counts_view = COW_VIEW(cow_default_columns, counts_json);
-static const struct view cow_total_view = COW_VIEW(cow_default_columns, total_json);
+static const struct view cow_view_model = VIEW_INIT_JSON(cow_fields, cow_default_columns, mapping_json);
+static const struct view cow_runs_view = VIEW_INIT_JSON(cow_fields, cow_all_columns, run_json);
+static const struct view cow_counts_view = VIEW_JSON(cow_fields, counts_json);
+static const struct view cow_total_view = VIEW_JSON(cow_fields, total_json);
 
 struct cow_view {
 	struct ptscope *ps;

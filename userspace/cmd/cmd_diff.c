@@ -170,14 +170,9 @@ static const int piece_json[] = {
 static const int run_json[] = { COL_START, COL_END, COL_CHANGES };
 static const int total_json[] = { F_MAPPINGS, F_PAGES };
 
-#define DIFF_VIEW(defaults_, json_) {					\
-	.fields = diff_fields, .nr_fields = ARRAY_SIZE(diff_fields),	\
-	.defaults = (defaults_), .nr_defaults = ARRAY_SIZE(defaults_),	\
-	.json_order = (json_), .nr_json = ARRAY_SIZE(json_) }
-
-static const struct view diff_view_model = DIFF_VIEW(diff_default_columns, piece_json);
-static const struct view diff_runs_view = DIFF_VIEW(diff_all_columns, run_json);
-static const struct view diff_total_view = DIFF_VIEW(diff_default_columns, total_json);
+static const struct view diff_view_model = VIEW_INIT_JSON(diff_fields, diff_default_columns, piece_json);
+static const struct view diff_runs_view = VIEW_INIT_JSON(diff_fields, diff_all_columns, run_json);
+static const struct view diff_total_view = VIEW_JSON(diff_fields, total_json);
 
 struct diff_view {
 	struct snapshot a, b;

@@ -200,12 +200,8 @@ static const int faults_json_order[] = {
 	F_THREAD_FAULTS,
 };
 
-static const struct view faults_view = {
-	.fields = faults_fields, .nr_fields = ARRAY_SIZE(faults_fields),
-	.defaults = faults_default_columns,
-	.nr_defaults = ARRAY_SIZE(faults_default_columns),
-	.json_order = faults_json_order, .nr_json = ARRAY_SIZE(faults_json_order),
-};
+static const struct view faults_view =
+	VIEW_INIT_JSON(faults_fields, faults_default_columns, faults_json_order);
 
 /* --threads: a thread's own counters, where it last ran. */
 #define THREAD(row) ((const struct ptscope_thread *)(row))

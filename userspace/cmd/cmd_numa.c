@@ -215,17 +215,10 @@ static const int numa_total_json[] = {
 	F_ANON_REMOTE, COL_NODES,
 };
 
-static const struct view numa_view = {
-	.fields = numa_fields, .nr_fields = ARRAY_SIZE(numa_fields),
-	.defaults = numa_default_columns,
-	.nr_defaults = ARRAY_SIZE(numa_default_columns),
-	.json_order = numa_vma_json, .nr_json = ARRAY_SIZE(numa_vma_json),
-};
+static const struct view numa_view =
+	VIEW_INIT_JSON(numa_fields, numa_default_columns, numa_vma_json);
 
-static const struct view numa_total_view = {
-	.fields = numa_fields, .nr_fields = ARRAY_SIZE(numa_fields),
-	.json_order = numa_total_json, .nr_json = ARRAY_SIZE(numa_total_json),
-};
+static const struct view numa_total_view = VIEW_JSON(numa_fields, numa_total_json);
 
 static void numa_usage(FILE *f)
 {

@@ -315,20 +315,12 @@ static const int pages_default_columns[] = {
 static const int regions_json[] = { F_START, F_END, PAGES_JSON_AFTER_RANGE };
 static const int all_pages_json[] = { F_ADDR, PAGES_JSON_AFTER_RANGE };
 
-static const struct view pages_view = {
-	.fields = pages_fields, .nr_fields = ARRAY_SIZE(pages_fields),
-	.defaults = pages_default_columns,
-	.nr_defaults = ARRAY_SIZE(pages_default_columns),
-	.json_order = regions_json, .nr_json = ARRAY_SIZE(regions_json),
-};
+static const struct view pages_view =
+	VIEW_INIT_JSON(pages_fields, pages_default_columns, regions_json);
 
 /* --all: one object per page, at "addr". */
-static const struct view all_pages_view = {
-	.fields = pages_fields, .nr_fields = ARRAY_SIZE(pages_fields),
-	.defaults = pages_default_columns,
-	.nr_defaults = ARRAY_SIZE(pages_default_columns),
-	.json_order = all_pages_json, .nr_json = ARRAY_SIZE(all_pages_json),
-};
+static const struct view all_pages_view =
+	VIEW_INIT_JSON(pages_fields, pages_default_columns, all_pages_json);
 
 struct pages_out {
 	const struct view *view;

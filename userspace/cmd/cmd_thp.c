@@ -265,17 +265,10 @@ static const int thp_vma_json[] = {
 
 static const int thp_total_json[] = { F_VMAS, THP_JSON_BYTES_AND_RANGES };
 
-static const struct view thp_view_model = {
-	.fields = thp_fields, .nr_fields = ARRAY_SIZE(thp_fields),
-	.defaults = thp_default_columns,
-	.nr_defaults = ARRAY_SIZE(thp_default_columns),
-	.json_order = thp_vma_json, .nr_json = ARRAY_SIZE(thp_vma_json),
-};
+static const struct view thp_view_model =
+	VIEW_INIT_JSON(thp_fields, thp_default_columns, thp_vma_json);
 
-static const struct view thp_total_view = {
-	.fields = thp_fields, .nr_fields = ARRAY_SIZE(thp_fields),
-	.json_order = thp_total_json, .nr_json = ARRAY_SIZE(thp_total_json),
-};
+static const struct view thp_total_view = VIEW_JSON(thp_fields, thp_total_json);
 
 static void thp_vma_row(struct thp_row *r, const struct thp_view *tv,
 			const struct ptscope_vma *v)

@@ -122,12 +122,8 @@ static const int trace_default_columns[] = {
 /* The JSON of a row; the kinds' counts follow, by kind_names. */
 static const int fault_json[] = { COL_START, COL_END, COL_MAPPING, COL_BUCKET };
 
-static const struct view trace_view = {
-	.fields = trace_fields, .nr_fields = ARRAY_SIZE(trace_fields),
-	.defaults = trace_default_columns,
-	.nr_defaults = ARRAY_SIZE(trace_default_columns),
-	.json_order = fault_json, .nr_json = ARRAY_SIZE(fault_json),
-};
+static const struct view trace_view =
+	VIEW_INIT_JSON(trace_fields, trace_default_columns, fault_json);
 
 /* The TLB flushes of one reason (an index of reason_names). */
 struct flush_row {

@@ -110,6 +110,17 @@ struct view {
 	.fields = (fields_), .nr_fields = ARRAY_SIZE(fields_),		\
 	.defaults = (defaults_), .nr_defaults = ARRAY_SIZE(defaults_),	\
 }
+/* The same with the JSON members in the order of @json_. */
+#define VIEW_INIT_JSON(fields_, defaults_, json_) {			\
+	.fields = (fields_), .nr_fields = ARRAY_SIZE(fields_),		\
+	.defaults = (defaults_), .nr_defaults = ARRAY_SIZE(defaults_),	\
+	.json_order = (json_), .nr_json = ARRAY_SIZE(json_),		\
+}
+/* A JSON shape alone (a total, say): no columns of its own. */
+#define VIEW_JSON(fields_, json_) {					\
+	.fields = (fields_), .nr_fields = ARRAY_SIZE(fields_),		\
+	.json_order = (json_), .nr_json = ARRAY_SIZE(json_),		\
+}
 
 /*
  * The part every row of a view of mappings (maps, thp, numa, cow, diff)
