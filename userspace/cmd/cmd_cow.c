@@ -141,7 +141,8 @@ static const int counts_json[] = { F_PAGES };
 static const int run_json[] = { COL_START, COL_END, COL_CLASS, F_INFERRED };
 static const int total_json[] = { F_MAPPINGS, F_PAGES };
 
-static const struct view cow_view_model = VIEW_INIT_JSON(cow_fields, cow_default_columns, mapping_json);
+static const struct view cow_view_model =
+	VIEW_INIT_JSON(cow_fields, cow_default_columns, mapping_json);
 static const struct view cow_runs_view = VIEW_INIT_JSON(cow_fields, cow_all_columns, run_json);
 static const struct view cow_counts_view = VIEW_JSON(cow_fields, counts_json);
 static const struct view cow_total_view = VIEW_JSON(cow_fields, total_json);

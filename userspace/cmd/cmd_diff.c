@@ -170,7 +170,8 @@ static const int piece_json[] = {
 static const int run_json[] = { COL_START, COL_END, COL_CHANGES };
 static const int total_json[] = { F_MAPPINGS, F_PAGES };
 
-static const struct view diff_view_model = VIEW_INIT_JSON(diff_fields, diff_default_columns, piece_json);
+static const struct view diff_view_model =
+	VIEW_INIT_JSON(diff_fields, diff_default_columns, piece_json);
 static const struct view diff_runs_view = VIEW_INIT_JSON(diff_fields, diff_all_columns, run_json);
 static const struct view diff_total_view = VIEW_JSON(diff_fields, total_json);
 
