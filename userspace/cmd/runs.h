@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The rows of the views that report pieces of mappings (cow, diff): and --all's runs, in which neighbouring pieces of
- * the same key (a COW class, a set of changes) join into one row.
+ * --all's runs in the views that report pieces of mappings (cow, diff):
+ * neighbouring pieces of the same key (a COW class, a set of changes) join
+ * into one row.
  */
 #ifndef PTSCOPE_RUNS_H
 #define PTSCOPE_RUNS_H
