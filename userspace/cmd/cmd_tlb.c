@@ -111,6 +111,9 @@ static int load_geometry(const struct tlb_args *a, struct ptscope *ps,
 	int ret;
 
 	if (a->cpuid_file) {
+		/* A recording's leaves are passed over, so that its answers follow. */
+		if (ps && !ptscope_cpuid_leaves(ps, &text, &len))
+			free(text);
 		f = fopen(a->cpuid_file, "r");
 		if (!f)
 			return cli_error("cannot read %s: %s", a->cpuid_file, strerror(errno));
@@ -479,9 +482,12 @@ int cmd_tlb(int argc, char **argv)
 		return cli_error("--interval and --count need a PID") + 1;
 	if (a.count && !a.interval)
 		return cli_error("--count goes with --interval") + 1;
-	/* The CPU's leaves go into a recording too, and come from a replay. */
+	/*
+	 * With a PID, the CPU's leaves go into the recording with the
+	 * module's answers; a replay gives them back, PID or not.
+	 */
 	ps = NULL;
-	if (a.has_pid || opts.record || opts.replay) {
+	if (a.has_pid || (opts.replay && !a.cpuid_file)) {
 		ps = cli_open();
 		if (!ps)
 			return 1;

@@ -167,9 +167,6 @@ struct view_value view_range_path(const void *row, const struct view_field *f);
 #define VIEW_PATH(get_) {						\
 	.name = "PATH", .whint = 30, .flags = SCOLS_FL_TRUNC,		\
 	.help = "NAME with the file's whole path", .get = (get_) }
-/* A column whose cells the view still writes itself (its own switch). */
-#define VIEW_COLUMN(name_, whint_, flags_, help_) {			\
-	.name = (name_), .whint = (whint_), .flags = (flags_), .help = (help_) }
 
 /* -o COLUMNS (or the defaults) into @sel; prints an error and returns -1. */
 int view_select(struct cli_columns *sel, const struct view *view);

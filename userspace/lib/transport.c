@@ -13,8 +13,10 @@
  * system_files.h) is recorded the same way, with nr
  * REPLAY_NR_PROC_FILE, a struct replay_proc_file for the argument (all of
  * it the question), and the file's bytes for the array; such recordings
- * start "ptscope-replay2\n".  A "ptscope-replay1\n" recording (0.6.0 and
- * before) holds ioctls only: replaying it, /proc is read live, as then.
+ * start "ptscope-replay3\n".  A "ptscope-replay2\n" recording (0.6.1)
+ * holds no system facts: replaying it, they are this machine's, as then;
+ * a "ptscope-replay1\n" recording (0.6.0 and before) holds ioctls only:
+ * replaying it, /proc is read live too.
  *
  * Replaying hands the same answers back in the same order; a question that
  * differs from the recorded one (another ioctl, pid, range or flags) is
@@ -62,6 +64,9 @@ static long replay_call(struct ptscope *ps, unsigned long req, size_t key_end,
 
 	if (fread(&c, sizeof(c), 1, ps->replay) != 1)
 		return -EBADMSG;	/* no more answers: another command */
+	/* 0.6.1 and before took a TLB answer's first fields for its question. */
+	if (req == PTSCOPE_IOC_TLB && c.key_end == 40 && !ps->replay_system)
+		c.key_end = key_end;
 	if (c.nr != _IOC_NR(req) || c.args_size != size || c.key_end != key_end ||
 	    c.out_size > vec_cap || c.out_size > REPLAY_MAX_BYTES)
 		return -EBADMSG;
@@ -210,16 +215,16 @@ int ps_read_proc(struct ptscope *ps, uint64_t pid, const char *name,
 	    strlen(name) >= sizeof(q.name) || (!pid && !system))
 		return -EINVAL;
 	strcpy(q.name, name);
-	if (ps && ps->replay && ps->replay_proc) {
-		ret = replay_proc_file(ps, &q, text, len);
-		/*
-		 * Recordings of 0.6.1 hold no THP settings or CPUID leaves:
-		 * this machine's, as then.
-		 */
-		if (ret != -EBADMSG || !system || system == sys_proc_pids)
-			return ret;
+	/*
+	 * Recordings of 0.6.1 (replay2) hold no THP settings or CPUID
+	 * leaves, and those of 0.6.0 no /proc reads: this machine's, as then.
+	 */
+	if (ps && ps->replay && !ps->replay_proc)
+		return pid ? read_proc_file(pid, name, text, len) : system(text, len);
+	if (ps && ps->replay && !ps->replay_system && system && system != sys_proc_pids)
 		return system(text, len);
-	}
+	if (ps && ps->replay)
+		return replay_proc_file(ps, &q, text, len);
 	ret = pid ? read_proc_file(pid, name, text, len) : system(text, len);
 	if (!ps || !ps->record)
 		return ret;
@@ -254,11 +259,14 @@ int ps_replay_open(struct ptscope *ps, const char *path)
 		return -errno;
 	if (fread(magic, sizeof(magic), 1, ps->replay) != 1 ||
 	    (memcmp(magic, REPLAY_MAGIC, sizeof(magic)) &&
+	     memcmp(magic, REPLAY_MAGIC_V2, sizeof(magic)) &&
 	     memcmp(magic, REPLAY_MAGIC_V1, sizeof(magic)))) {
 		fclose(ps->replay);
 		ps->replay = NULL;
 		return -EBADMSG;
 	}
-	ps->replay_proc = !memcmp(magic, REPLAY_MAGIC, sizeof(magic));
+	ps->replay_system = !memcmp(magic, REPLAY_MAGIC, sizeof(magic));
+	ps->replay_proc = ps->replay_system ||
+			  !memcmp(magic, REPLAY_MAGIC_V2, sizeof(magic));
 	return 0;
 }

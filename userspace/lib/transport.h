@@ -18,7 +18,8 @@ struct ptscope {
 	int fd;			/* -1 when replaying */
 	FILE *record;		/* answers are appended here, or NULL */
 	FILE *replay;		/* answers come from here, or NULL */
-	bool replay_proc;	/* the recording holds /proc reads too (replay2) */
+	bool replay_proc;	/* the recording holds /proc reads too (replay2+) */
+	bool replay_system;	/* and the system's facts (replay3) */
 	struct ptscope_version version;
 };
 
@@ -43,7 +44,8 @@ int ps_read_proc(struct ptscope *ps, uint64_t pid, const char *name,
 		 char **text, size_t *len);
 
 /* The recording's format (see transport.c). */
-#define REPLAY_MAGIC "ptscope-replay2\n"	/* with /proc reads */
+#define REPLAY_MAGIC "ptscope-replay3\n"	/* with /proc reads and system facts */
+#define REPLAY_MAGIC_V2 "ptscope-replay2\n"	/* 0.6.1: no THP settings, no CPUID */
 #define REPLAY_MAGIC_V1 "ptscope-replay1\n"	/* 0.6.0 and before: ioctls only */
 #define REPLAY_MAGIC_LEN 16
 

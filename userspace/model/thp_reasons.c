@@ -127,8 +127,11 @@ void thp_settings_parse(struct thp_settings *s, const char *text)
 		*value++ = 0;
 		thp_setting(s, line, value);
 	}
-	if (!s->present)	/* no THP: nothing more is known */
-		s->pages_to_scan = s->scan_sleep_millisecs = s->use_zero_page = 0;
+	if (!s->present) {	/* no THP: nothing is known */
+		memset(s, 0, sizeof(*s));
+		s->max_ptes_none = s->max_ptes_swap = s->max_ptes_shared = -1;
+		return;
+	}
 	qsort(s->mthp, s->nr_mthp, sizeof(s->mthp[0]), mthp_cmp);
 }
 

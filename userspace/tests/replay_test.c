@@ -107,7 +107,9 @@ TEST(live_pid_list_holds_this_process)
 
 /*
  * tlb PID replays: the module's answer fills the argument after the pid
- * (state, ctx_id...), which is not part of the question.
+ * (state, ctx_id...), which is not part of the question.  A recording of
+ * 0.6.1 (replay2, its TLB question said to end at byte 40, no CPUID
+ * leaves) replays too, with this machine's CPU.
  */
 TEST(tlb_of_a_process_replays)
 {
@@ -123,10 +125,21 @@ TEST(tlb_of_a_process_replays)
 	struct recording r;
 	char out[8192];
 
+	struct replay_call c = {
+		.nr = _IOC_NR(PTSCOPE_IOC_TLB), .key_end = 40,
+		.args_size = sizeof(t),
+	};
+	FILE *f;
+
 	rec_start(&r);
-	rec_call(&r, PTSCOPE_IOC_TLB, 0, &t, sizeof(t), NULL, 0);
+	fwrite(&c, sizeof(c), 1, r.f);
+	fwrite(&t, sizeof(t), 1, r.f);
 	rec_maps(&r, 0, 0x7ffffffff000ULL, &v);
 	rec_done(&r);
+	f = fopen(r.path, "r+");
+	ASSERT_NE(NULL, f);
+	fwrite(REPLAY_MAGIC_V2, REPLAY_MAGIC_LEN, 1, f);
+	fclose(f);
 	ASSERT_EQ(0, run(out, sizeof(out),
 			 "./ptscope --replay %s -j tlb %llu | jq -r '\"\\(.pid) \\(.mm.ctx_id) \\(.mm.tlb_gen)\"'",
 			 r.path, PID));
@@ -165,6 +178,12 @@ TEST(tlb_replays_the_recorded_cpu)
 			 r.path, PID));
 	EXPECT_STREQ(want, out);
 	EXPECT_NE(NULL, strstr(out, "GenuineIntel"));
+	/* --cpuid-file passes the recorded leaves over, and replays the rest. */
+	ASSERT_EQ(0, run(out, sizeof(out),
+			 "./ptscope --replay %s -j tlb %llu --cpuid-file %s | jq -c '.cpu, .mm.ctx_id'",
+			 r.path, PID, dump));
+	strcat(want, "9\n");
+	EXPECT_STREQ(want, out);
 	unlink(r.path);
 }
 
