@@ -209,38 +209,31 @@ static inline int lines_starting_with(char **lines, int n, const char *word)
 /* Run `ptscope ARGS` with stdout in tmp/out, stderr in tmp/err; its status. */
 static inline int cli_run(FIXTURE_DATA(cli) *self, const char *fmt, ...)
 {
-	char args[512], cmd[PATH_MAX + 1024];
+	char args[512];
 	va_list ap;
-	int st;
 
 	va_start(ap, fmt);
 	vsnprintf(args, sizeof(args), fmt, ap);
 	va_end(ap);
-	snprintf(cmd, sizeof(cmd), "'%s' %s >'%s/out' 2>'%s/err'", self->cli,
-		 args, self->tmp, self->tmp);
-	st = system(cmd);
-	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+	return cli_shell("'%s' %s >'%s/out' 2>'%s/err'", self->cli, args,
+			 self->tmp, self->tmp);
 }
 
 /* jq @opts '@filter' on tmp/out: its output (malloc'd); *@status: jq's. */
 static inline char *jq(FIXTURE_DATA(cli) *self, const char *opts, const char *filter,
 		int *status)
 {
-	char cmd[4096];
-
-	snprintf(cmd, sizeof(cmd), "jq %s '%s' '%s/out' 2>&1", opts, filter,
-		 self->tmp);
-	return cli_capture(cmd, status);
+	return cli_capturef(status, "jq %s '%s' '%s/out' 2>&1", opts, filter,
+			    self->tmp);
 }
 
 static inline void log_file(struct __test_metadata *_metadata,
 		     FIXTURE_DATA(cli) *self, const char *name)
 {
-	char cmd[128], *s;
+	char *s;
 	int st;
 
-	snprintf(cmd, sizeof(cmd), "head -c 2000 '%s/%s'", self->tmp, name);
-	s = cli_capture(cmd, &st);
+	s = cli_capturef(&st, "head -c 2000 '%s/%s'", self->tmp, name);
 	TH_LOG("%s: %s", name, s ? s : "?");
 	free(s);
 }
@@ -288,29 +281,25 @@ fail:
 static inline char *tmux_capture(struct __test_metadata *_metadata,
 			  FIXTURE_DATA(cli) *self, const char *args, int *rc)
 {
-	char sock[128], cmd[PATH_MAX + 2048], *screen, *s;
+	char sock[128], *screen, *s;
 	int st;
 
 	snprintf(sock, sizeof(sock), "%s/tmux", self->tmp);
-	/* The pane outlives the command (sleep) until we captured it. */
-	snprintf(cmd, sizeof(cmd),
-		 "tmux -S '%s' -f /dev/null new-session -d -x %d -y %d "
-		 "\"env -u COLUMNS -u LINES '%s' %s; echo \\$? >'%s/rc'; "
-		 "tmux -S '%s' wait-for -S done; exec sleep 60\"",
-		 sock, TERM_COLS, TERM_ROWS, self->cli, args, self->tmp, sock);
 	self->tmux = true;
-	CHECK(!system(cmd), return NULL, "tmux new-session failed");
-	snprintf(cmd, sizeof(cmd), "timeout 60 tmux -S '%s' wait-for done", sock);
-	CHECK(!system(cmd), return NULL, "ptscope %s did not finish in tmux",
-	      args);
-	snprintf(cmd, sizeof(cmd), "tmux -S '%s' capture-pane -p", sock);
-	screen = cli_capture(cmd, &st);
+	/* The pane outlives the command (sleep) until we captured it. */
+	CHECK(!cli_shell("tmux -S '%s' -f /dev/null new-session -d -x %d -y %d "
+			 "\"env -u COLUMNS -u LINES '%s' %s; echo \\$? >'%s/rc'; "
+			 "tmux -S '%s' wait-for -S done; exec sleep 60\"",
+			 sock, TERM_COLS, TERM_ROWS, self->cli, args, self->tmp,
+			 sock),
+	      return NULL, "tmux new-session failed");
+	CHECK(!cli_shell("timeout 60 tmux -S '%s' wait-for done", sock),
+	      return NULL, "ptscope %s did not finish in tmux", args);
+	screen = cli_capturef(&st, "tmux -S '%s' capture-pane -p", sock);
 	EXPECT_EQ(0, st);
-	snprintf(cmd, sizeof(cmd), "tmux -S '%s' kill-server", sock);
-	system(cmd);
+	cli_shell("tmux -S '%s' kill-server", sock);
 	self->tmux = false;
-	snprintf(cmd, sizeof(cmd), "cat '%s/rc'", self->tmp);
-	s = cli_capture(cmd, &st);
+	s = cli_capturef(&st, "cat '%s/rc'", self->tmp);
 	*rc = s ? atoi(s) : -1;
 	free(s);
 	return screen;
@@ -382,21 +371,15 @@ FIXTURE_SETUP(cli)
 
 FIXTURE_TEARDOWN(cli)
 {
-	char cmd[256];
-
-	if (self->tmux) {
-		snprintf(cmd, sizeof(cmd), "tmux -S '%s/tmux' kill-server 2>/dev/null",
-			 self->tmp);
-		system(cmd);
-	}
+	if (self->tmux)
+		cli_shell("tmux -S '%s/tmux' kill-server 2>/dev/null", self->tmp);
 	if (self->pid > 0) {
 		kill(self->pid, SIGKILL);
 		waitpid(self->pid, NULL, 0);
 		close(self->idle[1]);
 	}
 	unlink(self->path);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", self->tmp);
-	system(cmd);
+	cli_shell("rm -rf '%s'", self->tmp);
 }
 
 /* jq, and tmux too if @tmux, are installed; else the one missing. */

@@ -267,8 +267,6 @@ FIXTURE_SETUP(cow)
 
 FIXTURE_TEARDOWN(cow)
 {
-	char cmd[128];
-
 	if (self->parent > 0) {
 		if (self->l.child > 0)
 			kill(self->l.child, SIGKILL);
@@ -278,10 +276,8 @@ FIXTURE_TEARDOWN(cow)
 		close(self->go[1]);
 	}
 	ksm_restore(self->ksm_saved);
-	if (self->tmp[0]) {
-		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", self->tmp);
-		system(cmd);
-	}
+	if (self->tmp[0])
+		cli_shell("rm -rf '%s'", self->tmp);
 }
 
 /*
@@ -341,14 +337,11 @@ static char *cow_classes(struct __test_metadata *_metadata,
 	size_t i;
 	int st;
 
-	snprintf(cmd, sizeof(cmd),
-		 "%s'%s' cow %d %d --json --all > '%s/out' 2>'%s/err'",
-		 nobody ? "setpriv --reuid=65534 --regid=65534 --clear-groups " : "",
-		 self->cli, self->parent, self->l.child, self->tmp, self->tmp);
-	st = system(cmd);
-	if (!WIFEXITED(st) || WEXITSTATUS(st)) {
-		snprintf(cmd, sizeof(cmd), "cat '%s/err' '%s/out'", self->tmp, self->tmp);
-		out = cli_capture(cmd, &st);
+	st = cli_shell("%s'%s' cow %d %d --json --all > '%s/out' 2>'%s/err'",
+		       nobody ? "setpriv --reuid=65534 --regid=65534 --clear-groups " : "",
+		       self->cli, self->parent, self->l.child, self->tmp, self->tmp);
+	if (st) {
+		out = cli_capturef(&st, "cat '%s/err' '%s/out'", self->tmp, self->tmp);
 		TH_LOG("ptscope cow failed: %s", out);
 		free(out);
 		return NULL;

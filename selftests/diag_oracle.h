@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Helpers of thp_test and numa_test: running `ptscope thp|numa --json`
- * and picking numbers out of its output, and the kernel's own answers
- * (kpageflags, get_mempolicy) they are checked against.
+ * Helpers of thp_test and numa_test: picking numbers out of the output
+ * of `ptscope thp|numa --json` (run by cli_tool_out() of cli_exec.h), and
+ * the kernel's own answers (kpageflags, get_mempolicy) they are checked
+ * against.
  */
 #ifndef PTSCOPE_DIAG_ORACLE_H
 #define PTSCOPE_DIAG_ORACLE_H
@@ -14,43 +15,7 @@
 #include <unistd.h>
 
 #include "oracle.h"
-
-#define CLI_OUT_MAX (1 << 20)
-
-/* Run "ptscope ARGS" (from $PTSCOPE_CLI or ../userspace); its stdout, malloc()ed. */
-static inline char *cli_run(const char *args)
-{
-	const char *cli = getenv("PTSCOPE_CLI");
-	char cmd[2048], self[1024], *out = malloc(CLI_OUT_MAX), *slash;
-	ssize_t len;
-	size_t got;
-	FILE *f;
-
-	if (!out)
-		return NULL;
-	if (!cli) {
-		/* ../userspace/ptscope beside this binary, wherever run from */
-		len = readlink("/proc/self/exe", self, sizeof(self) - 32);
-		self[len > 0 ? len : 0] = 0;
-		slash = strrchr(self, '/');
-		if (slash)
-			strcpy(slash, "/../userspace/ptscope");
-		cli = self;
-	}
-	snprintf(cmd, sizeof(cmd), "%s %s", cli, args);
-	f = popen(cmd, "r");
-	if (!f) {
-		free(out);
-		return NULL;
-	}
-	got = fread(out, 1, CLI_OUT_MAX - 1, f);
-	out[got] = 0;
-	if (pclose(f)) {
-		free(out);
-		return NULL;
-	}
-	return out;
-}
+#include "cli_exec.h"
 
 /*
  * The JSON object of the VMA starting at @start in a --json answer, cut

@@ -162,14 +162,9 @@ static double sample(const char *text, const char *name, pid_t pid,
 static int promtool_check(const char *text)
 {
 	char cmd[512];
-	FILE *p;
 
 	snprintf(cmd, sizeof(cmd), "%s check metrics >&2", promtool());
-	p = popen(cmd, "w");
-	if (!p)
-		return -1;
-	fputs(text, p);
-	return pclose(p);
+	return cli_feed(cmd, text);
 }
 
 /*
@@ -264,10 +259,7 @@ static char *read_all(FILE *f)
 
 static char *export_of(const char *cli, const char *args, int *status)
 {
-	char cmd[PATH_MAX + 256];
-
-	snprintf(cmd, sizeof(cmd), "%s export %s", cli, args);
-	return cli_capture(cmd, status);
+	return cli_capturef(status, "%s export %s", cli, args);
 }
 
 TEST_F(export, numbers_equal_the_kernels_own)
@@ -376,8 +368,7 @@ TEST_F(export, all_exports_what_the_caller_may_query)
 
 TEST_F(export, output_file_is_replaced_whole)
 {
-	char dir[] = "/tmp/ptscope-export-XXXXXX", path[64], cmd[PATH_MAX + 256];
-	char rest[64];
+	char dir[] = "/tmp/ptscope-export-XXXXXX", path[64], *rest;
 	int i, whole = 0, status;
 	pid_t child;
 	FILE *f;
@@ -421,13 +412,12 @@ TEST_F(export, output_file_is_replaced_whole)
 	ASSERT_EQ(child, waitpid(child, &status, 0));
 	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 	/* Nothing but the file itself is left in the directory. */
-	snprintf(cmd, sizeof(cmd), "ls -A %s", dir);
-	f = popen(cmd, "r");
-	ASSERT_NE(NULL, f);
-	ASSERT_NE(NULL, fgets(rest, sizeof(rest), f));
+	rest = cli_capturef(&status, "ls -A %s", dir);
+	ASSERT_NE(NULL, rest);
+	EXPECT_EQ(0, status);
+	/* One line: that name, and no other after it. */
 	EXPECT_STREQ("ptscope.prom\n", rest);
-	EXPECT_EQ(NULL, fgets(rest, sizeof(rest), f));
-	pclose(f);
+	free(rest);
 	unlink(path);
 	rmdir(dir);
 }

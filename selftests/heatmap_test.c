@@ -13,41 +13,11 @@
 
 #include "kselftest_harness.h"
 #include "fixtures.h"
+#include "cli_exec.h"
 
 #define NR_PAGES	512
 #define WIDTH		64	/* 8 pages a cell */
 #define MPOL_MF_MOVE	(1 << 1)
-
-static const char *cli(void)
-{
-	const char *c = getenv("PTSCOPE_CLI");
-
-	return c ? c : "../userspace/ptscope";
-}
-
-/* The CLI's stdout into @out; its exit status, or -1. */
-static int run_cli(char *out, size_t len, const char *fmt, ...)
-{
-	char cmd[1024];
-	va_list ap;
-	size_t n = 0;
-	FILE *p;
-	int st;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	p = popen(cmd, "r");
-	if (!p)
-		return -1;
-	while (n + 1 < len && fgets(out + n, len - n, p))
-		n += strlen(out + n);
-	out[n] = 0;
-	while (fgets(cmd, sizeof(cmd), p))	/* drain: the tool must not block */
-		;
-	st = pclose(p);
-	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
 
 FIXTURE(halves) {
 	pid_t pid;
@@ -115,13 +85,14 @@ static void check_pagemap_halves(struct __test_metadata *_metadata,
 
 TEST_F(halves, strip_shows_written_read_and_untouched_quarters)
 {
-	char out[16384], want[WIDTH + 2];
-	char *strip;
+	char want[WIDTH + 2], *out, *strip;
+	int st;
 
 	check_pagemap_halves(_metadata, self->pid, self->addr);
-	ASSERT_EQ(0, run_cli(out, sizeof(out),
-			     "%s --color=never maps %d %#llx+2M --heatmap --width %d",
-			     cli(), self->pid, (unsigned long long)self->addr, WIDTH));
+	out = cli_tool(&st, "--color=never maps %d %#llx+2M --heatmap --width %d",
+		       self->pid, (unsigned long long)self->addr, WIDTH);
+	ASSERT_NE(NULL, out);
+	ASSERT_EQ(0, st);
 	/* 128 written pages: 16 dirty cells; 128 read: the zero page,
 	 * present and clean; 256 untouched.
 	 */
@@ -137,17 +108,20 @@ TEST_F(halves, strip_shows_written_read_and_untouched_quarters)
 	}
 	EXPECT_NE(NULL, strstr(out, "cell=32K"));
 	EXPECT_NE(NULL, strstr(out, "d dirty"));
+	free(out);
 
 	/* The JSON counts each class's pages exactly. */
-	ASSERT_EQ(0, run_cli(out, sizeof(out),
-			     "%s -j maps %d %#llx+2M --heatmap --width %d | jq -r "
-			     "'.mappings[0] | \"\\(.pages.dirty) \\(.pages.present) \\(.pages.not_present) \\(.cells)\"'",
-			     cli(), self->pid, (unsigned long long)self->addr, WIDTH));
+	out = cli_tool(&st, "-j maps %d %#llx+2M --heatmap --width %d | jq -r "
+		       "'.mappings[0] | \"\\(.pages.dirty) \\(.pages.present) \\(.pages.not_present) \\(.cells)\"'",
+		       self->pid, (unsigned long long)self->addr, WIDTH);
+	ASSERT_NE(NULL, out);
+	ASSERT_EQ(0, st);
 	want[WIDTH] = 0;
 	EXPECT_EQ(0, strncmp(out, "128 128 256 ", 12)) {
 		TH_LOG("got: %s", out);
 	}
 	EXPECT_EQ(0, strncmp(out + 12, want, WIDTH));
+	free(out);
 }
 
 /* With two nodes: move the first 64 pages to node 1, the strip by node. */
@@ -155,9 +129,9 @@ TEST_F(halves, strip_by_node_follows_move_pages)
 {
 	void *pages[NR_PAGES / 4];
 	int nodes[NR_PAGES / 4], status[NR_PAGES / 4];
-	char out[16384], want[32 + 2];
+	char want[32 + 2], *out, *strip;
 	unsigned int i, cell, n1;
-	char *strip;
+	int st;
 
 	if (access("/sys/devices/system/node/node1", F_OK))
 		SKIP(return, "one NUMA node: run under scripts/vm-run --numa");
@@ -183,9 +157,10 @@ TEST_F(halves, strip_by_node_follows_move_pages)
 	EXPECT_EQ(0, memcmp(want, "11111111", 8)) {
 		TH_LOG("move_pages did not move the pages: %.16s", want);
 	}
-	ASSERT_EQ(0, run_cli(out, sizeof(out),
-			     "%s --color=never maps %d %#llx+512K --heatmap --by node --width 16",
-			     cli(), self->pid, (unsigned long long)self->addr));
+	out = cli_tool(&st, "--color=never maps %d %#llx+512K --heatmap --by node --width 16",
+		       self->pid, (unsigned long long)self->addr);
+	ASSERT_NE(NULL, out);
+	ASSERT_EQ(0, st);
 	strip = strchr(out, '\n');
 	ASSERT_NE(NULL, strip);
 	EXPECT_EQ(0, strncmp(strip + 1, want, 17)) {
@@ -193,6 +168,7 @@ TEST_F(halves, strip_by_node_follows_move_pages)
 	}
 	EXPECT_NE(NULL, strstr(out, "1 node 1"));
 	EXPECT_NE(NULL, strstr(out, "0 node 0"));
+	free(out);
 }
 
 /*
@@ -201,16 +177,15 @@ TEST_F(halves, strip_by_node_follows_move_pages)
  */
 TEST_F(halves, recording_replays_to_the_same_output)
 {
-	static char live[65536], replayed[65536];
-	char path[] = "/tmp/ptscope-rec.XXXXXX";
+	char path[] = "/tmp/ptscope-rec.XXXXXX", *live, *replayed;
 	static const char *const views[] = {
 		"maps %d", "maps %d %#llx+2M --heatmap --width 80", "pages %d",
 		"tree %d", "-j maps %d %#llx+1M", "-j pages %d %#llx+1M --all",
 		"faults %d", "maps %d --sample 0.5 --seed 7",
 	};
-	char args[128], cmd[512];
+	char args[128];
 	unsigned int i;
-	int fd;
+	int fd, st;
 
 	fd = mkstemp(path);
 	ASSERT_LE(0, fd);
@@ -218,15 +193,19 @@ TEST_F(halves, recording_replays_to_the_same_output)
 	for (i = 0; i < ARRAY_SIZE(views); i++) {
 		snprintf(args, sizeof(args), views[i], self->pid,
 			 (unsigned long long)self->addr);
-		snprintf(cmd, sizeof(cmd), "%s --record %s %s", cli(), path, args);
-		ASSERT_EQ(0, run_cli(live, sizeof(live), "%s", cmd));
-		snprintf(cmd, sizeof(cmd), "PTSCOPE_DEVICE=/nonexistent %s --replay %s %s",
-			 cli(), path, args);
-		ASSERT_EQ(0, run_cli(replayed, sizeof(replayed), "%s", cmd));
+		live = cli_tool(&st, "--record %s %s", path, args);
+		ASSERT_NE(NULL, live);
+		ASSERT_EQ(0, st);
+		replayed = cli_capturef(&st, "PTSCOPE_DEVICE=/nonexistent '%s' --replay %s %s",
+					cli_path(), path, args);
+		ASSERT_NE(NULL, replayed);
+		ASSERT_EQ(0, st);
 		EXPECT_STREQ(live, replayed) {
 			TH_LOG("%s", args);
 		}
 		EXPECT_LT(100, strlen(live));
+		free(live);
+		free(replayed);
 	}
 	unlink(path);
 }

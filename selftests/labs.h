@@ -31,6 +31,7 @@
 #include "kselftest_harness.h"
 #include "fixtures.h"
 #include "maps_oracle.h"
+#include "cli_exec.h"
 
 /*
  * The labs swap to zram, fork and run the CLI: seconds under TCG, but past
@@ -74,14 +75,12 @@ static inline int lab_start(struct lab *l, const char *name, ...)
 {
 	char prog[PATH_MAX], rel[64];
 	const char *argv[6] = { name };
-	const char *env = getenv("PTSCOPE_CLI");
 	int to[2], from[2], i = 1;
 	va_list ap;
 
 	memset(l, 0, sizeof(*l));
 	l->pid = -1;
-	if (env && *env ? !realpath(env, l->cli) :
-	    beside_me("../userspace/ptscope", l->cli))
+	if (cli_find(l->cli))
 		return -1;
 	snprintf(rel, sizeof(rel), "../userspace/labs/%s", name);
 	if (beside_me(rel, prog) || access(prog, X_OK))
@@ -138,7 +137,6 @@ static inline void lab_go(struct lab *l)
 /* Let it run to its end; its exit status, or -1. */
 static inline int lab_finish(struct lab *l)
 {
-	char cmd[128];
 	int st = -1;
 
 	if (l->pid > 0) {
@@ -153,10 +151,8 @@ static inline int lab_finish(struct lab *l)
 		fclose(l->out);
 		l->pid = -1;
 	}
-	if (l->tmp[0]) {
-		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", l->tmp);
-		system(cmd);
-	}
+	if (l->tmp[0])
+		cli_shell("rm -rf '%s'", l->tmp);
 	return st;
 }
 
@@ -168,24 +164,18 @@ static inline int lab_finish(struct lab *l)
 static inline int cli_nums(struct __test_metadata *_metadata, struct lab *l,
 		    long long *v, int n, const char *filter, const char *fmt, ...)
 {
-	char args[512], cmd[PATH_MAX + 2048], buf[8192], *p, *end;
-	size_t got;
+	char args[512], *buf, *p, *end;
 	va_list ap;
-	FILE *f;
 	int i, st;
 
 	va_start(ap, fmt);
 	vsnprintf(args, sizeof(args), fmt, ap);
 	va_end(ap);
-	snprintf(cmd, sizeof(cmd),
-		 "'%s' %s --json >'%s/out' 2>'%s/err' && jq -r '%s' '%s/out' 2>&1",
-		 l->cli, args, l->tmp, l->tmp, filter, l->tmp);
-	f = popen(cmd, "r");
-	if (!f)
+	buf = cli_capturef(&st,
+			   "'%s' %s --json >'%s/out' 2>'%s/err' && jq -r '%s' '%s/out' 2>&1",
+			   l->cli, args, l->tmp, l->tmp, filter, l->tmp);
+	if (!buf)
 		return -1;
-	got = fread(buf, 1, sizeof(buf) - 1, f);
-	buf[got] = 0;
-	st = pclose(f);
 	p = buf;
 	for (i = 0; i < n && !st; i++) {
 		p += strspn(p, " \n");
@@ -202,11 +192,12 @@ static inline int cli_nums(struct __test_metadata *_metadata, struct lab *l,
 	if (st || i < n) {
 		TH_LOG("ptscope %s --json | jq '%s' gave (status %d): %.300s",
 		       args, filter, st, buf);
-		snprintf(cmd, sizeof(cmd), "head -c 300 '%s/err' >&2", l->tmp);
-		system(cmd);
+		cli_shell("head -c 300 '%s/err' >&2", l->tmp);
 		_metadata->passed = 0;
+		free(buf);
 		return -1;
 	}
+	free(buf);
 	return 0;
 }
 
@@ -313,7 +304,7 @@ static inline int maps_perms(pid_t pid, uint64_t addr, char *perms)
 
 static inline bool have_jq(void)
 {
-	return !system("command -v jq >/dev/null 2>&1");
+	return cli_have_tool("jq");
 }
 
 #define START_LAB(l, ...) do {						\

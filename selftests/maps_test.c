@@ -6,6 +6,7 @@
  * VmPTE, as must `ptscope tree`'s.
  */
 #include "maps_fixture.h"
+#include "cli_exec.h"
 
 /* All VMAs of @pid; the count, or -errno. */
 static long query_maps(int fd, pid_t pid, struct ptscope_vma *vec, size_t len,
@@ -333,20 +334,14 @@ TEST_F(target, totals_and_tables_match_vmpte)
 /* `ptscope tree --json` counts the same tables from the per-page query. */
 TEST_F(target, tree_command_matches_vmpte)
 {
-	const char *cli = getenv("PTSCOPE_CLI");
 	unsigned long long pud, pmd, pte, dep;
-	char cmd[512], out[65536], *p;
+	char *out, *p;
 	long vm_pte;
-	size_t got;
-	FILE *f;
+	int st;
 
-	snprintf(cmd, sizeof(cmd), "%s --json tree %d",
-		 cli ? cli : "../userspace/ptscope", self->pid);
-	f = popen(cmd, "r");
-	ASSERT_NE(NULL, f);
-	got = fread(out, 1, sizeof(out) - 1, f);
-	out[got] = 0;
-	ASSERT_EQ(0, pclose(f));
+	out = cli_tool(&st, "--json tree %d", self->pid);
+	ASSERT_NE(NULL, out);
+	ASSERT_EQ(0, st);
 	p = strstr(out, "\"tables\":");
 	ASSERT_NE(NULL, p);
 	ASSERT_EQ(4, sscanf(p, "\"tables\":{\"pud\":%llu,\"pmd\":%llu,\"pte\":%llu,\"pte_deposited\":%llu}",
@@ -357,6 +352,7 @@ TEST_F(target, tree_command_matches_vmpte)
 	EXPECT_EQ(self->a.total_tables.pmd, pmd);
 	EXPECT_EQ(self->a.total_tables.pud, pud);
 	EXPECT_EQ(self->a.total_tables.pte_deposited, dep);
+	free(out);
 }
 
 /* A small array: the walk resumes at walk_end and loses nothing. */

@@ -135,7 +135,7 @@ TEST_F(numa, mbind_halves_then_move_pages)
 	/* The CLI: the moved pages are on a node the binding does not allow. */
 	snprintf(args, sizeof(args), "numa %d %#llx+%lu --json", getpid(),
 		 (unsigned long long)start, NPAGES * PAGE);
-	out = cli_run(args);
+	out = cli_tool_out("%s", args);
 	ASSERT_NE(NULL, out);
 	vma = json_vma(out, start);
 	ASSERT_NE(NULL, vma);
@@ -228,7 +228,7 @@ TEST_F(numa, pinned_task_with_remote_memory)
 	EXPECT_EQ(want[1], (long)v->pages.node[1]);
 
 	snprintf(args, sizeof(args), "numa %d --json", pid);
-	out = cli_run(args);
+	out = cli_tool_out("%s", args);
 	ASSERT_NE(NULL, out);
 	EXPECT_NE(NULL, strstr(out, "\"run_nodes\":[0]")) TH_LOG("%s", strstr(out, "\"threads\""));
 	EXPECT_NE(NULL, strstr(out, "\"task_policy\":{\"mode\":\"bind\",\"flags\":[],\"nodes\":[1]}"));
@@ -251,7 +251,7 @@ TEST_F(numa, protnone_entries_counted)
 	ASSERT_EQ(0, mprotect(p, 16 * PAGE, PROT_NONE));
 	snprintf(args, sizeof(args), "numa %d %#llx+%lu --json", getpid(),
 		 (unsigned long long)(uintptr_t)p, 16 * PAGE);
-	out = cli_run(args);
+	out = cli_tool_out("%s", args);
 	ASSERT_NE(NULL, out);
 	vma = json_vma(out, (uintptr_t)p);
 	ASSERT_NE(NULL, vma);

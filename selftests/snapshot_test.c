@@ -169,16 +169,12 @@ FIXTURE_SETUP(snap)
 
 FIXTURE_TEARDOWN(snap)
 {
-	char cmd[128];
-
 	if (self->pid > 0) {
 		kill(self->pid, SIGKILL);
 		waitpid(self->pid, NULL, 0);
 	}
-	if (self->tmp[0]) {
-		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", self->tmp);
-		system(cmd);
-	}
+	if (self->tmp[0])
+		cli_shell("rm -rf '%s'", self->tmp);
 }
 
 static int run(FIXTURE_DATA(snap) *self, bool nobody, const char *args, char **out)
@@ -389,8 +385,7 @@ TEST_F(snap, broken_files_are_refused)
 	snprintf(args, sizeof(args), "snapshot %d -o '%s'", self->pid, path);
 	ASSERT_EQ(0, run(self, variant->nobody, args, &out));
 	free(out);
-	snprintf(args, sizeof(args), "truncate -s -100 '%s'", path);
-	ASSERT_EQ(0, system(args));
+	ASSERT_EQ(0, cli_shell("truncate -s -100 '%s'", path));
 	snprintf(args, sizeof(args), "diff '%s' '%s'", path, path);
 	st = run(self, false, args, &out);
 	EXPECT_EQ(1, st);

@@ -42,7 +42,7 @@ static char *thp_json(uint64_t start, uint64_t end)
 
 	snprintf(args, sizeof(args), "thp %d %#llx-%#llx --json", getpid(),
 		 (unsigned long long)start, (unsigned long long)end);
-	return cli_run(args);
+	return cli_tool_out("%s", args);
 }
 
 FIXTURE(thp) {

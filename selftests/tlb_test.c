@@ -420,22 +420,12 @@ static pid_t holder(size_t len, bool thp, int pipefd[2], unsigned long *addr)
 	return pid;
 }
 
+/* `ptscope tlb PID --json`, whatever its exit status (the fields tell). */
 static char *run_json(const char *cli, pid_t pid)
 {
-	char cmd[PATH_MAX + 64];
-	size_t cap = 1 << 16, len = 0, n;
-	char *out = malloc(cap);
-	FILE *f;
+	int st;
 
-	snprintf(cmd, sizeof(cmd), "%s tlb %d --json", cli, pid);
-	f = popen(cmd, "r");
-	if (!f || !out)
-		return NULL;
-	while ((n = fread(out + len, 1, cap - len - 1, f)) > 0)
-		len += n;
-	out[len] = 0;
-	pclose(f);
-	return out;
+	return cli_capturef(&st, "'%s' tlb %d --json", cli, pid);
 }
 
 /*
