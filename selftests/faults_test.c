@@ -26,8 +26,8 @@ static long stats_call(int fd, struct ptscope_stats *st, pid_t pid,
 		st->threads_len = len;
 		st->thread_size = sizeof(*th);
 	}
-	ret = ioctl(fd, PTSCOPE_IOC_STATS, st);
-	return ret < 0 ? -errno : ret;
+	ret = ptscope_ioctl(fd, PTSCOPE_IOC_STATS, st);
+	return ret;
 }
 
 static long long self_stat(int field)

@@ -536,9 +536,10 @@ static inline void fz_call(struct fz_ctx *c, struct fz_call *k)
 	}
 	fill_canary(c, k);
 
-	errno = 0;
-	k->ret = ioctl(c->fd, k->cmd, k->uarg);
-	k->err = k->ret < 0 ? errno : 0;
+	k->ret = ptscope_ioctl(c->fd, k->cmd, k->uarg);
+	k->err = k->ret < 0 ? -k->ret : 0;
+	if (k->ret < 0)
+		k->ret = -1;	/* as ioctl() returned it */
 
 	if (k->where == AT_ARENA || k->where == AT_RDONLY)
 		memcpy(k->out.byte, k->uarg,

@@ -38,7 +38,9 @@ FIXTURE_TEARDOWN(m)
 
 static long stats(int fd, struct ptscope_stats *st)
 {
-	return ioctl(fd, PTSCOPE_IOC_STATS, st) < 0 ? -errno : 0;
+	long ret = ptscope_ioctl(fd, PTSCOPE_IOC_STATS, st);
+
+	return ret < 0 ? ret : 0;
 }
 
 TEST_F(m, maps_baseline_works)
@@ -156,7 +158,7 @@ static int query_init(void *arg)
 	maps_args(&a, 1, 0, TOP, vec, 2);
 	if (ptscope_maps_call(fd, &a) != -EPERM)
 		return 1;
-	if (ioctl(fd, PTSCOPE_IOC_STATS, &st) != -1 || errno != EPERM)
+	if (ptscope_ioctl(fd, PTSCOPE_IOC_STATS, &st) != -EPERM)
 		return 2;
 	pf = open("/proc/ptscope/maps", O_RDWR);
 	if (pf < 0 || write(pf, "1\n", 2) != -1 || errno != EPERM)

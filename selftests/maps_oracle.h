@@ -199,9 +199,7 @@ static inline long long stat_field(const char *path, int field)
 /* PTSCOPE_IOC_MAPS as -errno or the record count. */
 static inline long ptscope_maps_call(int fd, struct ptscope_maps *a)
 {
-	long ret = ioctl(fd, PTSCOPE_IOC_MAPS, a);
-
-	return ret < 0 ? -errno : ret;
+	return ptscope_ioctl(fd, PTSCOPE_IOC_MAPS, a);
 }
 
 static inline void maps_args(struct ptscope_maps *a, uint64_t pid, uint64_t start,

@@ -19,6 +19,8 @@
 
 #include <ptscope.h>
 
+#include "ptscope_test.h"
+
 #define PAGE		4096UL
 #define PM_PFN_MASK	((1ULL << 55) - 1)
 #define PM_SOFT_DIRTY	(1ULL << 55)
@@ -106,17 +108,10 @@ static inline void drain_lru_batches(void)
 	}
 }
 
-static inline int ptscope_open_dev(void)
-{
-	return open(PTSCOPE_DEVICE, O_RDONLY);
-}
-
 /* PTSCOPE_IOC_PAGES as -errno or the record count. */
 static inline long ptscope_pages_call(int fd, struct ptscope_pages *a)
 {
-	long ret = ioctl(fd, PTSCOPE_IOC_PAGES, a);
-
-	return ret < 0 ? -errno : ret;
+	return ptscope_ioctl(fd, PTSCOPE_IOC_PAGES, a);
 }
 
 static inline void pages_args(struct ptscope_pages *a, uint64_t pid,

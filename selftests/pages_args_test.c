@@ -95,7 +95,7 @@ TEST_F(q, bad_pointers_are_efault)
 {
 	struct ptscope_pages a = self->a;
 
-	EXPECT_EQ(-EFAULT, (long)(ioctl(self->fd, PTSCOPE_IOC_PAGES, NULL) ? -errno : 0));
+	EXPECT_EQ(-EFAULT, ptscope_ioctl(self->fd, PTSCOPE_IOC_PAGES, NULL));
 	a.vec = 0xffff888000000000ULL;	/* kernel address */
 	EXPECT_EQ(-EFAULT, ptscope_pages_call(self->fd, &a));
 	a.vec = 8;			/* unmapped user address */

@@ -15,10 +15,21 @@
 
 #include <ptscope.h>
 
-/* ioctl() as -errno or 0, for EXPECT_EQ(-EINVAL, ...). */
-static inline int ptscope_ioctl(int fd, unsigned long cmd, void *arg)
+/* /dev/ptscope, read-only as every query needs it: the fd, or -1. */
+static inline int ptscope_open_dev(void)
 {
-	return ioctl(fd, cmd, arg) ? -errno : 0;
+	return open(PTSCOPE_DEVICE, O_RDONLY);
+}
+
+/*
+ * The one ioctl() of the selftests on /dev/ptscope: -errno, or what the
+ * command returns (0, or a count of records), for EXPECT_EQ(-EINVAL, ...).
+ */
+static inline long ptscope_ioctl(int fd, unsigned long cmd, void *arg)
+{
+	long ret = ioctl(fd, cmd, arg);
+
+	return ret < 0 ? -errno : ret;
 }
 
 /* Read the value of "key value" from a small text file; -1 if absent. */

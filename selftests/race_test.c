@@ -232,6 +232,7 @@ static long maps_and_stats(int fd, pid_t pid)
 	struct ptscope_vma vec[2];
 	struct ptscope_maps a;
 	uint64_t cur;
+	long ret;
 
 	for (cur = 0; cur < USER_END; cur = a.walk_end) {
 		memset(&a, 0, sizeof(a));
@@ -242,8 +243,9 @@ static long maps_and_stats(int fd, pid_t pid)
 		a.vec = (uintptr_t)vec;
 		a.vec_len = 2;
 		a.rec_size = sizeof(vec[0]);
-		if (ioctl(fd, PTSCOPE_IOC_MAPS, &a) < 0)
-			return -errno;
+		ret = ptscope_ioctl(fd, PTSCOPE_IOC_MAPS, &a);
+		if (ret < 0)
+			return ret;
 		if (a.nr_records > 2 || a.walk_end <= cur)
 			return -EPROTO;
 	}
@@ -254,7 +256,8 @@ static long maps_and_stats(int fd, pid_t pid)
 	st.threads = (uintptr_t)th;
 	st.threads_len = 4;
 	st.thread_size = sizeof(th[0]);
-	return ioctl(fd, PTSCOPE_IOC_STATS, &st) < 0 ? -errno : 0;
+	ret = ptscope_ioctl(fd, PTSCOPE_IOC_STATS, &st);
+	return ret < 0 ? ret : 0;
 }
 
 /* Write a query to a /proc/ptscope file and read the answer to the end. */

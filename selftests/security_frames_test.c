@@ -253,7 +253,9 @@ static int pidns_init(struct pidns_result *r, pid_t outer)
 
 	prctl(PR_SET_NAME, "ptscope-pidns");
 	r->pid_in_ns = getpid();
-	r->stats_self = ioctl(fd, PTSCOPE_IOC_STATS, &st) < 0 ? -errno : 0;
+	r->stats_self = ptscope_ioctl(fd, PTSCOPE_IOC_STATS, &st);
+	if (r->stats_self > 0)
+		r->stats_self = 0;	/* the number of threads */
 	r->nr_threads = st.nr_threads;
 	r->tid = th[0].tid;
 	memcpy(r->comm, th[0].comm, sizeof(r->comm));

@@ -112,24 +112,27 @@ static inline int ioctl_maps(int fd, uint64_t pid, uint64_t addr)
 static inline int ioctl_stats(int fd, uint64_t pid)
 {
 	struct ptscope_stats st = { .size = sizeof(st), .pid = pid };
+	long ret = ptscope_ioctl(fd, PTSCOPE_IOC_STATS, &st);
 
-	return ioctl(fd, PTSCOPE_IOC_STATS, &st) < 0 ? -errno : 0;
+	return ret < 0 ? ret : 0;
 }
 
 static inline int ioctl_tlb(int fd, uint64_t pid)
 {
 	struct ptscope_tlb t = { .size = sizeof(t), .pid = pid };
+	long ret = ptscope_ioctl(fd, PTSCOPE_IOC_TLB, &t);
 
-	return ioctl(fd, PTSCOPE_IOC_TLB, &t) < 0 ? -errno : 0;
+	return ret < 0 ? ret : 0;
 }
 
 static inline int ioctl_tlb_watch(int fd, pid_t pid)
 {
 	struct ptscope_tlb t = { .size = sizeof(t), .pid = pid,
 				 .flags = PTSCOPE_TLB_WATCH };
+	long ret = ptscope_ioctl(fd, PTSCOPE_IOC_TLB, &t);
 
-	if (ioctl(fd, PTSCOPE_IOC_TLB, &t) < 0)
-		return -errno;
+	if (ret < 0)
+		return ret;
 	return t.state & PTSCOPE_TLB_WATCHING ? 0 : -EPROTO;
 }
 

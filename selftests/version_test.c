@@ -17,7 +17,7 @@ FIXTURE(dev) {
 
 FIXTURE_SETUP(dev)
 {
-	self->fd = open(PTSCOPE_DEVICE, O_RDONLY);
+	self->fd = ptscope_open_dev();
 	ASSERT_LE(0, self->fd) {
 		TH_LOG("open %s: %s (is the module loaded?)", PTSCOPE_DEVICE,
 		       strerror(errno));
