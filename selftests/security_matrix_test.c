@@ -131,6 +131,7 @@ FIXTURE(access) {
 FIXTURE_VARIANT(access) {
 	struct caller caller;
 	bool self;		/* the caller queries itself */
+	pid_t pid;		/* a process of the system's (init), not started here */
 	struct ids target;
 	bool nondumpable;
 	uint64_t target_caps;	/* its permitted capabilities (uid != 0) */
@@ -141,7 +142,7 @@ FIXTURE_SETUP(access)
 {
 	self->v = shared_alloc(sizeof(*self->v));
 	ASSERT_NE(NULL, self->v);
-	if (!variant->self) {
+	if (!variant->self && !variant->pid) {
 		ASSERT_EQ(0, target_start_caps(&self->t, &variant->target,
 					       !variant->nondumpable,
 					       variant->target_caps));
@@ -185,6 +186,11 @@ FIXTURE_VARIANT_ADD(access, user_same_user_with_caps) {
 
 FIXTURE_VARIANT_ADD(access, nobody_root_process) {
 	.caller = CALLER(UID_NOBODY), .target = IDS(0, 0),
+};
+
+/* The system's own: init (from pages_args_test and maps_args_test). */
+FIXTURE_VARIANT_ADD(access, nobody_init) {
+	.caller = CALLER(UID_NOBODY), .pid = 1,
 };
 
 FIXTURE_VARIANT_ADD(access, user_root_process) {
@@ -264,6 +270,9 @@ FIXTURE_VARIANT_ADD(access, root_no_ptrace_root_nondumpable) {
 TEST_F(access, verdict_matches_pagemap)
 {
 	struct probe_arg a = { self->t.pid, self->t.addr, self->v };
+
+	if (variant->pid)	/* refused before any address is looked at */
+		a = (struct probe_arg){ variant->pid, 0x400000, self->v };
 
 	ASSERT_EQ(0, run_as(&variant->caller, probe_child, &a));
 	expect_verdict(_metadata, "query", self->v, variant->allowed);
