@@ -188,12 +188,13 @@ enum where {
 	AT_KERNEL,	/* 0xffff800000000000 */
 	AT_KERNEL_TOP,	/* the last page of the address space */
 	AT_NONCANONICAL,
+	AT_LOW,		/* 8: below mmap_min_addr (the boundary cases only) */
 	AT_NR
 };
 
 static const __attribute__((unused)) char *const where_names[AT_NR] = {
 	"arena", "read-only", "NULL", "unmapped", "kernel", "kernel top",
-	"non-canonical"
+	"non-canonical", "low"
 };
 
 union fz_args {
@@ -529,6 +530,9 @@ static inline void fz_call(struct fz_ctx *c, struct fz_call *k)
 		break;
 	case AT_KERNEL_TOP:
 		k->uarg = (void *)0xfffffffffffff000ULL;
+		break;
+	case AT_LOW:
+		k->uarg = (void *)8;
 		break;
 	default:
 		k->uarg = (void *)(1ULL << 63);

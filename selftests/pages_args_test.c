@@ -1,13 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * PTSCOPE_IOC_PAGES: every argument check, the resumable walk, the page
- * budget, and /proc/ptscope/pages.  Who may look, and who sees frames,
- * are the security_*_test programs' to check.
+ * PTSCOPE_IOC_PAGES: the resumable walk, the page budget, larger records,
+ * and /proc/ptscope/pages.  Invalid arguments are fuzz_ioctl_test's to
+ * check; who may look, and who sees frames, the security_*_test programs'.
  */
-#include <signal.h>
 #include <sys/mman.h>
-#include <sys/prctl.h>
-#include <sys/wait.h>
 
 #include "kselftest_harness.h"
 #include "ptscope_test.h"
@@ -52,76 +49,6 @@ TEST_F(q, good_call_answers)
 	ASSERT_EQ(32, n);	/* alternating present/none: 32 runs */
 	EXPECT_EQ(self->a.end, self->a.walk_end);
 	EXPECT_EQ(32, self->a.nr_records);
-}
-
-TEST_F(q, bad_arguments_are_einval)
-{
-	struct ptscope_pages a;
-	struct {
-		const char *what;
-		void (*mod)(struct ptscope_pages *a);
-	} cases[] = {
-#define CASE(what, expr) { what, ({ void f(struct ptscope_pages *a) { expr; } f; }) }
-		CASE("size 0", a->size = 0),
-		CASE("size below version 0", a->size = PTSCOPE_PAGES_SIZE_VER0 - 8),
-		CASE("size above a page", a->size = 8192),
-		CASE("unknown flag", a->flags |= 1ULL << 40),
-		CASE("pid 0", a->pid = 0),
-		CASE("pid beyond PID_MAX_LIMIT", a->pid = 1ULL << 40),
-		CASE("unaligned start", a->start += 1),
-		CASE("unaligned end", a->end -= 1),
-		CASE("empty range", a->end = a->start),
-		CASE("inverted range", a->end = a->start - PAGE),
-		CASE("end beyond user space", a->end = 0xffff800000000000ULL),
-		CASE("end wraps", a->end = ~0ULL & ~(PAGE - 1)),
-		CASE("vec_len 0", a->vec_len = 0),
-		CASE("rec_size too small", a->rec_size = PTSCOPE_PAGE_REGION_SIZE_VER0 - 8),
-		CASE("rec_size not a multiple of 8", a->rec_size = PTSCOPE_PAGE_REGION_SIZE_VER0 + 4),
-		CASE("rec_size above a page", a->rec_size = 8192),
-		CASE("vec_len * rec_size overflows", a->vec_len = 1ULL << 62),
-#undef CASE
-	};
-	size_t i;
-
-	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		a = self->a;
-		cases[i].mod(&a);
-		EXPECT_EQ(-EINVAL, ptscope_pages_call(self->fd, &a)) {
-			TH_LOG("%s", cases[i].what);
-		}
-	}
-}
-
-TEST_F(q, bad_pointers_are_efault)
-{
-	struct ptscope_pages a = self->a;
-
-	EXPECT_EQ(-EFAULT, ptscope_ioctl(self->fd, PTSCOPE_IOC_PAGES, NULL));
-	a.vec = 0xffff888000000000ULL;	/* kernel address */
-	EXPECT_EQ(-EFAULT, ptscope_pages_call(self->fd, &a));
-	a.vec = 8;			/* unmapped user address */
-	EXPECT_EQ(-EFAULT, ptscope_pages_call(self->fd, &a));
-}
-
-TEST_F(q, missing_processes_are_esrch_and_kthreads_einval)
-{
-	struct ptscope_pages a = self->a;
-	pid_t zombie;
-
-	a.pid = 4194303;		/* PID_MAX_LIMIT - 1: never in use here */
-	EXPECT_EQ(-ESRCH, ptscope_pages_call(self->fd, &a));
-	a.pid = 2;			/* kthreadd */
-	EXPECT_EQ(-EINVAL, ptscope_pages_call(self->fd, &a));
-
-	zombie = fork();
-	ASSERT_LE(0, zombie);
-	if (!zombie)
-		_exit(0);
-	usleep(200000);			/* exited, not reaped: a zombie */
-	a.pid = zombie;
-	EXPECT_EQ(-ESRCH, ptscope_pages_call(self->fd, &a));
-	waitpid(zombie, NULL, 0);
-	EXPECT_EQ(-ESRCH, ptscope_pages_call(self->fd, &a));
 }
 
 TEST_F(q, small_arrays_resume_to_the_same_answer)
