@@ -156,4 +156,144 @@ static inline void knob_restore(const char *path, const char *saved)
 		write_str(path, saved);
 }
 
+/* ---- memory of each kind, for fixture variants ---- */
+
+enum mem_kind { MEM_ANON, MEM_FILE, MEM_SHMEM, MEM_THP, MEM_HUGETLB, MEM_NR };
+
+/* What mem_map() built: @pages pages at @p, each faulted in. */
+struct mem {
+	char *p;
+	size_t len;
+	char *map;		/* what munmap() takes: THP's is larger */
+	size_t map_len;
+	int fd;			/* MEM_FILE's file, else -1 */
+	bool written;		/* else read: 9p maps files shared read-only */
+	unsigned char sum;	/* of the first byte of each page read */
+	const char *skip;	/* why there is no such memory here */
+};
+
+/*
+ * Map @pages pages of @kind and fault each in, writing it:
+ *  MEM_ANON	private anonymous, MADV_NOHUGEPAGE: one PTE a page
+ *  MEM_FILE	a shared mapping of a file on a disk file system (make_file())
+ *  MEM_SHMEM	shared anonymous
+ *  MEM_THP	2 MiB aligned, MADV_HUGEPAGE (@pages is 512)
+ *  MEM_HUGETLB	one 2 MiB hugetlb page (@pages is 512)
+ * 0, or -1 on failure; with no THP or hugetlb here, 0 and @m->skip says why.
+ */
+static inline int mem_map(struct mem *m, enum mem_kind kind, size_t pages)
+{
+	int flags = MAP_PRIVATE | MAP_ANONYMOUS;
+	size_t i, align = 0;
+	char *p;
+
+	memset(m, 0, sizeof(*m));
+	m->fd = -1;
+	m->len = pages * PAGE;
+	m->map_len = m->len;
+	m->written = true;
+	switch (kind) {
+	case MEM_THP:
+		if (!thp_enabled()) {
+			m->skip = "transparent hugepages are disabled";
+			return 0;
+		}
+		align = SZ_2M;
+		m->map_len += align;
+		break;
+	case MEM_HUGETLB:
+		flags |= MAP_HUGETLB;
+		break;
+	case MEM_SHMEM:
+		flags = MAP_SHARED | MAP_ANONYMOUS;
+		break;
+	case MEM_FILE:
+		m->fd = make_file(m->len);
+		if (m->fd < 0)
+			return -1;
+		break;
+	default:
+		break;
+	}
+	if (kind == MEM_FILE) {
+		p = mmap(NULL, m->len, PROT_READ | PROT_WRITE, MAP_SHARED, m->fd, 0);
+		if (p == MAP_FAILED) {
+			/* 9p without a page-cache mode shares read-only mappings only. */
+			p = mmap(NULL, m->len, PROT_READ, MAP_SHARED, m->fd, 0);
+			m->written = false;
+		}
+	} else {
+		p = mmap(NULL, m->map_len, PROT_READ | PROT_WRITE, flags, -1, 0);
+	}
+	if (p == MAP_FAILED) {
+		if (kind != MEM_HUGETLB)
+			return -1;
+		m->skip = "no hugetlb pages reserved";
+		return 0;
+	}
+	m->map = p;
+	m->p = align ? (char *)(((uintptr_t)p + align - 1) & ~(align - 1)) : p;
+	if (kind == MEM_ANON && madvise(m->p, m->len, MADV_NOHUGEPAGE))
+		return -1;
+	if (kind == MEM_THP && madvise(m->p, m->len, MADV_HUGEPAGE))
+		return -1;
+	if (kind == MEM_THP || kind == MEM_HUGETLB) {
+		memset(m->p, 1, m->len);
+		return 0;
+	}
+	for (i = 0; i < m->len; i += PAGE) {
+		if (m->written)
+			m->p[i] = 1;
+		else
+			m->sum += ((volatile char *)m->p)[i];
+	}
+	return 0;
+}
+
+static inline void mem_unmap(struct mem *m)
+{
+	if (m->map)
+		munmap(m->map, m->map_len);
+	if (m->fd >= 0)
+		close(m->fd);
+	m->map = NULL;
+	m->fd = -1;
+}
+
+/*
+ * FIXTURE(@f) with a variant for each kind of memory, mem_map()ped in
+ * setup: self->m; variant->kind and variant->pages.  A test starts with
+ * MEM_SKIP_IF_NONE(), since a SKIP() in setup does not stop the test in
+ * every kernel's harness.
+ */
+#define MEM_FIXTURE(f)							\
+	FIXTURE(f) {							\
+		struct mem m;						\
+	};								\
+	FIXTURE_VARIANT(f) {						\
+		enum mem_kind kind;					\
+		size_t pages;						\
+	};								\
+	FIXTURE_SETUP(f)						\
+	{								\
+		ASSERT_EQ(0, mem_map(&self->m, variant->kind,		\
+				     variant->pages)) {			\
+			TH_LOG("cannot map the memory: %s", strerror(errno)); \
+		}							\
+	}								\
+	FIXTURE_TEARDOWN(f)						\
+	{								\
+		mem_unmap(&self->m);					\
+	}								\
+	FIXTURE_VARIANT_ADD(f, anon) { .kind = MEM_ANON, .pages = 64 };	\
+	FIXTURE_VARIANT_ADD(f, file_shared) { .kind = MEM_FILE, .pages = 16 }; \
+	FIXTURE_VARIANT_ADD(f, shmem) { .kind = MEM_SHMEM, .pages = 16 };	\
+	FIXTURE_VARIANT_ADD(f, thp) { .kind = MEM_THP, .pages = 512 };	\
+	FIXTURE_VARIANT_ADD(f, hugetlb) { .kind = MEM_HUGETLB, .pages = 512 }
+
+#define MEM_SKIP_IF_NONE() do {						\
+	if (self->m.skip)						\
+		SKIP(return, "%s", self->m.skip);			\
+} while (0)
+
 #endif /* PTSCOPE_FIXTURES_H */

@@ -5,6 +5,8 @@
  * with /proc/PID/pagemap, /proc/kpageflags, /proc/kpagecount and
  * move_pages(2) (pages_check.h).
  */
+#include <stddef.h>
+
 #include "pages_check.h"
 
 TEST(untouched_anon_is_not_present)
@@ -20,32 +22,81 @@ TEST(untouched_anon_is_not_present)
 	munmap(p, len);
 }
 
-TEST(touched_anon)
+/* Each kind of memory (fixtures.h), every page written. */
+MEM_FIXTURE(mem);
+
+/* What each page of a kind, written, must be beyond what the oracles say. */
+static const struct {
+	size_t count;		/* offsetof(struct checked, ...): pages of the kind */
+	int level;		/* PTSCOPE_LEVEL_* of each page, or -1 */
+	int order;		/* folio order of each page, or -1 */
+	uint64_t flags;		/* PTSCOPE_PF_* each page has */
+	bool writable;		/* each writable when written, none when read */
+	bool exclusive;		/* each mapped once */
+	bool refs;		/* each mapping holds a reference */
+	bool contiguous;	/* the frames follow each other: one folio */
+} want[MEM_NR] = {
+	[MEM_ANON] = {
+		.count = offsetof(struct checked, anon), .level = PTSCOPE_LEVEL_PTE,
+		.order = -1, .writable = true, .exclusive = true, .refs = true,
+		.flags = PTSCOPE_PF_DIRTY | PTSCOPE_PF_USER | PTSCOPE_PF_NX,
+	},
+	[MEM_FILE] = {
+		.count = offsetof(struct checked, file), .level = -1,
+		.order = -1, .writable = true,
+	},
+	[MEM_SHMEM] = {
+		.count = offsetof(struct checked, shmem), .level = -1, .order = -1,
+	},
+	[MEM_THP] = {
+		.count = offsetof(struct checked, thp), .level = PTSCOPE_LEVEL_PMD,
+		.order = 9, .contiguous = true,
+	},
+	[MEM_HUGETLB] = {
+		.count = offsetof(struct checked, hugetlb),
+		.level = PTSCOPE_LEVEL_PMD, .order = 9,
+	},
+};
+
+TEST_F(mem, written_pages_agree_with_the_kernel)
 {
-	size_t len = 64 * PAGE, i;
-	char *p = map_anon(len, PROT_READ | PROT_WRITE, 0);
+	typeof(want[0]) *w = &want[variant->kind];
+	size_t n = variant->pages, i;
 	struct ptscope_page_region *r;
 	struct checked c;
 
-	ASSERT_NE(NULL, p);
-	ASSERT_EQ(0, madvise(p, len, MADV_NOHUGEPAGE));
-	for (i = 0; i < len; i += PAGE)
-		p[i] = 1;
-	check_range(_metadata, getpid(), RANGE(p, len), false, &c, &r);
-	EXPECT_EQ(64, c.present);
-	EXPECT_EQ(64, c.anon);
-	EXPECT_EQ(64, c.exclusive);
-	EXPECT_EQ(64, c.writable);
-	for (i = 0; i < 64; i++) {
-		EXPECT_TRUE(r[i].flags & PTSCOPE_PF_DIRTY);
-		EXPECT_TRUE(r[i].flags & PTSCOPE_PF_USER);
-		EXPECT_TRUE(r[i].flags & PTSCOPE_PF_NX);
-		EXPECT_EQ(PTSCOPE_LEVEL_PTE, r[i].level);
+	MEM_SKIP_IF_NONE();
+	check_range(_metadata, getpid(), RANGE(self->m.p, self->m.len), false,
+		    &c, &r);
+	if (variant->kind == MEM_THP && r[0].level != PTSCOPE_LEVEL_PMD) {
+		free(r);
+		SKIP(return, "no huge page was allocated (memory fragmented?)");
+	}
+	EXPECT_EQ(n, c.present);
+	EXPECT_EQ(n, *(size_t *)((char *)&c + w->count));
+	if (w->writable)
+		EXPECT_EQ(self->m.written ? n : 0, c.writable);
+	if (w->exclusive)
+		EXPECT_EQ(n, c.exclusive);
+	/* A file read through a read-only mapping has its contents. */
+	if (!self->m.written)
+		EXPECT_EQ('f' * n % 256, self->m.sum);
+	for (i = 0; i < n; i++) {
+		EXPECT_EQ(w->flags, r[i].flags & w->flags) {
+			TH_LOG("page %zu: flags %#llx", i,
+			       (unsigned long long)r[i].flags);
+		}
+		if (w->level >= 0)
+			EXPECT_EQ(w->level, r[i].level);
+		if (w->order >= 0)
+			EXPECT_EQ(w->order, r[i].folio_order);
+		if (w->contiguous)
+			EXPECT_EQ(r[0].pfn + i, r[i].pfn);
 		/* Each mapping holds a reference (LRU batches may hold more). */
-		EXPECT_LE(r[i].mapcount, r[i].refcount);
+		if (w->refs)
+			EXPECT_LE(r[i].mapcount, r[i].refcount);
 	}
 	free(r);
-	munmap(p, len);
 }
 
 TEST(read_only_after_mprotect)
@@ -85,42 +136,6 @@ TEST(file_private_read_and_written)
 	EXPECT_EQ(16, c.file);
 	EXPECT_EQ(16, c.anon);
 	munmap((void *)p, len);
-	close(fd);
-}
-
-TEST(file_shared_and_shmem)
-{
-	size_t len = 16 * PAGE, i;
-	int fd = make_file(len);
-	bool writable = true;
-	char *f, *s, sum = 0;
-	struct checked c;
-
-	ASSERT_LE(0, fd);
-	f = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	if (f == MAP_FAILED) {
-		/* 9p without a page-cache mode shares read-only mappings only. */
-		f = mmap(NULL, len, PROT_READ, MAP_SHARED, fd, 0);
-		writable = false;
-	}
-	ASSERT_NE(MAP_FAILED, f);
-	s = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	ASSERT_NE(MAP_FAILED, s);
-	for (i = 0; i < len; i += PAGE) {
-		if (writable)
-			f[i] = 1;
-		else
-			sum += ((volatile char *)f)[i];
-		s[i] = 1;
-	}
-	check_range(_metadata, getpid(), RANGE(f, len), false, &c, NULL);
-	EXPECT_EQ(16, c.file);
-	EXPECT_EQ(writable ? 16 : 0, c.writable);
-	check_range(_metadata, getpid(), RANGE(s, len), false, &c, NULL);
-	EXPECT_EQ(16, c.shmem);
-	EXPECT_EQ('f' * 16 % 256, writable ? 'f' * 16 % 256 : (unsigned char)sum);
-	munmap(f, len);
-	munmap(s, len);
 	close(fd);
 }
 
@@ -202,54 +217,6 @@ TEST(fork_shares_until_the_child_writes)
 	write(go[1], "g", 1);
 	waitpid(child, NULL, 0);
 	munmap(p, len);
-}
-
-TEST(thp_is_one_pmd_leaf)
-{
-	struct ptscope_page_region *r;
-	struct checked c;
-	char *p;
-	size_t i;
-
-	if (!thp_enabled())
-		SKIP(return, "transparent hugepages are disabled");
-	p = map_aligned(SZ_2M, SZ_2M);
-	ASSERT_NE(NULL, p);
-	ASSERT_EQ(0, madvise(p, SZ_2M, MADV_HUGEPAGE));
-	memset(p, 1, SZ_2M);
-	check_range(_metadata, getpid(), RANGE(p, SZ_2M), false, &c, &r);
-	if (r[0].level != PTSCOPE_LEVEL_PMD) {
-		free(r);
-		SKIP(return, "no huge page was allocated (memory fragmented?)");
-	}
-	EXPECT_EQ(512, c.thp);
-	EXPECT_EQ(512, c.present);
-	for (i = 0; i < 512; i++) {
-		EXPECT_EQ(PTSCOPE_LEVEL_PMD, r[i].level);
-		EXPECT_EQ(9, r[i].folio_order);
-		EXPECT_EQ(r[0].pfn + i, r[i].pfn);
-	}
-	free(r);
-}
-
-TEST(hugetlb_page)
-{
-	struct ptscope_page_region *r;
-	struct checked c;
-	char *p;
-
-	p = mmap(NULL, SZ_2M, PROT_READ | PROT_WRITE,
-		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB, -1, 0);
-	if (p == MAP_FAILED)
-		SKIP(return, "no hugetlb pages reserved");
-	memset(p, 1, SZ_2M);
-	check_range(_metadata, getpid(), RANGE(p, SZ_2M), false, &c, &r);
-	EXPECT_EQ(512, c.hugetlb);
-	EXPECT_EQ(512, c.present);
-	EXPECT_EQ(PTSCOPE_LEVEL_PMD, r[0].level);
-	EXPECT_EQ(9, r[0].folio_order);
-	free(r);
-	munmap(p, SZ_2M);
 }
 
 TEST(swapped_out_to_zram)
