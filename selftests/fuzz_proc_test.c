@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Each boundary case of the /proc/ptscope parsers gets the errno a mirror
- * of the parsers gives, and reading afterwards works (see fuzz.h).
+ * of the parsers gives, and reading afterwards works (see fuzz.h).  The
+ * one place of the /proc files' invalid queries, as fuzz_ioctl_test is
+ * the ioctls'.
  */
 #include "fuzz_proc.h"
 
@@ -51,6 +53,8 @@ PROC_CASE(pages_empty_write, PF_PAGES, "", EINVAL);
 PROC_CASE(pages_only_spaces, PF_PAGES, "   \n", EINVAL);
 PROC_CASE(pages_nul_first, PF_PAGES, "\0%P %S %E", EINVAL);
 PROC_CASE(pages_nuls, PF_PAGES, "\0\0\0\0", EINVAL);
+PROC_CASE(pages_one_nul, PF_PAGES, "\0", EINVAL);
+PROC_CASE(pages_letter, PF_PAGES, "x", EINVAL);
 PROC_CASE(pages_pid_only, PF_PAGES, "%P", EINVAL);
 PROC_CASE(pages_two_numbers, PF_PAGES, "%P %S", EINVAL);
 PROC_CASE(pages_bad_mode_word, PF_PAGES, "%P %S %E none", EINVAL);
@@ -60,6 +64,7 @@ PROC_CASE(pages_negative_pid, PF_PAGES, "-1 %S %E", EINVAL);
 PROC_CASE(pages_negative_start, PF_PAGES, "%P -4096 %E", EINVAL);
 PROC_CASE(pages_pid_overflows, PF_PAGES, "18446744073709551616 %S %E", EINVAL);
 PROC_CASE(pages_end_overflows, PF_PAGES, "%P %S 0x10000000000000000", EINVAL);
+PROC_CASE(pages_end_u64_max, PF_PAGES, "%P 0x1000 0xffffffffffffffff", EINVAL);
 PROC_CASE(pages_pid_u64_max, PF_PAGES, "18446744073709551615 %S %E", EBADF);
 PROC_CASE(pages_pidfd_of_stdin, PF_PAGES, "pidfd:0 %S %E", EBADF);
 PROC_CASE(pages_pidfd_junk, PF_PAGES, "pidfd:0x %S %E", EINVAL);
@@ -75,6 +80,7 @@ PROC_CASE(pages_end_task_size_max, PF_PAGES, "%P 0 %T", 0);
 PROC_CASE(pages_end_past_user_space, PF_PAGES, "%P 0 0xffff800000000000", EINVAL);
 PROC_CASE(pages_pid_0, PF_PAGES, "0 %S %E", EINVAL);
 PROC_CASE(pages_pid_max_limit, PF_PAGES, "4194304 %S %E", ESRCH);
+PROC_CASE(pages_pid_max_limit_minus_1, PF_PAGES, "4194303 %S %E", ESRCH);
 PROC_CASE(pages_pid_above_max_limit, PF_PAGES, "4194305 %S %E", EINVAL);
 PROC_CASE(pages_kthread, PF_PAGES, "%P %S %E", EINVAL, .pid = PID_KTHREAD);
 PROC_CASE(pages_zombie, PF_PAGES, "%P %S %E", ESRCH, .pid = PID_ZOMBIE);
@@ -116,6 +122,7 @@ PROC_CASE(stats_padded_to_257, PF_STATS, "%P", EINVAL, .pad = 257);
 PROC_CASE(stats_empty_write, PF_STATS, "", EINVAL);
 PROC_CASE(stats_thread_misspelt, PF_STATS, "%P thread", EINVAL);
 PROC_CASE(stats_three_words, PF_STATS, "%P threads threads", EINVAL);
+PROC_CASE(stats_three_numbers, PF_STATS, "1 2 3\n", EINVAL);
 PROC_CASE(stats_word_only, PF_STATS, "threads", EINVAL);
 PROC_CASE(stats_negative_pid, PF_STATS, "-1", EINVAL);
 PROC_CASE(stats_pid_overflows, PF_STATS, "0x10000000000000000", EINVAL);

@@ -295,26 +295,4 @@ TEST(proc_file_queries_are_private_to_each_open)
 	munmap(p, 2 * PAGE);
 }
 
-TEST(proc_file_refuses_garbage)
-{
-	static const char *const bad[] = {
-		"", "x", "1", "1 2", "1 0x1000 0x2000 some", "1 0x1001 0x2000",
-		"0 0x1000 0x2000", "-1 0x1000 0x2000", "1 0x2000 0x1000",
-		"1 0x1000 0x2000 all extra", "1 0x1000 0xffffffffffffffff",
-	};
-	int fd = open(PTSCOPE_PROC_DIR "/pages", O_RDWR);
-	size_t i;
-
-	ASSERT_LE(0, fd);
-	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		errno = 0;
-		EXPECT_EQ(-1, write(fd, bad[i], strlen(bad[i]) ? strlen(bad[i]) : 1)) {
-			TH_LOG("'%s' was accepted", bad[i]);
-		}
-	}
-	EXPECT_EQ(-1, write(fd, "4194303 0x1000 0x2000", 21));
-	EXPECT_EQ(ESRCH, errno);
-	close(fd);
-}
-
 TEST_HARNESS_MAIN
