@@ -140,7 +140,14 @@ static inline void mask_names(unsigned int mask, char *buf, size_t len)
 /* ---------------------------------------------------------------------- */
 /* The commands. */
 
-enum { FZ_VERSION, FZ_PAGES, FZ_MAPS, FZ_STATS, FZ_NR_CMDS };
+enum { FZ_VERSION, FZ_PAGES, FZ_MAPS, FZ_STATS, FZ_TLB, FZ_NR_CMDS };
+
+/*
+ * The commands of the random phases: not TLB, whose watches outlive the
+ * call and are limited per user; and so a seed replays the calls it made
+ * before TLB was in the table.
+ */
+#define FZ_NR_RANDOM	FZ_TLB
 
 static const __attribute__((unused)) struct {
 	const char *name;
@@ -160,13 +167,11 @@ static const __attribute__((unused)) struct {
 	[FZ_STATS] = { "STATS", PTSCOPE_IOC_STATS, PTSCOPE_STATS_SIZE_VER0,
 		       PTSCOPE_STATS_SIZE_VER0,
 		       PTSCOPE_THREAD_SIZE_VER0, PTSCOPE_STATS_FLAGS_ALL },
+	[FZ_TLB] = { "TLB", PTSCOPE_IOC_TLB, PTSCOPE_TLB_SIZE_VER0,
+		     PTSCOPE_TLB_SIZE_VER0, 0, PTSCOPE_TLB_FLAGS_ALL },
 };
 
-/*
- * Numbers below this are commands of the module.  Those from FZ_NR_CMDS up
- * (PTSCOPE_IOC_TLB, whose arguments tlb_test checks) are not modelled
- * here: any answer is accepted from them, but never -ENOTTY is expected.
- */
+/* Numbers below this are commands of the module (cmds[] by number). */
 #define FZ_NR_KNOWN	(_IOC_NR(PTSCOPE_IOC_TLB) + 1)
 
 /* The command a word means to the module (type, number, read|write), or -1. */
@@ -202,6 +207,7 @@ union fz_args {
 	struct ptscope_pages pages;
 	struct ptscope_maps maps;
 	struct ptscope_stats stats;
+	struct ptscope_tlb tlb;
 	__u64 word[ARENA_BYTES / 8];
 	unsigned char byte[ARENA_BYTES];	/* the structure, then its tail */
 };
@@ -437,6 +443,9 @@ static inline void fz_template(struct fz_ctx *c, int kind, struct fz_call *k)
 		k->a.stats.threads = (uintptr_t)c->vec;
 		k->a.stats.thread_size = sizeof(struct ptscope_thread);
 		k->a.stats.threads_len = 4;
+		break;
+	case FZ_TLB:
+		k->a.tlb.pid = c->self;
 		break;
 	}
 }

@@ -9,7 +9,6 @@
  * (cmds[]: structure sizes, record sizes, known flags) and checked against
  * both a hand-written errno and fuzz_model.h's model, which the random
  * phase uses.  The other programs test what a valid call answers.
- * PTSCOPE_IOC_TLB is not in the table: tlb_test checks its arguments.
  */
 #include "fuzz_model.h"
 
@@ -324,6 +323,25 @@ CASE(stats, output_fields_garbage, 0,
 TEST_F(stats, call)
 {
 	run_case(_metadata, &self->c, FZ_STATS, variant->mod, variant->expect);
+}
+
+DEFINE_IOCTL_FIXTURE(tlb)
+COMMON_CASES(tlb);
+PID_CASES(tlb);
+CASE(tlb, watch_and_unwatch, EINVAL,
+	k->a.tlb.flags = PTSCOPE_TLB_WATCH | PTSCOPE_TLB_UNWATCH);
+CASE(tlb, watch_self, 0, k->a.tlb.flags = PTSCOPE_TLB_WATCH);
+CASE(tlb, unwatch_without_a_watch, 0, k->a.tlb.flags = PTSCOPE_TLB_UNWATCH);
+/* No watch of it: a process that is gone is gone. */
+CASE(tlb, pid_reaped_unwatch, ESRCH,
+	k->a.tlb.flags = PTSCOPE_TLB_UNWATCH; k->a.word[2] = fz_reaped(c));
+CASE(tlb, output_fields_garbage, 0,
+	memset(&k->a.tlb.state, 0xff,
+	    sizeof(k->a.tlb) - offsetof(struct ptscope_tlb, state)));
+
+TEST_F(tlb, call)
+{
+	run_case(_metadata, &self->c, FZ_TLB, variant->mod, variant->expect);
 }
 
 /* Every flag bit the module does not know, one at a time. */

@@ -133,9 +133,15 @@ static inline unsigned int model(const struct fz_ctx *c, const struct fz_call *k
 		if (a->stats.flags & ~(__u64)PTSCOPE_STATS_FLAGS_ALL)
 			return M(EINVAL);
 		break;
+	case FZ_TLB:
+		if (a->tlb.flags & ~(__u64)PTSCOPE_TLB_FLAGS_ALL ||
+		    (a->tlb.flags & PTSCOPE_TLB_WATCH &&
+		     a->tlb.flags & PTSCOPE_TLB_UNWATCH))
+			return M(EINVAL);
+		break;
 	}
-	if (kind != FZ_STATS || a->stats.flags & PTSCOPE_STATS_THREADS) {
-		call_vec(k, &vec, &len, &rec);
+	if ((kind != FZ_STATS || a->stats.flags & PTSCOPE_STATS_THREADS) &&
+	    call_vec(k, &vec, &len, &rec)) {
 		ret = model_vec(c, vec, len, rec, cmds[kind].rec_min, &extra);
 		if (ret)
 			return ret;
@@ -148,7 +154,8 @@ static inline unsigned int model(const struct fz_ctx *c, const struct fz_call *k
 	/* It runs: writing the records or the answer back may fault. */
 	if (k->where == AT_RDONLY)
 		return ret | M(EFAULT);
-	if (kind == FZ_STATS && !(a->stats.flags & PTSCOPE_STATS_THREADS))
+	if (kind == FZ_TLB ||
+	    (kind == FZ_STATS && !(a->stats.flags & PTSCOPE_STATS_THREADS)))
 		return ret | M(0);
 	return ret | M(0) | M(EFAULT);
 }
@@ -337,6 +344,18 @@ static const __attribute__((unused)) char *check_stats(const struct fz_ctx *c, c
 	return check_canary(c, k, want);
 }
 
+static const __attribute__((unused)) char *check_tlb(const struct fz_call *k)
+{
+	const struct ptscope_tlb *in = &k->a.tlb, *out = &k->out.tlb;
+
+	if (memcmp(in, out, offsetof(struct ptscope_tlb, state)))
+		return WHY("an input field changed");
+	if (k->ret || !out->nr_cpu_ids || !out->timestamp_ns)
+		return WHY("returned %ld, nr_cpu_ids %llu, timestamp_ns %llu",
+			   k->ret, out->nr_cpu_ids, out->timestamp_ns);
+	return NULL;
+}
+
 /* NULL if a successful answer is sane, else what is wrong. */
 static const __attribute__((unused)) char *check_answer(const struct fz_ctx *c, const struct fz_call *k)
 {
@@ -365,6 +384,8 @@ static const __attribute__((unused)) char *check_answer(const struct fz_ctx *c, 
 		return check_pages(c, k);
 	case FZ_MAPS:
 		return check_maps(c, k);
+	case FZ_TLB:
+		return check_tlb(k);
 	default:
 		return check_stats(c, k);
 	}

@@ -176,7 +176,7 @@ static unsigned long garbage_cmd(struct fz_ctx *c)
 
 	switch (below(c, 4)) {
 	case 0:		/* the right type and number, a wrong direction */
-		return _IOC(below(c, 3), PTSCOPE_IOC_MAGIC, below(c, FZ_NR_CMDS), size);
+		return _IOC(below(c, 3), PTSCOPE_IOC_MAGIC, below(c, FZ_NR_RANDOM), size);
 	case 1:		/* numbers no command has */
 		return _IOC(_IOC_READ | _IOC_WRITE, PTSCOPE_IOC_MAGIC,
 			    FZ_NR_KNOWN + below(c, 256 - FZ_NR_KNOWN), size);
@@ -194,7 +194,7 @@ static unsigned long garbage_cmd(struct fz_ctx *c)
 /* A valid call, then a few of its words replaced by hostile values. */
 static void random_call(struct fz_ctx *c, struct fz_call *k)
 {
-	int kind = below(c, FZ_NR_CMDS);
+	int kind = below(c, FZ_NR_RANDOM);
 	size_t ksize = cmds[kind].ksize, words = ksize / 8, i;
 	unsigned int m, n;
 	__u64 usize, tail_end;

@@ -131,38 +131,6 @@ TEST(live_pid_answers)
 	close(fd);
 }
 
-/*
- * Every refused argument: PTSCOPE_IOC_TLB is not in fuzz.h's table of the
- * commands, so its cases are here.  Who may watch whom is
- * security_matrix_test's (the "TLB" and "TLB watch" doors).
- */
-TEST(bad_arguments)
-{
-	struct ptscope_tlb t;
-	int fd = ptscope_open_dev();
-	pid_t gone;
-
-	ASSERT_LE(0, fd);
-	tlb_call(fd, getpid(), 0, &t);
-	t.flags = 1ULL << 40;
-	EXPECT_EQ(-EINVAL, ptscope_ioctl(fd, PTSCOPE_IOC_TLB, &t));
-	EXPECT_EQ(-EINVAL, tlb_call(fd, getpid(),
-				    PTSCOPE_TLB_WATCH | PTSCOPE_TLB_UNWATCH, &t));
-	tlb_call(fd, getpid(), 0, &t);
-	t.size = PTSCOPE_TLB_SIZE_VER0 - 8;
-	EXPECT_EQ(-EINVAL, ptscope_ioctl(fd, PTSCOPE_IOC_TLB, &t));
-	EXPECT_EQ(-EINVAL, tlb_call(fd, 0, 0, &t));
-	gone = fork();
-	if (!gone)
-		_exit(0);
-	waitpid(gone, NULL, 0);
-	EXPECT_EQ(-ESRCH, tlb_call(fd, gone, 0, &t));
-	EXPECT_EQ(-ESRCH, tlb_call(fd, gone, PTSCOPE_TLB_UNWATCH, &t));
-	/* Kernel threads have no mm: kthreadd is pid 2. */
-	EXPECT_EQ(-EINVAL, tlb_call(fd, 2, 0, &t));
-	close(fd);
-}
-
 struct spinner {
 	volatile char *buf;
 	size_t len;
