@@ -158,6 +158,26 @@ TEST(zero_page_after_read_fault)
 	munmap((void *)p, len);
 }
 
+/*
+ * The per-page records of @pid and of @child over [@p, @p + @len), one
+ * query right after the other.  check_range() compacts memory first
+ * (drain_lru_batches()), which may move a page between its query of one
+ * process and of the other: frames are compared from these.
+ */
+static void frames_of_both(struct __test_metadata *_metadata, pid_t pid,
+			   pid_t child, char *p, size_t len,
+			   struct ptscope_page_region *pr,
+			   struct ptscope_page_region *cr)
+{
+	long n = len / PAGE;
+	int fd = ptscope_open_dev();
+
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(n, query_pages(fd, pid, RANGE(p, len), 0, n, pr));
+	ASSERT_EQ(n, query_pages(fd, child, RANGE(p, len), 0, n, cr));
+	close(fd);
+}
+
 TEST(fork_shares_until_the_child_writes)
 {
 	size_t len = 32 * PAGE, i;
@@ -187,6 +207,7 @@ TEST(fork_shares_until_the_child_writes)
 	/* Before the child writes: same frames, mapped twice, read-only. */
 	check_range(_metadata, getpid(), RANGE(p, len), false, &c, &pr);
 	check_range(_metadata, child, RANGE(p, len), false, &c, &cr);
+	frames_of_both(_metadata, getpid(), child, p, len, pr, cr);
 	for (i = 0; i < 32; i++) {
 		EXPECT_EQ(pr[i].pfn, cr[i].pfn);
 		EXPECT_EQ(2, pr[i].mapcount);
@@ -201,6 +222,7 @@ TEST(fork_shares_until_the_child_writes)
 	ASSERT_EQ(1, read(ready[0], &x, 1));
 	check_range(_metadata, getpid(), RANGE(p, len), false, &c, &pr);
 	check_range(_metadata, child, RANGE(p, len), false, &c, &cr);
+	frames_of_both(_metadata, getpid(), child, p, len, pr, cr);
 	for (i = 0; i < 32; i++) {
 		if (i < 16) {	/* copied: own frames, writable in the child */
 			EXPECT_NE(pr[i].pfn, cr[i].pfn);
