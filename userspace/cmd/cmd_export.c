@@ -24,6 +24,7 @@
 #include "format.h"
 #include "interval.h"
 #include "numa_verdict.h"
+#include "thp_reasons.h"
 #include "prometheus.h"
 
 #define PAGE 4096.0
@@ -157,6 +158,9 @@ struct family {
 	const char *const *kinds;	/* NULL-terminated, or NULL: one sample */
 };
 
+/* A kernel without THP (PREEMPT_RT): its THP facts are left out, not 0. */
+static bool thp_built;
+
 static double huge_bytes(const struct export_proc *p, int kind)
 {
 	const struct ptscope_page_counts *pc = &p->totals.pages;
@@ -165,6 +169,8 @@ static double huge_bytes(const struct export_proc *p, int kind)
 
 	switch (kind) {
 	case 0:
+		if (!thp_built)
+			return NAN;
 		pages = pc->thp_pmd;
 		break;
 	case 1:
@@ -183,7 +189,7 @@ static double thp_fraction(const struct export_proc *p, int kind)
 	const struct ptscope_page_counts *pc = &p->totals.pages;
 
 	(void)kind;
-	return pc->present ? (double)pc->thp_pmd / pc->present : NAN;
+	return pc->present && thp_built ? (double)pc->thp_pmd / pc->present : NAN;
 }
 
 static double remote(const struct export_proc *p, int kind)
@@ -370,6 +376,23 @@ static void export_rates(struct export_proc *procs, size_t nr,
 	}
 }
 
+/* Whether this kernel has THP at all, from its settings (thp_reasons.h). */
+static int export_thp_built(struct ptscope *ps)
+{
+	struct thp_settings set;
+	size_t len;
+	char *text;
+	int ret;
+
+	ret = ptscope_thp_settings(ps, &text, &len);
+	if (ret)
+		return ret;
+	thp_settings_parse(&set, text);
+	free(text);
+	thp_built = set.present;
+	return 0;
+}
+
 int cmd_export(int argc, char **argv)
 {
 	struct export_args a = eargs;
@@ -398,6 +421,11 @@ int cmd_export(int argc, char **argv)
 	ps = cli_open();
 	if (!ps)
 		return 1;
+	ret = export_thp_built(ps);
+	if (ret) {
+		cli_close(ps);
+		return cli_error("THP settings: %s", ptscope_strerror(ret));
+	}
 	cli_interval_catch_signals();
 	for (;;) {
 		double t0 = now();

@@ -195,7 +195,7 @@ static void hugetlb_by_size_json(struct json *j, const char *key, const void *ro
 static struct view_value row_candidate(const void *row, const struct view_field *f)
 {
 	(void)f;
-	return view_bool(thp_candidate(ROW(row)->v));
+	return view_bool(thp_candidate(ROW(row)->v, &ROW(row)->tv->set));
 }
 
 #define BYTES_FIELD(name_, key_, member, help_) {			\

@@ -150,11 +150,17 @@ void thp_bytes(const struct ptscope_page_counts *c, struct thp_bytes *b)
 	b->base = b->rss > huge ? b->rss - huge : 0;
 }
 
-bool thp_candidate(const struct ptscope_vma *v)
+/* Not hugetlb, a PFN map, the vdso...: THP could back it, on a THP kernel. */
+static bool thp_mapping_kind(const struct ptscope_vma *v)
 {
 	return v->end > v->start &&
 	       !(v->flags & (PTSCOPE_VMA_HUGETLB | PTSCOPE_VMA_PFNMAP |
 			     PTSCOPE_VMA_SPECIAL));
+}
+
+bool thp_candidate(const struct ptscope_vma *v, const struct thp_settings *s)
+{
+	return s->present && thp_mapping_kind(v);
 }
 
 /* The mode that rules PMD-sized THPs: hugepages-2048kB's unless "inherit". */
@@ -175,8 +181,10 @@ uint64_t thp_reasons(const struct ptscope_vma *v, uint64_t mm_flags,
 	uint64_t r = 0, size = v->end - v->start, mapped;
 	enum thp_mode mode;
 
-	if (!thp_candidate(v))
+	if (!thp_mapping_kind(v))
 		return 0;
+	if (!s->present)
+		return 1ULL << THP_R_NOT_BUILT;
 	if (v->ranges_2m && v->ranges_pmd == v->ranges_2m)
 		return 0;	/* every range it can hold is PMD-mapped */
 

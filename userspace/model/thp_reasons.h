@@ -68,7 +68,9 @@ void thp_settings_parse(struct thp_settings *s, const char *text);
 	X(THP_R_SPARSE, "too_sparse",						\
 	  "2 MiB ranges with more empty entries than max_ptes_none")		\
 	X(THP_R_SPLIT, "split",							\
-	  "huge pages whose PMD was split into a PTE table")
+	  "huge pages whose PMD was split into a PTE table")			\
+	X(THP_R_NOT_BUILT, "thp_not_built",					\
+	  "this kernel has no transparent huge pages (CONFIG_TRANSPARENT_HUGEPAGE is off, as on PREEMPT_RT)")
 
 /* THP_R_* are bit numbers: reasons are masks of (1ULL << THP_R_*). */
 enum {
@@ -92,12 +94,17 @@ struct thp_bytes {
 
 void thp_bytes(const struct ptscope_page_counts *c, struct thp_bytes *b);
 
-/* Could this mapping hold THPs at all (not hugetlb, PFN map, vdso...)? */
-bool thp_candidate(const struct ptscope_vma *v);
+/*
+ * Could this mapping hold THPs at all, on a kernel with the settings @s:
+ * not hugetlb, a PFN map or the vdso, and a kernel that has THP?
+ */
+bool thp_candidate(const struct ptscope_vma *v, const struct thp_settings *s);
 
 /*
  * THP_R_* bits for @v, given the process's PTSCOPE_MM_* @mm_flags and
- * the settings; 0 when it is wholly PMD-mapped or not a candidate.
+ * the settings; 0 when it is wholly PMD-mapped or could never be huge
+ * (hugetlb, a PFN map...).  On a kernel without THP, THP_R_NOT_BUILT alone:
+ * no other reason is one.
  */
 uint64_t thp_reasons(const struct ptscope_vma *v, uint64_t mm_flags,
 		     const struct thp_settings *s);

@@ -201,4 +201,28 @@ TEST(verdict_and_lists)
 	EXPECT_STREQ("-", numa_nodelist(buf, sizeof(buf), 0));
 }
 
+/* A kernel without THP (PREEMPT_RT): one reason, and not a candidate. */
+TEST(no_thp_kernel_has_one_reason)
+{
+	struct ptscope_vma v = anon_vma(SZ_2M / 2, 0);
+	struct thp_settings s;
+
+	thp_settings_parse(&s, "");
+	EXPECT_FALSE(s.present);
+	EXPECT_EQ(R(THP_R_NOT_BUILT), thp_reasons(&v, 0, &s));
+	EXPECT_FALSE(thp_candidate(&v, &s));
+	v = anon_vma(4 * SZ_2M, 4);
+	v.ranges_pte = 4;
+	v.flags |= PTSCOPE_VMA_NOHUGEPAGE;
+	EXPECT_EQ(R(THP_R_NOT_BUILT), thp_reasons(&v, PTSCOPE_MM_THP_DISABLE, &s));
+	/* hugetlb is no THP question on any kernel */
+	v.flags |= PTSCOPE_VMA_HUGETLB;
+	EXPECT_EQ(0, thp_reasons(&v, 0, &s));
+	/* the same mapping on a THP kernel is a candidate */
+	v.flags &= ~PTSCOPE_VMA_HUGETLB;
+	s = always();
+	EXPECT_TRUE(thp_candidate(&v, &s));
+	EXPECT_FALSE(thp_reasons(&v, 0, &s) & R(THP_R_NOT_BUILT));
+}
+
 TEST_HARNESS_MAIN

@@ -231,4 +231,96 @@ TEST(thp_settings_come_from_the_recording)
 	unlink(r.path);
 }
 
+/* A version answer with the features thp and export need. */
+static void rec_start_maps_policy(struct recording *r)
+{
+	struct ptscope_version ver = {
+		.size = sizeof(ver), .abi_major = PTSCOPE_ABI_MAJOR,
+		.abi_minor = PTSCOPE_ABI_MINOR, .release = "recorded",
+		.kernel = "rt",
+		.features = PTSCOPE_FEAT_VERSION | PTSCOPE_FEAT_MAPS |
+			    PTSCOPE_FEAT_MAPS_POLICY | PTSCOPE_FEAT_STATS,
+	};
+
+	snprintf(r->path, sizeof(r->path), "/tmp/ptscope-replay.XXXXXX");
+	r->f = fdopen(mkstemp(r->path), "w");
+	fwrite(REPLAY_MAGIC, REPLAY_MAGIC_LEN, 1, r->f);
+	rec_call(r, PTSCOPE_IOC_VERSION, 0, &ver, sizeof(ver), NULL, 0);
+}
+
+/*
+ * export from a kernel without THP leaves THP out (no fraction, no
+ * thp_pmd bytes) rather than exporting zeros; the rest is there.
+ */
+TEST(export_on_a_kernel_without_thp)
+{
+	struct ptscope_stats st = {
+		.size = sizeof(st), .flags = PTSCOPE_STATS_THREADS, .pid = PID,
+		.thread_size = sizeof(struct ptscope_thread), .rss_anon = 16,
+		.timestamp_ns = 1,
+	};
+	struct ptscope_vma v = {
+		.start = 0x40000000ULL, .end = 0x40000000ULL + 1024 * PAGE,
+		.flags = PTSCOPE_VMA_READ | PTSCOPE_VMA_WRITE | PTSCOPE_VMA_ANON,
+		.page_size = PAGE, .pages = { .present = 16, .anon = 16 },
+	};
+	struct recording r;
+	char out[8192];
+
+	rec_start_maps_policy(&r);
+	rec_proc(&r, 0, REPLAY_SYS_THP, "");
+	rec_call(&r, PTSCOPE_IOC_STATS, 0, &st, sizeof(st), NULL, 0);
+	rec_maps(&r, 0, 0x7ffffffff000ULL, &v);
+	rec_proc(&r, PID, "comm", "rtapp\n");
+	rec_done(&r);
+	ASSERT_EQ(0, run(out, sizeof(out),
+			 "./ptscope --replay %s export --pid %llu | grep -v '^#' | "
+			 "grep -E '^ptscope_(thp|huge|rss)' | cut -d' ' -f1",
+			 r.path, PID));
+	EXPECT_STREQ("ptscope_huge_bytes{pid=\"4242\",comm=\"rtapp\",kind=\"large_folio_pte\"}\n"
+		     "ptscope_huge_bytes{pid=\"4242\",comm=\"rtapp\",kind=\"hugetlb\"}\n"
+		     "ptscope_rss_bytes{pid=\"4242\",comm=\"rtapp\",kind=\"anon\"}\n"
+		     "ptscope_rss_bytes{pid=\"4242\",comm=\"rtapp\",kind=\"file\"}\n"
+		     "ptscope_rss_bytes{pid=\"4242\",comm=\"rtapp\",kind=\"shmem\"}\n", out);
+	unlink(r.path);
+}
+
+/* Replayed from a kernel without THP: one reason, no candidate. */
+TEST(thp_on_a_kernel_without_thp)
+{
+	struct ptscope_version ver = {
+		.size = sizeof(ver), .abi_major = PTSCOPE_ABI_MAJOR,
+		.abi_minor = PTSCOPE_ABI_MINOR, .release = "recorded",
+		.kernel = "rt",
+		.features = PTSCOPE_FEAT_VERSION | PTSCOPE_FEAT_MAPS |
+			    PTSCOPE_FEAT_MAPS_POLICY,
+	};
+	struct ptscope_vma v = {
+		.start = 0x40000000ULL, .end = 0x40000000ULL + 1024 * PAGE,
+		.flags = PTSCOPE_VMA_READ | PTSCOPE_VMA_WRITE | PTSCOPE_VMA_ANON,
+		.page_size = PAGE, .pages = { .present = 16, .anon = 16 },
+		.ranges_2m = 2, .ranges_pte = 1,
+	};
+	struct recording r;
+	char out[8192];
+
+	snprintf(r.path, sizeof(r.path), "/tmp/ptscope-replay.XXXXXX");
+	r.f = fdopen(mkstemp(r.path), "w");
+	ASSERT_NE(NULL, r.f);
+	fwrite(REPLAY_MAGIC, REPLAY_MAGIC_LEN, 1, r.f);
+	rec_call(&r, PTSCOPE_IOC_VERSION, 0, &ver, sizeof(ver), NULL, 0);
+	rec_proc(&r, 0, REPLAY_SYS_THP, "");
+	rec_maps(&r, 0, 0x7ffffffff000ULL, &v);
+	rec_done(&r);
+	ASSERT_EQ(0, run(out, sizeof(out),
+			 "./ptscope --replay %s -j thp %llu | jq -c '[.settings.thp_available, "
+			 ".vmas[0].candidate, .vmas[0].reasons]'", r.path, PID));
+	EXPECT_STREQ("[false,false,[\"thp_not_built\"]]\n", out);
+	ASSERT_EQ(0, run(out, sizeof(out),
+			 "./ptscope --replay %s thp %llu | grep -c 'THP: not available'",
+			 r.path, PID));
+	EXPECT_STREQ("1\n", out);
+	unlink(r.path);
+}
+
 TEST_HARNESS_MAIN
