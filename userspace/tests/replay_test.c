@@ -187,33 +187,48 @@ TEST(tlb_replays_the_recorded_cpu)
 	unlink(r.path);
 }
 
-/*
- * thp replays the THP settings of the machine it recorded on: what a
- * mapping's reasons mean depends on them, not on the replaying machine's.
- */
-TEST(thp_settings_come_from_the_recording)
+/* A version answer with the features thp and export need. */
+static void rec_start_maps_policy(struct recording *r)
 {
 	struct ptscope_version ver = {
 		.size = sizeof(ver), .abi_major = PTSCOPE_ABI_MAJOR,
 		.abi_minor = PTSCOPE_ABI_MINOR, .release = "recorded",
 		.kernel = "none",
 		.features = PTSCOPE_FEAT_VERSION | PTSCOPE_FEAT_MAPS |
-			    PTSCOPE_FEAT_MAPS_POLICY,
+			    PTSCOPE_FEAT_MAPS_POLICY | PTSCOPE_FEAT_STATS,
 	};
+
+	snprintf(r->path, sizeof(r->path), "/tmp/ptscope-replay.XXXXXX");
+	r->f = fdopen(mkstemp(r->path), "w");
+	fwrite(REPLAY_MAGIC, REPLAY_MAGIC_LEN, 1, r->f);
+	rec_call(r, PTSCOPE_IOC_VERSION, 0, &ver, sizeof(ver), NULL, 0);
+}
+
+/* 4 MiB of anonymous memory, 16 pages touched: two 2 MiB ranges, one used. */
+static struct ptscope_vma sparse_anon_4m(void)
+{
 	struct ptscope_vma v = {
 		.start = 0x40000000ULL, .end = 0x40000000ULL + 1024 * PAGE,
 		.flags = PTSCOPE_VMA_READ | PTSCOPE_VMA_WRITE | PTSCOPE_VMA_ANON,
 		.page_size = PAGE, .pages = { .present = 16, .anon = 16 },
 		.ranges_2m = 2, .ranges_pte = 1,
 	};
+
+	return v;
+}
+
+/*
+ * thp replays the THP settings of the machine it recorded on: what a
+ * mapping's reasons mean depends on them, not on the replaying machine's.
+ */
+TEST(thp_settings_come_from_the_recording)
+{
+	struct ptscope_vma v = sparse_anon_4m();
 	struct recording r;
 	char out[8192];
 
-	snprintf(r.path, sizeof(r.path), "/tmp/ptscope-replay.XXXXXX");
-	r.f = fdopen(mkstemp(r.path), "w");
+	rec_start_maps_policy(&r);
 	ASSERT_NE(NULL, r.f);
-	fwrite(REPLAY_MAGIC, REPLAY_MAGIC_LEN, 1, r.f);
-	rec_call(&r, PTSCOPE_IOC_VERSION, 0, &ver, sizeof(ver), NULL, 0);
 	rec_proc(&r, 0, REPLAY_SYS_THP,
 		 "enabled always madvise [never]\n"
 		 "defrag always defer [defer+madvise] madvise never\n"
@@ -229,23 +244,6 @@ TEST(thp_settings_come_from_the_recording)
 	EXPECT_STREQ("[\"never\",\"defer+madvise\",100,{\"64kB\":\"inherit\",\"2048kB\":\"inherit\"},"
 		     "[\"thp_never\",\"unpopulated\",\"too_sparse\"]]\n", out);
 	unlink(r.path);
-}
-
-/* A version answer with the features thp and export need. */
-static void rec_start_maps_policy(struct recording *r)
-{
-	struct ptscope_version ver = {
-		.size = sizeof(ver), .abi_major = PTSCOPE_ABI_MAJOR,
-		.abi_minor = PTSCOPE_ABI_MINOR, .release = "recorded",
-		.kernel = "rt",
-		.features = PTSCOPE_FEAT_VERSION | PTSCOPE_FEAT_MAPS |
-			    PTSCOPE_FEAT_MAPS_POLICY | PTSCOPE_FEAT_STATS,
-	};
-
-	snprintf(r->path, sizeof(r->path), "/tmp/ptscope-replay.XXXXXX");
-	r->f = fdopen(mkstemp(r->path), "w");
-	fwrite(REPLAY_MAGIC, REPLAY_MAGIC_LEN, 1, r->f);
-	rec_call(r, PTSCOPE_IOC_VERSION, 0, &ver, sizeof(ver), NULL, 0);
 }
 
 /*
@@ -288,27 +286,12 @@ TEST(export_on_a_kernel_without_thp)
 /* Replayed from a kernel without THP: one reason, no candidate. */
 TEST(thp_on_a_kernel_without_thp)
 {
-	struct ptscope_version ver = {
-		.size = sizeof(ver), .abi_major = PTSCOPE_ABI_MAJOR,
-		.abi_minor = PTSCOPE_ABI_MINOR, .release = "recorded",
-		.kernel = "rt",
-		.features = PTSCOPE_FEAT_VERSION | PTSCOPE_FEAT_MAPS |
-			    PTSCOPE_FEAT_MAPS_POLICY,
-	};
-	struct ptscope_vma v = {
-		.start = 0x40000000ULL, .end = 0x40000000ULL + 1024 * PAGE,
-		.flags = PTSCOPE_VMA_READ | PTSCOPE_VMA_WRITE | PTSCOPE_VMA_ANON,
-		.page_size = PAGE, .pages = { .present = 16, .anon = 16 },
-		.ranges_2m = 2, .ranges_pte = 1,
-	};
+	struct ptscope_vma v = sparse_anon_4m();
 	struct recording r;
 	char out[8192];
 
-	snprintf(r.path, sizeof(r.path), "/tmp/ptscope-replay.XXXXXX");
-	r.f = fdopen(mkstemp(r.path), "w");
+	rec_start_maps_policy(&r);
 	ASSERT_NE(NULL, r.f);
-	fwrite(REPLAY_MAGIC, REPLAY_MAGIC_LEN, 1, r.f);
-	rec_call(&r, PTSCOPE_IOC_VERSION, 0, &ver, sizeof(ver), NULL, 0);
 	rec_proc(&r, 0, REPLAY_SYS_THP, "");
 	rec_maps(&r, 0, 0x7ffffffff000ULL, &v);
 	rec_done(&r);
