@@ -22,7 +22,6 @@
  * differs from the recorded one (another ioctl, pid, range or flags) is
  * refused with -EBADMSG rather than answered with someone else's data.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -197,35 +196,50 @@ static int replay_proc_file(struct ptscope *ps,
 	return 0;
 }
 
+/*
+ * The system's facts a pid-0 question names, and the first recording
+ * format that holds each: replaying an older recording, the fact is this
+ * machine's, as it was then.
+ */
+static const struct system_fact {
+	const char *name;
+	int (*read)(char **text, size_t *len);
+	bool since_replay3;
+} system_facts[] = {
+	{ REPLAY_PROC_PIDS, sys_proc_pids, false },
+	{ REPLAY_SYS_THP, sys_thp_settings, true },
+	{ REPLAY_SYS_CPUID, sys_cpuid_leaves, true },
+};
+
+static const struct system_fact *system_fact(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(system_facts) / sizeof(system_facts[0]); i++)
+		if (!strcmp(name, system_facts[i].name))
+			return &system_facts[i];
+	return NULL;
+}
+
 int ps_read_proc(struct ptscope *ps, uint64_t pid, const char *name,
 		 char **text, size_t *len)
 {
+	const struct system_fact *fact = pid ? NULL : system_fact(name);
 	struct replay_proc_file q = { .pid = pid };
+	bool recorded;
 	int ret;
 
-	int (*system)(char **text, size_t *len) = NULL;
-
-	if (!pid && !strcmp(name, REPLAY_PROC_PIDS))
-		system = sys_proc_pids;
-	else if (!pid && !strcmp(name, REPLAY_SYS_THP))
-		system = sys_thp_settings;
-	else if (!pid && !strcmp(name, REPLAY_SYS_CPUID))
-		system = sys_cpuid_leaves;
 	if (pid & PTSCOPE_PID_PIDFD || !*name || strchr(name, '/') ||
-	    strlen(name) >= sizeof(q.name) || (!pid && !system))
+	    strlen(name) >= sizeof(q.name) || (!pid && !fact))
 		return -EINVAL;
 	strcpy(q.name, name);
-	/*
-	 * Recordings of 0.6.1 (replay2) hold no THP settings or CPUID
-	 * leaves, and those of 0.6.0 no /proc reads: this machine's, as then.
-	 */
-	if (ps && ps->replay && !ps->replay_proc)
-		return pid ? read_proc_file(pid, name, text, len) : system(text, len);
-	if (ps && ps->replay && !ps->replay_system && system && system != sys_proc_pids)
-		return system(text, len);
-	if (ps && ps->replay)
-		return replay_proc_file(ps, &q, text, len);
-	ret = pid ? read_proc_file(pid, name, text, len) : system(text, len);
+	if (ps && ps->replay) {
+		recorded = fact && fact->since_replay3 ? ps->replay_system :
+							 ps->replay_proc;
+		if (recorded)
+			return replay_proc_file(ps, &q, text, len);
+	}
+	ret = fact ? fact->read(text, len) : read_proc_file(pid, name, text, len);
 	if (!ps || !ps->record)
 		return ret;
 	if (record_call(ps, REPLAY_NR_PROC_FILE, sizeof(q), ret, &q, sizeof(q),
