@@ -376,27 +376,11 @@ static void export_rates(struct export_proc *procs, size_t nr,
 	}
 }
 
-/* Whether this kernel has THP at all, from its settings (thp_reasons.h). */
-static int export_thp_built(struct ptscope *ps)
-{
-	struct thp_settings set;
-	size_t len;
-	char *text;
-	int ret;
-
-	ret = ptscope_thp_settings(ps, &text, &len);
-	if (ret)
-		return ret;
-	thp_settings_parse(&set, text);
-	free(text);
-	thp_built = set.present;
-	return 0;
-}
-
 int cmd_export(int argc, char **argv)
 {
 	struct export_args a = eargs;
 	struct export_proc *procs = NULL, *prev = NULL;
+	struct thp_settings thp;
 	size_t nr = 0, nr_prev = 0, i, nr_pids = 0;
 	uint64_t *pids = NULL, skipped;
 	struct ptscope *ps;
@@ -421,11 +405,12 @@ int cmd_export(int argc, char **argv)
 	ps = cli_open();
 	if (!ps)
 		return 1;
-	ret = export_thp_built(ps);
+	ret = thp_settings_load(ps, &thp);
 	if (ret) {
 		cli_close(ps);
 		return cli_error("THP settings: %s", ptscope_strerror(ret));
 	}
+	thp_built = thp.present;
 	cli_interval_catch_signals();
 	for (;;) {
 		double t0 = now();

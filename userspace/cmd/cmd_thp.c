@@ -459,8 +459,6 @@ int cmd_thp(int argc, char **argv)
 	struct ptscope_maps_totals tot;
 	struct thp_view tv = { 0 };
 	struct ptscope *ps;
-	char *settings;
-	size_t len;
 	int ret;
 
 	ret = cli_pid_and_range(argc, argv, thp_usage, &pid, &start, &end);
@@ -476,13 +474,11 @@ int cmd_thp(int argc, char **argv)
 		return cli_error("the module is too old for 'thp' (it needs ABI 1.2): load a newer ptscope.ko");
 	}
 	tv.pid = pid;
-	ret = ptscope_thp_settings(ps, &settings, &len);
+	ret = thp_settings_load(ps, &tv.set);
 	if (ret) {
 		cli_close(ps);
 		return cli_error("THP settings (%s): %s", THP_SYSFS, ptscope_strerror(ret));
 	}
-	thp_settings_parse(&tv.set, settings);
-	free(settings);
 	max_none = tv.set.max_ptes_none >= 0 && tv.set.max_ptes_none <= PTSCOPE_COLLAPSE_MAX_NONE ?
 		   (uint64_t)tv.set.max_ptes_none : PTSCOPE_COLLAPSE_MAX_NONE;
 	if (!opts.json) {

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "libptscope.h"
 #include "thp_reasons.h"
 
 #define PAGE 4096ULL
@@ -133,6 +134,20 @@ void thp_settings_parse(struct thp_settings *s, const char *text)
 		return;
 	}
 	qsort(s->mthp, s->nr_mthp, sizeof(s->mthp[0]), mthp_cmp);
+}
+
+int thp_settings_load(struct ptscope *ps, struct thp_settings *s)
+{
+	size_t len;
+	char *text;
+	int ret;
+
+	ret = ptscope_thp_settings(ps, &text, &len);
+	if (ret)
+		return ret;
+	thp_settings_parse(s, text);
+	free(text);
+	return 0;
 }
 
 void thp_bytes(const struct ptscope_page_counts *c, struct thp_bytes *b)

@@ -42,6 +42,9 @@ enum thp_mode thp_mode_parse(const char *line);
 const char *thp_mode_name(enum thp_mode m);
 /* The settings from the lines of ptscope_thp_settings() ("FILE VALUE"). */
 void thp_settings_parse(struct thp_settings *s, const char *text);
+struct ptscope;
+/* The settings of the system @ps answers for (or records, or replays). */
+int thp_settings_load(struct ptscope *ps, struct thp_settings *s);
 
 /* Why a mapping holds no (or not only) PMD-mapped huge pages. */
 #define THP_REASONS_FOREACH(X)						\
