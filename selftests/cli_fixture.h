@@ -78,7 +78,7 @@ static inline char *map_guarded(size_t n)
 	char *p = map_anon((n + 2) * PAGE, PROT_NONE, 0);
 
 	if (!p || mprotect(p + PAGE, n * PAGE, PROT_READ | PROT_WRITE) ||
-	    madvise(p + PAGE, n * PAGE, MADV_NOHUGEPAGE))
+	    no_huge_pages(p + PAGE, n * PAGE))
 		return NULL;
 	return p + PAGE;
 }

@@ -198,6 +198,7 @@ TEST_F_TIMEOUT(cli, pages_all_of_a_thp_is_per_page, 120)
 
 	if (missing)
 		SKIP(return, "%s is not installed", missing);
+	REQUIRE_THP();
 	ASSERT_EQ(0, pagemap_read(self->pid, self->l.thp, 1, &pm));
 	if (!(pm & PM_PRESENT) ||
 	    !(kpageflags(pm & PM_PFN_MASK) & (1ULL << KPF_THP)))

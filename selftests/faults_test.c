@@ -41,28 +41,34 @@ TEST(minor_faults_of_fresh_pages)
 	size_t n = 1000, i;
 	char *p = map_anon(n * PAGE, PROT_READ | PROT_WRITE, 0);
 	struct ptscope_stats a, b;
-	long long before, after;
+	long long before, after, maj_before, maj_after;
 	int fd = ptscope_open_dev();
 
 	ASSERT_LE(0, fd);
 	ASSERT_NE(NULL, p);
-	ASSERT_EQ(0, madvise(p, n * PAGE, MADV_NOHUGEPAGE));
+	ASSERT_EQ(0, no_huge_pages(p, n * PAGE));
 	ASSERT_EQ(0, stats_call(fd, &a, getpid(), NULL, 0));
 	for (i = 0; i < n; i++)
 		p[i * PAGE] = 1;
 	before = self_stat(10);
+	maj_before = self_stat(12);
 	ASSERT_EQ(0, stats_call(fd, &b, getpid(), NULL, 0));
 	after = self_stat(10);
+	maj_after = self_stat(12);
 	EXPECT_LE(a.min_flt + n, b.min_flt);
 	EXPECT_LE(before, (long long)b.min_flt);
 	EXPECT_GE(after, (long long)b.min_flt);
-	EXPECT_EQ(self_stat(12), (long long)b.maj_flt);
+	EXPECT_LE(maj_before, (long long)b.maj_flt);
+	EXPECT_GE(maj_after, (long long)b.maj_flt);
 	close(fd);
 }
 
 /*
  * Reading N pages of a file whose cache was dropped takes N major faults
- * (MADV_RANDOM: no readahead, so each fault reads its own page).
+ * (MADV_RANDOM: no readahead, so each fault reads its own page).  The
+ * count /proc/self/stat gives before and after the query brackets the
+ * module's: dropping the caches evicts this program's own text too, and
+ * reading /proc/self/stat may fault it back in (over virtio-fs it does).
  */
 TEST(major_faults_of_uncached_file_pages)
 {
@@ -70,6 +76,7 @@ TEST(major_faults_of_uncached_file_pages)
 	int file = make_file(n * PAGE);
 	struct ptscope_stats a, b;
 	int fd = ptscope_open_dev();
+	long long before, after;
 	char *p;
 
 	ASSERT_LE(0, fd);
@@ -82,12 +89,15 @@ TEST(major_faults_of_uncached_file_pages)
 	ASSERT_EQ(0, stats_call(fd, &a, getpid(), NULL, 0));
 	for (i = 0; i < n; i++)
 		*(volatile char *)(p + i * PAGE);
+	before = self_stat(12);
 	ASSERT_EQ(0, stats_call(fd, &b, getpid(), NULL, 0));
+	after = self_stat(12);
 	EXPECT_LE(a.maj_flt + n, b.maj_flt) {
 		TH_LOG("major faults %llu -> %llu", (unsigned long long)a.maj_flt,
 		       (unsigned long long)b.maj_flt);
 	}
-	EXPECT_EQ(self_stat(12), (long long)b.maj_flt);
+	EXPECT_LE(before, (long long)b.maj_flt);
+	EXPECT_GE(after, (long long)b.maj_flt);
 	munmap(p, n * PAGE);
 	close(file);
 	close(fd);
@@ -107,7 +117,7 @@ static void *touch_pages(void *arg)
 	size_t i;
 
 	w->tid = gettid();
-	madvise(p, w->pages * PAGE, MADV_NOHUGEPAGE);
+	no_huge_pages(p, w->pages * PAGE);
 	for (i = 0; i < w->pages; i++)
 		p[i * PAGE] = 1;
 	if (w->done) {

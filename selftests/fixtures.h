@@ -14,6 +14,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "kernel_features.h"
 #include "oracle.h"
 
 #ifndef MADV_PAGEOUT
@@ -96,6 +97,26 @@ static inline bool thp_enabled(void)
 	fclose(f);
 	return !strstr(buf, "[never]");
 }
+
+/*
+ * Why a MADV_HUGEPAGE mapping cannot get transparent huge pages here, or
+ * NULL: the kernel has none (CONFIG_TRANSPARENT_HUGEPAGE, as on PREEMPT_RT
+ * kernels), or they are set to "never".
+ */
+static inline const char *thp_unavailable(void)
+{
+	const char *lacking = kernel_lacks(FEATURE_THP);
+
+	if (lacking)
+		return lacking;
+	return thp_enabled() ? NULL : "transparent huge pages are set to \"never\"";
+}
+
+#define REQUIRE_THP() do {						\
+	const char *thp_why_ = thp_unavailable();			\
+	if (thp_why_)							\
+		SKIP(return, "%s", thp_why_);				\
+} while (0)
 
 /* Swap on zram if there is no swap yet; true when swap is available. */
 static inline bool ensure_swap(void)
@@ -194,10 +215,9 @@ static inline int mem_map(struct mem *m, enum mem_kind kind, size_t pages)
 	m->written = true;
 	switch (kind) {
 	case MEM_THP:
-		if (!thp_enabled()) {
-			m->skip = "transparent hugepages are disabled";
+		m->skip = thp_unavailable();
+		if (m->skip)
 			return 0;
-		}
 		align = SZ_2M;
 		m->map_len += align;
 		break;
@@ -228,12 +248,12 @@ static inline int mem_map(struct mem *m, enum mem_kind kind, size_t pages)
 	if (p == MAP_FAILED) {
 		if (kind != MEM_HUGETLB)
 			return -1;
-		m->skip = "no hugetlb pages reserved";
+		m->skip = kernel_lacks(FEATURE_HUGETLB) ?: "no hugetlb pages reserved";
 		return 0;
 	}
 	m->map = p;
 	m->p = align ? (char *)(((uintptr_t)p + align - 1) & ~(align - 1)) : p;
-	if (kind == MEM_ANON && madvise(m->p, m->len, MADV_NOHUGEPAGE))
+	if (kind == MEM_ANON && no_huge_pages(m->p, m->len))
 		return -1;
 	if (kind == MEM_THP && madvise(m->p, m->len, MADV_HUGEPAGE))
 		return -1;

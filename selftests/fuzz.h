@@ -59,6 +59,7 @@
 #include <time.h>
 
 #include "kselftest_harness.h"
+#include "kernel_features.h"
 #include "oracle.h"
 #include "ptscope_test.h"
 
@@ -334,7 +335,7 @@ static inline int fz_setup(struct fz_ctx *c)
 	    mprotect(c->ro, PAGE, PROT_READ))
 		return -1;
 
-	madvise(c->target, TARGET_PAGES * PAGE, MADV_NOHUGEPAGE);
+	no_huge_pages(c->target, TARGET_PAGES * PAGE);
 	for (i = 0; i < 4; i++)
 		c->target[i * PAGE] = 1;
 	for (i = 8; i < TARGET_PAGES; i += 2)

@@ -42,7 +42,7 @@ FIXTURE_SETUP(halves)
 		p = map_anon(NR_PAGES * PAGE, PROT_READ | PROT_WRITE, 0);
 		if (!p)
 			_exit(1);
-		madvise(p, NR_PAGES * PAGE, MADV_NOHUGEPAGE);
+		no_huge_pages(p, NR_PAGES * PAGE);
 		for (i = 0; i < NR_PAGES / 4; i++)
 			p[i * PAGE] = 1;
 		for (; i < NR_PAGES / 2; i++)

@@ -37,8 +37,16 @@ static inline void build_fixtures(struct layout *l, bool with_fork)
 	char *p;
 	int fd;
 
-	p = map_anon(256 * PAGE, PROT_READ | PROT_WRITE, 0);
-	madvise(p, 256 * PAGE, MADV_NOHUGEPAGE);
+	/*
+	 * Between two PROT_NONE guard pages: a kernel without THP takes no
+	 * MADV_NOHUGEPAGE to set it apart, and it would merge with the
+	 * anonymous mapping next to it.
+	 */
+	p = map_anon(258 * PAGE, PROT_READ | PROT_WRITE, 0);
+	mprotect(p, PAGE, PROT_NONE);
+	mprotect(p + 257 * PAGE, PAGE, PROT_NONE);
+	p += PAGE;
+	no_huge_pages(p, 256 * PAGE);
 	for (i = 0; i < 256; i += 2)
 		p[i * PAGE] = 1;
 	l->anon = (uintptr_t)p;
@@ -77,7 +85,7 @@ static inline void build_fixtures(struct layout *l, bool with_fork)
 
 	l->swap_ok = ensure_swap();
 	p = map_anon(64 * PAGE, PROT_READ | PROT_WRITE, 0);
-	madvise(p, 64 * PAGE, MADV_NOHUGEPAGE);
+	no_huge_pages(p, 64 * PAGE);
 	for (i = 0; i < 64; i++)
 		p[i * PAGE] = i + 1;
 	if (l->swap_ok)
@@ -86,7 +94,7 @@ static inline void build_fixtures(struct layout *l, bool with_fork)
 
 	l->nodes = nr_nodes();
 	p = map_anon(64 * PAGE, PROT_READ | PROT_WRITE, 0);
-	madvise(p, 64 * PAGE, MADV_NOHUGEPAGE);
+	no_huge_pages(p, 64 * PAGE);
 	for (i = 0; l->nodes >= 2 && i < 2; i++) {
 		mask = 1UL << i;
 		syscall(SYS_mbind, p + i * 32 * PAGE, 32 * PAGE, MPOL_BIND,
@@ -99,7 +107,7 @@ static inline void build_fixtures(struct layout *l, bool with_fork)
 		return;
 	/* COW: 64 pages filled, then a child that writes 16 of them. */
 	p = map_anon(64 * PAGE, PROT_READ | PROT_WRITE, 0);
-	madvise(p, 64 * PAGE, MADV_NOHUGEPAGE);
+	no_huge_pages(p, 64 * PAGE);
 	memset(p, 8, 64 * PAGE);
 	l->cow = (uintptr_t)p;
 }

@@ -101,7 +101,7 @@ TEST_F(numa, mbind_halves_then_move_pages)
 	char args[128], *out, *vma;
 
 	ASSERT_NE(NULL, p);
-	ASSERT_EQ(0, madvise(p, NPAGES * PAGE, MADV_NOHUGEPAGE));
+	ASSERT_EQ(0, no_huge_pages(p, NPAGES * PAGE));
 	ASSERT_EQ(0, do_mbind(p, NPAGES / 2 * PAGE, MPOL_BIND, 1UL << 0));
 	ASSERT_EQ(0, do_mbind(p + NPAGES / 2 * PAGE, NPAGES / 2 * PAGE, MPOL_BIND, 1UL << 1));
 	memset(p, 1, NPAGES * PAGE);
@@ -205,7 +205,7 @@ TEST_F(numa, pinned_task_with_remote_memory)
 		    syscall(SYS_set_mempolicy, MPOL_BIND, &mask, 64))
 			_exit(1);
 		p = map_anon(NPAGES * PAGE, PROT_READ | PROT_WRITE, 0);
-		madvise(p, NPAGES * PAGE, MADV_NOHUGEPAGE);
+		no_huge_pages(p, NPAGES * PAGE);
 		memset(p, 1, NPAGES * PAGE);
 		shared->buf = (uintptr_t)p;
 		/* The task policy as the kernel reports it, for the parent. */

@@ -8,6 +8,7 @@
 
 #include "kselftest_harness.h"
 #include "ptscope_test.h"
+#include "kernel_features.h"
 #include "oracle.h"
 
 FIXTURE(q) {
@@ -28,7 +29,7 @@ FIXTURE_SETUP(q)
 	self->p = mmap(NULL, self->len, PROT_READ | PROT_WRITE,
 		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	ASSERT_NE(MAP_FAILED, self->p);
-	madvise(self->p, self->len, MADV_NOHUGEPAGE);
+	no_huge_pages(self->p, self->len);
 	for (i = 0; i < self->len; i += 2 * PAGE)	/* every other page */
 		self->p[i] = 1;
 	pages_args(&self->a, getpid(), (uintptr_t)self->p,
@@ -106,7 +107,7 @@ TEST(runs_across_chunk_buffers_tile_the_range)
 	p = mmap(NULL, len, PROT_READ | PROT_WRITE,
 		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	ASSERT_NE(MAP_FAILED, p);
-	ASSERT_EQ(0, madvise(p, len, MADV_NOHUGEPAGE));
+	ASSERT_EQ(0, no_huge_pages(p, len));
 	for (i = 0, k = 0; i < n; k++) {
 		size_t run = 1 + k % 4;
 

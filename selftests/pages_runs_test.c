@@ -27,7 +27,7 @@ TEST(alike_entries_of_unalike_pages_are_separate_regions)
 	char x;
 
 	ASSERT_NE(NULL, p);
-	ASSERT_EQ(0, madvise(p, len, MADV_NOHUGEPAGE));
+	ASSERT_EQ(0, no_huge_pages(p, len));
 	memset(p, 7, len);
 	ASSERT_EQ(0, pipe(ready));
 	ASSERT_EQ(0, pipe(go));
@@ -91,8 +91,8 @@ TEST(alike_pages_break_runs_where_frames_do)
 
 	ASSERT_NE(NULL, p);
 	ASSERT_NE(NULL, q);
-	ASSERT_EQ(0, madvise(p, len, MADV_NOHUGEPAGE));
-	ASSERT_EQ(0, madvise(q, len, MADV_NOHUGEPAGE));
+	ASSERT_EQ(0, no_huge_pages(p, len));
+	ASSERT_EQ(0, no_huge_pages(q, len));
 	for (i = 0; i < n; i++) {
 		p[i * PAGE] = 1;
 		q[i * PAGE] = 1;
@@ -160,7 +160,7 @@ TEST(soft_dirty_after_clear_refs)
 	int fd;
 
 	ASSERT_NE(NULL, p);
-	ASSERT_EQ(0, madvise(p, len, MADV_NOHUGEPAGE));
+	ASSERT_EQ(0, no_huge_pages(p, len));
 	memset(p, 1, len);
 	fd = open("/proc/self/clear_refs", O_WRONLY);
 	ASSERT_LE(0, fd);
@@ -206,8 +206,9 @@ TEST(ksm_merged_pages)
 	long ksm = 0;
 	int tries;
 
+	REQUIRE_FEATURE(FEATURE_KSM);
 	ASSERT_NE(NULL, p);
-	ASSERT_EQ(0, madvise(p, len, MADV_NOHUGEPAGE));
+	ASSERT_EQ(0, no_huge_pages(p, len));
 	memset(p, 0x42, len);
 	if (madvise(p, len, MADV_MERGEABLE) ||
 	    write_str("/sys/kernel/mm/ksm/sleep_millisecs", "0") ||
@@ -245,7 +246,7 @@ TEST(one_gib_range)
 	struct checked c;
 
 	ASSERT_NE(NULL, p);
-	ASSERT_EQ(0, madvise(p, len, MADV_NOHUGEPAGE));
+	ASSERT_EQ(0, no_huge_pages(p, len));
 	for (i = 0; i < len; i += 16 << 20)	/* one page every 16 MiB */
 		p[i] = 1;
 	check_range(_metadata, getpid(), RANGE(p, len), false, &c, NULL);

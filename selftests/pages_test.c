@@ -126,7 +126,7 @@ TEST(file_private_read_and_written)
 	ASSERT_LE(0, fd);
 	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
 	ASSERT_NE(MAP_FAILED, p);
-	ASSERT_EQ(0, madvise((void *)p, len, MADV_NOHUGEPAGE));
+	ASSERT_EQ(0, no_huge_pages((void *)p, len));
 	for (i = 0; i < len / 2; i += PAGE)
 		sum += p[i];			/* read: page cache */
 	for (i = len / 2; i < len; i += PAGE)
@@ -147,7 +147,7 @@ TEST(zero_page_after_read_fault)
 	char sum = 0;
 
 	ASSERT_NE(NULL, p);
-	ASSERT_EQ(0, madvise((void *)p, len, MADV_NOHUGEPAGE));
+	ASSERT_EQ(0, no_huge_pages((void *)p, len));
 	for (i = 0; i < len; i += PAGE)
 		sum += p[i];
 	EXPECT_EQ(0, sum);
@@ -189,7 +189,7 @@ TEST(fork_shares_until_the_child_writes)
 	char x;
 
 	ASSERT_NE(NULL, p);
-	ASSERT_EQ(0, madvise(p, len, MADV_NOHUGEPAGE));
+	ASSERT_EQ(0, no_huge_pages(p, len));
 	memset(p, 7, len);
 	ASSERT_EQ(0, pipe(ready));
 	ASSERT_EQ(0, pipe(go));
@@ -251,7 +251,7 @@ TEST(swapped_out_to_zram)
 	if (!ensure_swap())
 		SKIP(return, "no swap (zram) available");
 	ASSERT_NE(NULL, p);
-	ASSERT_EQ(0, madvise(p, len, MADV_NOHUGEPAGE));
+	ASSERT_EQ(0, no_huge_pages(p, len));
 	for (i = 0; i < len; i += PAGE)
 		p[i] = i / PAGE + 1;	/* not all alike: zram must store them */
 	if (madvise(p, len / 2, MADV_PAGEOUT))

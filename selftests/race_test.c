@@ -164,7 +164,7 @@ static void churn(unsigned int seed, double end)
 			madvise(p, len, MADV_COLLAPSE);
 			break;
 		case 8:
-			madvise(p, len, MADV_NOHUGEPAGE);
+			no_huge_pages(p, len);
 			break;
 		case 9:
 			migrate_some(p, len, &seed);

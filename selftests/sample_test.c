@@ -49,7 +49,7 @@ static void populate(char *p, bool thp, bool swap)
 	size_t w, i;
 
 	/* 4 KiB pages first, where no THP can be allocated... */
-	madvise(p, MAP_LEN, MADV_NOHUGEPAGE);
+	no_huge_pages(p, MAP_LEN);
 	for (w = 0; w < NWIN; w++) {
 		char *win = p + w * SZ_2M;
 

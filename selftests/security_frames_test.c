@@ -156,7 +156,7 @@ TEST(swap_entries_hidden_without_cap_sys_admin)
 		p = map_anon(SWAP_PAGES * PAGE, PROT_READ | PROT_WRITE, 0);
 		if (!p)
 			_exit(1);
-		madvise(p, SWAP_PAGES * PAGE, MADV_NOHUGEPAGE);
+		no_huge_pages(p, SWAP_PAGES * PAGE);
 		for (i = 0; i < SWAP_PAGES; i++)
 			memset(p + i * PAGE, i + 1, 64);	/* zram must store them */
 		s->addr = (uintptr_t)p;

@@ -80,7 +80,7 @@ static char *map_guarded(size_t n)
 	char *p = map_anon((n + 2) * PAGE, PROT_NONE, 0);
 
 	if (!p || mprotect(p + PAGE, n * PAGE, PROT_READ | PROT_WRITE) ||
-	    madvise(p + PAGE, n * PAGE, MADV_NOHUGEPAGE))
+	    no_huge_pages(p + PAGE, n * PAGE))
 		return NULL;
 	return p + PAGE;
 }
@@ -103,7 +103,7 @@ static int build(struct layout *l)
 	}
 	/* 512 PTEs of small pages in a 2 MiB aligned range. */
 	p = map_aligned(SZ_2M, SZ_2M);
-	if (!p || madvise(p, SZ_2M, MADV_NOHUGEPAGE))
+	if (!p || no_huge_pages(p, SZ_2M))
 		return -1;
 	memset(p, 9, SZ_2M);
 	l->r[R_THP] = (uintptr_t)p;

@@ -73,8 +73,7 @@ TEST_F(thp, aligned_hugepage_region_is_pmd_mapped)
 	uint64_t start = (uintptr_t)p, end = start + 2 * SZ_2M;
 	const struct ptscope_vma *v = &self->v[0];
 
-	if (!thp_enabled())
-		SKIP(return, "THP is never on this system");
+	REQUIRE_THP();
 	ASSERT_NE(NULL, p);
 	ASSERT_EQ(0, madvise(p, 2 * SZ_2M, MADV_HUGEPAGE));
 	memset(p, 1, 2 * SZ_2M);
@@ -105,6 +104,7 @@ TEST_F(thp, unaligned_region_reports_why)
 	uint64_t start = (uintptr_t)p + SZ_2M / 2, end = start + SZ_2M;
 	const struct ptscope_vma *v = &self->v[0];
 
+	REQUIRE_FEATURE(FEATURE_THP);
 	ASSERT_NE(NULL, p);
 	/* The madvise makes [start, end) a VMA of its own. */
 	ASSERT_EQ(0, madvise((void *)start, SZ_2M, MADV_HUGEPAGE));
@@ -126,6 +126,33 @@ TEST_F(thp, unaligned_region_reports_why)
 	free(out);
 }
 
+/*
+ * A kernel built without THP (Debian's rt flavour) gives each mapping one
+ * reason, thp_not_built, and calls none a candidate; a kernel with THP
+ * never gives it.  The oracle: the kernel's /sys/kernel/mm/transparent_hugepage,
+ * there or not.
+ */
+TEST_F(thp, thp_not_built_follows_the_kernel)
+{
+	char *p = map_aligned(SZ_2M, SZ_2M), *out, *vma;
+	uint64_t start = (uintptr_t)p, end = start + SZ_2M / 2;
+	bool lacking = kernel_lacks(FEATURE_THP) != NULL;
+
+	ASSERT_NE(NULL, p);
+	memset(p, 1, SZ_2M / 2);
+	out = thp_json(start, end);
+	ASSERT_NE(NULL, out);
+	vma = json_vma(out, start);
+	ASSERT_NE(NULL, vma);
+	EXPECT_EQ(lacking, json_has_reason(vma, "thp_not_built")) TH_LOG("%s", vma);
+	if (lacking) {
+		EXPECT_NE(NULL, strstr(vma, "\"reasons\":[\"thp_not_built\"]"))
+			TH_LOG("%s", vma);
+		EXPECT_NE(NULL, strstr(vma, "\"candidate\":false")) TH_LOG("%s", vma);
+	}
+	free(out);
+}
+
 /* MADV_NOHUGEPAGE: no THP, flag and reason reported. */
 TEST_F(thp, nohugepage_region_reports_why)
 {
@@ -133,6 +160,7 @@ TEST_F(thp, nohugepage_region_reports_why)
 	uint64_t start = (uintptr_t)p, end = start + 2 * SZ_2M;
 	const struct ptscope_vma *v = &self->v[0];
 
+	REQUIRE_FEATURE(FEATURE_THP);
 	ASSERT_NE(NULL, p);
 	ASSERT_EQ(0, madvise(p, 2 * SZ_2M, MADV_NOHUGEPAGE));
 	memset(p, 1, 2 * SZ_2M);
@@ -166,8 +194,7 @@ TEST_F(thp, mprotect_split_is_reported_truthfully)
 	uint64_t pmd = 0, large = 0, order9 = 0, split = 0, pmd_ranges = 0;
 	long n, i, anon_huge_kb = 0;
 
-	if (!thp_enabled())
-		SKIP(return, "THP is never on this system");
+	REQUIRE_THP();
 	ASSERT_NE(NULL, p);
 	ASSERT_EQ(0, madvise(p, 2 * SZ_2M, MADV_HUGEPAGE));
 	memset(p, 1, 2 * SZ_2M);
@@ -221,8 +248,7 @@ TEST_F(thp, prot_none_pmd_keeps_its_frame)
 	uint64_t pfn, nodes = 0;
 	int node, i;
 
-	if (!thp_enabled())
-		SKIP(return, "THP is never on this system");
+	REQUIRE_THP();
 	if (geteuid())
 		SKIP(return, "frames are shown to root only");
 	ASSERT_NE(NULL, p);
@@ -276,6 +302,7 @@ TEST_F(thp, hugetlb_is_counted_by_size)
 	const struct ptscope_vma *v = &self->v[0];
 	char *out, *vma;
 
+	REQUIRE_FEATURE(FEATURE_HUGETLB);
 	if (p == MAP_FAILED)
 		SKIP(return, "no hugetlb pages reserved");
 	memset(p, 1, SZ_2M);
@@ -310,7 +337,7 @@ TEST_F(thp, collapsible_follows_max_ptes_none)
 	int i;
 
 	ASSERT_NE(NULL, p);
-	ASSERT_EQ(0, madvise(p, SZ_2M, MADV_NOHUGEPAGE));
+	ASSERT_EQ(0, no_huge_pages(p, SZ_2M));
 	for (i = 0; i < 100; i++)
 		p[i * PAGE] = 1;
 	ASSERT_EQ(1, query_self(self->fd, start, start + SZ_2M, self->v, 412, &self->a));
@@ -344,7 +371,9 @@ TEST_F(thp, prctl_disable_is_seen)
 	ASSERT_NE(NULL, out);
 	vma = json_vma(out, start);
 	ASSERT_NE(NULL, vma);
-	EXPECT_TRUE(json_has_reason(vma, "prctl_disabled")) TH_LOG("%s", vma);
+	/* Without THP in the kernel there is one reason for all (above). */
+	EXPECT_TRUE(json_has_reason(vma, kernel_lacks(FEATURE_THP) ?
+				    "thp_not_built" : "prctl_disabled")) TH_LOG("%s", vma);
 	EXPECT_NE(NULL, strstr(out, "\"prctl_thp_disabled\":true"));
 	free(out);
 }

@@ -362,7 +362,7 @@ static pid_t holder(size_t len, bool thp, int pipefd[2], unsigned long *addr)
 		if (thp && nodes > 1)
 			syscall(SYS_set_mempolicy, MPOL_INTERLEAVE, &nodes,
 				8 * sizeof(nodes));
-		if (!p || madvise(p, len, thp ? MADV_HUGEPAGE : MADV_NOHUGEPAGE))
+		if (!p || (thp ? madvise(p, len, MADV_HUGEPAGE) : no_huge_pages(p, len)))
 			_exit(1);
 		for (i = 0; i < len; i += PAGE)
 			p[i] = 1;
@@ -458,7 +458,7 @@ TEST(reach_follows_page_sizes)
 	reap(pid);
 
 	/* THP-backed: every 2 MiB of it, or the test fails. */
-	ASSERT_TRUE(thp_enabled()) TH_LOG("THP is disabled in this kernel");
+	REQUIRE_THP();
 	pid = thp_holder(_metadata, len, pfd, &addr, &thp_kb);
 	ASSERT_LT(0, pid);
 	js = run_json(cli, pid);

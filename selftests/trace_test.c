@@ -76,7 +76,7 @@ static char *map_guarded(size_t n)
 	char *p = map_anon((n + 2) * PAGE, PROT_NONE, 0);
 
 	if (!p || mprotect(p + PAGE, n * PAGE, PROT_READ | PROT_WRITE) ||
-	    madvise(p + PAGE, n * PAGE, MADV_NOHUGEPAGE))
+	    no_huge_pages(p + PAGE, n * PAGE))
 		return NULL;
 	return p + PAGE;
 }
@@ -190,8 +190,7 @@ TEST(faults_by_mapping)
 	if (!cli_have_tool("jq"))
 		SKIP(return, "jq is not installed");
 	/* As the command says: its BPF program needs the kernel's BTF. */
-	if (access("/sys/kernel/btf/vmlinux", R_OK))
-		SKIP(return, "no /sys/kernel/btf/vmlinux: this kernel has no BTF");
+	REQUIRE_FEATURE(FEATURE_BTF);
 	ASSERT_NE(NULL, mkdtemp(dir));
 	snprintf(err, sizeof(err), "%s/err", dir);
 	snprintf(out, sizeof(out), "%s/out", dir);

@@ -18,6 +18,7 @@
 #include <errno.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -117,6 +118,28 @@ static inline void lab_checkpoint(const char *name, const char *fmt, ...)
 }
 
 /* @len bytes of private anonymous memory at a 2 MiB boundary, madvise(@advice). */
+/*
+ * madvise(@advice) on [@p, @p + @len).  A kernel built without THP (such
+ * as Debian's rt flavour) refuses both THP advices with EINVAL: there
+ * MADV_NOHUGEPAGE holds anyway, and MADV_HUGEPAGE cannot be had.
+ */
+static inline void lab_madvise(void *p, size_t len, int advice)
+{
+	bool no_thp;
+
+	if (!madvise(p, len, advice))
+		return;
+	no_thp = errno == EINVAL && access("/sys/kernel/mm/transparent_hugepage", F_OK);
+	if (no_thp && advice == MADV_NOHUGEPAGE)
+		return;
+	if (no_thp) {
+		fprintf(stderr, "lab: this kernel has no transparent huge pages "
+			"(CONFIG_TRANSPARENT_HUGEPAGE is not set)\n");
+		exit(1);
+	}
+	lab_die("madvise");
+}
+
 static inline char *lab_map(size_t len, int advice)
 {
 	char *p = mmap(NULL, len + LAB_2M, PROT_READ | PROT_WRITE,
@@ -130,8 +153,8 @@ static inline char *lab_map(size_t len, int advice)
 	if (a > p)
 		munmap(p, a - p);
 	munmap(a + len, p + LAB_2M - a);
-	if (advice >= 0 && madvise(a, len, advice))
-		lab_die("madvise");
+	if (advice >= 0)
+		lab_madvise(a, len, advice);
 	return a;
 }
 

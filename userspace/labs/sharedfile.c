@@ -36,8 +36,7 @@ static char *map_and_read(const char *path, size_t len, int prot, int flags)
 		lab_die("mmap");
 	close(fd);
 	/* 4 KiB entries: no file THP mapped by a PMD, which a write would split. */
-	if (madvise(p, len, MADV_NOHUGEPAGE))
-		lab_die("madvise");
+	lab_madvise(p, len, MADV_NOHUGEPAGE);
 	for (i = 0; i < len; i += LAB_PAGE)
 		sum += p[i];
 	return p;
