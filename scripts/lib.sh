@@ -92,6 +92,14 @@ newest_in_suite()
 		sort -V | tail -n1
 }
 
+# Whether the kernel whose modules are in directory KMODS has 9p (built in
+# or as a module); dies when KMODS has no modules.dep to tell.
+kernel_has_9p()
+{
+	[ -f "$1/modules.dep" ] || die "$1 has no modules.dep: run scripts/kernels fetch"
+	grep -q '/9p\.ko' "$1/modules.dep" "$1/modules.builtin" 2>/dev/null
+}
+
 # Run a command inside the sid chroot, with /proc mounted in a private mount
 # namespace so nothing stays mounted on the host.
 in_sid()

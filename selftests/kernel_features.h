@@ -46,14 +46,14 @@ static const struct feature_probe feature_probes[FEATURE_NR] = {
 /* NULL when the kernel has @f, else why a test that needs it cannot run. */
 static inline const char *kernel_lacks(enum kernel_feature f)
 {
-	static char why[160];
+	static char why[FEATURE_NR][160];
 	const struct feature_probe *probe = &feature_probes[f];
 
 	if (!access(probe->path, F_OK))
 		return NULL;
-	snprintf(why, sizeof(why), "this kernel has no %s (%s is not set: no %s)",
+	snprintf(why[f], sizeof(why[f]), "this kernel has no %s (%s is not set: no %s)",
 		 probe->name, probe->config, probe->path);
-	return why;
+	return why[f];
 }
 
 #define REQUIRE_FEATURE(f) do {						\

@@ -117,7 +117,6 @@ static inline void lab_checkpoint(const char *name, const char *fmt, ...)
 	}
 }
 
-/* @len bytes of private anonymous memory at a 2 MiB boundary, madvise(@advice). */
 /*
  * madvise(@advice) on [@p, @p + @len).  A kernel built without THP (such
  * as Debian's rt flavour) refuses both THP advices with EINVAL: there
@@ -132,14 +131,15 @@ static inline void lab_madvise(void *p, size_t len, int advice)
 	no_thp = errno == EINVAL && access("/sys/kernel/mm/transparent_hugepage", F_OK);
 	if (no_thp && advice == MADV_NOHUGEPAGE)
 		return;
-	if (no_thp) {
-		fprintf(stderr, "lab: this kernel has no transparent huge pages "
-			"(CONFIG_TRANSPARENT_HUGEPAGE is not set)\n");
+	if (no_thp && advice == MADV_HUGEPAGE) {
+		fprintf(stderr, "lab: %s\n",
+			"this kernel has no transparent huge pages (CONFIG_TRANSPARENT_HUGEPAGE is not set)");
 		exit(1);
 	}
 	lab_die("madvise");
 }
 
+/* @len bytes of private anonymous memory at a 2 MiB boundary, madvise(@advice). */
 static inline char *lab_map(size_t len, int advice)
 {
 	char *p = mmap(NULL, len + LAB_2M, PROT_READ | PROT_WRITE,
