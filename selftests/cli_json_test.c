@@ -177,7 +177,7 @@ TEST_F_TIMEOUT(cli, pages_swap_entries_match_pagemap, 120)
 	if (missing)
 		SKIP(return, "%s is not installed", missing);
 	if (!self->l.swap_ok)
-		SKIP(return, "no swap");
+		SKIP(return, "%s", swap_unavailable());
 	ASSERT_EQ(0, pagemap_read(self->pid, self->l.swap, NPAGES, pm));
 	for (i = 0; i < NPAGES; i++)
 		swapped += !!(pm[i] & PM_SWAP);

@@ -137,6 +137,25 @@ static inline bool ensure_swap(void)
 		       "mkswap /dev/zram0 >/dev/null && swapon /dev/zram0");
 }
 
+/*
+ * Why no swap could be had (ensure_swap() failed): the kernel has no swap
+ * or no zram to put it on, or setting zram up failed.
+ */
+static inline const char *swap_unavailable(void)
+{
+	if (access("/proc/swaps", F_OK))
+		return "this kernel has no swap (CONFIG_SWAP is not set: no /proc/swaps)";
+	if (access("/sys/class/zram-control", F_OK) &&
+	    system("modprobe -n zram 2>/dev/null"))
+		return "this kernel has no zram (CONFIG_ZRAM is not set: no zram module)";
+	return "no swap, and swap on zram could not be set up";
+}
+
+#define REQUIRE_SWAP() do {						\
+	if (!ensure_swap())						\
+		SKIP(return, "%s", swap_unavailable());			\
+} while (0)
+
 static inline int write_str(const char *path, const char *s)
 {
 	int fd = open(path, O_WRONLY);

@@ -273,8 +273,7 @@ TEST(lab4_swap)
 	uint64_t addr, len, *pm;
 	struct lab l;
 
-	if (!ensure_swap())
-		SKIP(return, "no swap and no zram");
+	REQUIRE_SWAP();
 	START_LAB(&l, "swap", "16");
 	AT(&l, "filled");
 	lab_go(&l);

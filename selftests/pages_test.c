@@ -248,8 +248,7 @@ TEST(swapped_out_to_zram)
 	struct ptscope_page_region *r;
 	struct checked c;
 
-	if (!ensure_swap())
-		SKIP(return, "no swap (zram) available");
+	REQUIRE_SWAP();
 	ASSERT_NE(NULL, p);
 	ASSERT_EQ(0, no_huge_pages(p, len));
 	for (i = 0; i < len; i += PAGE)

@@ -141,8 +141,7 @@ TEST(swap_entries_hidden_without_cap_sys_admin)
 	char x;
 
 	ASSERT_NE(NULL, s);
-	if (!ensure_swap())
-		SKIP(return, "no swap (zram) available");
+	REQUIRE_SWAP();
 	ASSERT_EQ(0, pipe(ready));
 	child = fork();
 	ASSERT_LE(0, child);
