@@ -71,7 +71,7 @@ TEST_F(lsm, yama_restricts_attach_not_read)
 
 	ASSERT_NE(NULL, y);
 	if (!self->yama[0])
-		SKIP(return, "no Yama (%s)", yama_path);
+		SKIP(return, "this kernel has no Yama (CONFIG_SECURITY_YAMA is not set: no %s)", yama_path);
 	ASSERT_EQ(0, target_start(&self->t, &(struct ids)IDS(UID_USER, UID_USER), true));
 	for (i = 0; i < ARRAY_SIZE(scopes); i++) {
 		memset(y, 0, sizeof(*y));
@@ -132,7 +132,8 @@ TEST_F(lsm, landlock_sandbox_is_obeyed)
 	long abi = landlock_abi();
 
 	if (abi < 1)
-		SKIP(return, "Landlock is not enabled: %s", strerror(errno));
+		SKIP(return, "this kernel has no Landlock (CONFIG_SECURITY_LANDLOCK is not set, or not in lsm=: %s)",
+		     strerror(errno));
 	ASSERT_EQ(0, target_start(&self->t, &(struct ids)IDS(UID_USER, UID_USER), true));
 	a = (struct probe_arg){ self->t.pid, self->t.addr, &self->v[0] };
 	ASSERT_EQ(0, run_as(&user, landlocked_child, &a));
@@ -229,7 +230,8 @@ TEST_F(lsm, apparmor_profile_is_obeyed)
 	if (access(AA_DIR, F_OK))
 		mount("securityfs", "/sys/kernel/security", "securityfs", 0, NULL);
 	if (access(AA_DIR "/profiles", R_OK))
-		SKIP(return, "AppArmor is not enabled in this kernel");
+		SKIP(return, "this kernel has no AppArmor (CONFIG_SECURITY_APPARMOR is not set, or not in lsm=: no %s)",
+		     AA_DIR "/profiles");
 	ASSERT_TRUE(cli_have_tool("apparmor_parser")) {
 		TH_LOG("apparmor_parser is missing: scripts/deps installs apparmor");
 	}
@@ -293,7 +295,8 @@ TEST_F(lsm, landlock_sandbox_obeyed_through_old_files)
 	struct probe_arg a;
 
 	if (landlock_abi() < 1)
-		SKIP(return, "Landlock is not enabled: %s", strerror(errno));
+		SKIP(return, "this kernel has no Landlock (CONFIG_SECURITY_LANDLOCK is not set, or not in lsm=: %s)",
+		     strerror(errno));
 	ASSERT_EQ(0, target_start(&self->t, &(struct ids)IDS(UID_USER, UID_USER), true));
 	a = (struct probe_arg){ self->t.pid, self->t.addr, (struct verdict *)self->v };
 	ASSERT_EQ(0, run_as(&user, landlocked_with_old_fds, &a));
@@ -422,7 +425,7 @@ TEST_F(lsm, access_state_follows_attach)
 
 	ASSERT_NE(NULL, seen);
 	if (!self->yama[0])
-		SKIP(return, "no Yama (%s)", yama_path);
+		SKIP(return, "this kernel has no Yama (CONFIG_SECURITY_YAMA is not set: no %s)", yama_path);
 	ASSERT_EQ(0, shared_target_start(&self->t, UID_USER));
 	a.pid = self->t.pid;
 	a.addr = self->t.addr;
