@@ -344,11 +344,13 @@ static void cow_usage(FILE *f)
 {
 	int k;
 
-	fprintf(f, "Usage: ptscope cow PID_A PID_B\n\n"
+	fprintf(f, "Usage: ptscope cow PID_A PID_B [RANGE]\n\n"
 		   "Compare two processes (a parent and its child, usually) page by\n"
 		   "page over the mappings they have in common (the same anonymous\n"
 		   "mapping, or the same file at the same offset), and count each\n"
 		   "page in one class; --all lists the runs of each class instead.\n"
+		   "RANGE (START, START-END or START+LENGTH) limits the comparison\n"
+		   "to the parts of those mappings inside it.\n"
 		   "Frames are compared as root; otherwise shared and copied are\n"
 		   "inferred from mapcount and anon-exclusive, and said so.\n\n"
 		   "Classes:\n");
@@ -360,6 +362,7 @@ static void cow_usage(FILE *f)
 
 int cmd_cow(int argc, char **argv)
 {
+	uint64_t start = 0, end = PTSCOPE_USER_TOP;
 	struct cow_view v = { 0 };
 	int ret;
 
@@ -369,7 +372,7 @@ int cmd_cow(int argc, char **argv)
 		cow_usage(stdout);
 		return 0;
 	}
-	if (argc != 3) {
+	if (argc != 3 && argc != 4) {
 		cow_usage(stderr);
 		return 2;
 	}
@@ -377,6 +380,9 @@ int cmd_cow(int argc, char **argv)
 		return cli_error("'%s' is not a process id", argv[1]) + 1;
 	if (parse_pid(argv[2], &v.pid_b))
 		return cli_error("'%s' is not a process id", argv[2]) + 1;
+	if (argc == 4 && parse_range(argv[3], &start, &end))
+		return cli_error("'%s' is not an address range (START, START-END or START+LENGTH)",
+				 argv[3]) + 1;
 	if (view_select(&v.cols, opts.all ? &cow_runs_view : &cow_view_model))
 		return 2;
 	v.ps = cli_open();
@@ -393,17 +399,17 @@ int cmd_cow(int argc, char **argv)
 			return cli_error("out of memory");
 		}
 	}
-	ret = ptscope_maps(v.ps, v.pid_a, 0, PTSCOPE_USER_TOP, add_vma, &v.vmas_a, NULL);
+	ret = ptscope_maps(v.ps, v.pid_a, start, end, add_vma, &v.vmas_a, NULL);
 	if (ret) {
 		cli_error("mappings of %" PRIu64 ": %s", v.pid_a, ptscope_strerror(ret));
 		goto out;
 	}
-	ret = ptscope_maps(v.ps, v.pid_b, 0, PTSCOPE_USER_TOP, add_vma, &v.vmas_b, NULL);
+	ret = ptscope_maps(v.ps, v.pid_b, start, end, add_vma, &v.vmas_b, NULL);
 	if (ret) {
 		cli_error("mappings of %" PRIu64 ": %s", v.pid_b, ptscope_strerror(ret));
 		goto out;
 	}
-	ret = pairwalk(&v.vmas_a, &v.vmas_b, 0, PTSCOPE_USER_TOP, cow_piece, &v);
+	ret = pairwalk(&v.vmas_a, &v.vmas_b, start, end, cow_piece, &v);
 	if (ret) {
 		if (opts.json && v.started) {
 			json_close(&v.json, ']');	/* complete, then the error */
