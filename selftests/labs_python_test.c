@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The labs of docs/labs/ on Python programs as tests (labs.h): CPython
- * after fork (lab 8).  Each number the lab page claims is taken from
- * pagemap of both processes, /proc/PID/stat and ptscope's JSON.
+ * after fork (lab 8), NumPy arrays in files (lab 9).  Each number the lab
+ * page claims is taken from pagemap of both processes, smaps,
+ * /proc/PID/status and stat, and ptscope's JSON.
  */
 #include "labs.h"
 
@@ -183,6 +184,296 @@ TEST(lab8_pyfork)
 	free(pages);
 	EXPECT_EQ(0, lab_finish(&l));
 	EXPECT_NE(0, access(path, F_OK)) TH_LOG("%s was left behind", path);
+}
+
+/* What one process maps of an array: pages, and frames by ptscope and pagemap. */
+struct array_pages {
+	uint64_t start;		/* first page */
+	size_t n;
+	unsigned long long *pfn;	/* ptscope's */
+	char (*kind)[8];		/* ptscope's: anon, file... */
+	long long present;		/* pagemap's */
+	long long frames_differ;	/* ptscope's frame is not pagemap's */
+};
+
+/* ptscope's frames and kinds of @n pages of @pid from @start, checked with pagemap. */
+static void array_pages(struct __test_metadata *_metadata, struct lab *l,
+			pid_t pid, uint64_t start, size_t n, struct array_pages *a)
+{
+	unsigned long long addr, pfn;
+	char *out, *line, kind[8];
+	uint64_t *pm;
+	size_t i;
+	int st;
+
+	memset(a, 0, sizeof(*a));
+	a->start = start;
+	a->n = n;
+	a->pfn = calloc(n, sizeof(*a->pfn));
+	a->kind = calloc(n, sizeof(*a->kind));
+	ASSERT_TRUE(a->pfn && a->kind);
+	out = cli_capturef(&st,
+			   "'%s' pages %d %#llx+%zu --all --json | jq -r '.pages[] | \"\\(.addr) \\(.pfn // 0) \\(.kind)\"'",
+			   l->cli, pid, (unsigned long long)start, n * PAGE);
+	ASSERT_TRUE(out && !st) TH_LOG("ptscope pages --all --json | jq failed");
+	for (line = strtok(out, "\n"); line; line = strtok(NULL, "\n")) {
+		ASSERT_EQ(3, sscanf(line, "%llu %llu %7s", &addr, &pfn, kind));
+		ASSERT_TRUE(addr >= start && addr < start + n * PAGE);
+		a->pfn[(addr - start) / PAGE] = pfn;
+		strcpy(a->kind[(addr - start) / PAGE], kind);
+	}
+	free(out);
+	pm = pagemap(pid, start, n);
+	ASSERT_NE(NULL, pm);
+	for (i = 0; i < n; i++) {
+		a->present += !!(pm[i] & PM_PRESENT);
+		a->frames_differ += a->pfn[i] != (pm[i] & PM_PRESENT ? PFN(pm[i]) : 0);
+	}
+	free(pm);
+}
+
+static void array_pages_free(struct array_pages *a)
+{
+	free(a->pfn);
+	free(a->kind);
+}
+
+/* Pages whose frames parent and child share, and pages of kind @kind on both. */
+static void compare_arrays(const struct array_pages *p, const struct array_pages *c,
+			   const char *kind, long long *same, long long *of_kind)
+{
+	size_t i;
+
+	*same = *of_kind = 0;
+	for (i = 0; i < p->n && i < c->n; i++) {
+		*same += p->pfn[i] && p->pfn[i] == c->pfn[i];
+		*of_kind += !strcmp(p->kind[i], kind) && !strcmp(c->kind[i], kind);
+	}
+}
+
+#define PAGE_DOWN(a)	((a) & ~(PAGE - 1))
+#define PAGE_UP(a)	PAGE_DOWN((a) + PAGE - 1)
+
+/*
+ * One np.load checkpoint: the array's pages in parent and child (@inner:
+ * only the pages wholly inside it; else every page it touches), ptscope's
+ * frames equal pagemap's on both sides; the pages both share a frame in
+ * and those of @kind on both sides.
+ */
+static void check_load(struct __test_metadata *_metadata, struct lab *l,
+		       bool inner, const char *kind, long long *n,
+		       long long *same, long long *of_kind)
+{
+	uint64_t addr = lab_val(l, "addr"), child_addr = lab_val(l, "child_addr");
+	uint64_t len = lab_val(l, "len");
+	uint64_t s = inner ? PAGE_UP(addr) : PAGE_DOWN(addr);
+	uint64_t e = inner ? PAGE_DOWN(addr + len) : PAGE_UP(addr + len);
+	struct array_pages p, c;
+
+	ASSERT_EQ(16ULL << 20, len);
+	ASSERT_EQ(addr & (PAGE - 1), child_addr & (PAGE - 1));
+	*n = (e - s) / PAGE;
+	array_pages(_metadata, l, l->pid, s, *n, &p);
+	array_pages(_metadata, l, lab_val(l, "child"),
+		    s - PAGE_DOWN(addr) + PAGE_DOWN(child_addr), *n, &c);
+	EXPECT_EQ(*n, p.present);
+	EXPECT_EQ(*n, c.present);
+	EXPECT_EQ(0, p.frames_differ);
+	EXPECT_EQ(0, c.frames_differ);
+	compare_arrays(&p, &c, kind, same, of_kind);
+	array_pages_free(&p);
+	array_pages_free(&c);
+}
+
+/*
+ * After the child wrote one element in every 16th page of its
+ * mmap_mode='c' array: those @written pages are its own (anonymous, a
+ * frame the parent does not have), every other page it maps is the
+ * parent's page-cache frame, and with @all_present it maps all of them.
+ */
+static void check_copies(struct __test_metadata *_metadata, struct lab *l,
+			 long long written, bool all_present)
+{
+	uint64_t addr = lab_val(l, "addr"), child_addr = lab_val(l, "child_addr");
+	uint64_t len = lab_val(l, "len");
+	size_t n = (PAGE_UP(addr + len) - PAGE_DOWN(addr)) / PAGE, i;
+	long long copies = 0, others_shared = 0, others_own = 0;
+	struct array_pages p, c;
+	struct vma_counts vc;
+
+	array_pages(_metadata, l, l->pid, PAGE_DOWN(addr), n, &p);
+	array_pages(_metadata, l, lab_val(l, "child"), PAGE_DOWN(child_addr), n, &c);
+	EXPECT_EQ((long long)n, p.present);
+	EXPECT_EQ(0, p.frames_differ);
+	EXPECT_EQ(0, c.frames_differ);
+	for (i = 0; i < n; i++) {
+		/*
+		 * The array starts less than a page into the mapping (at
+		 * the .npy header's end), and its 8-byte elements do not
+		 * cross pages: element k * 16 pages on is in page 16 k.
+		 */
+		bool was_written = i % 16 == 0 && (long long)(i / 16) < written;
+
+		if (was_written) {
+			copies += c.pfn[i] && c.pfn[i] != p.pfn[i] && !strcmp(c.kind[i], "anon");
+			continue;
+		}
+		others_shared += c.pfn[i] && c.pfn[i] == p.pfn[i];
+		others_own += c.pfn[i] && c.pfn[i] != p.pfn[i];
+	}
+	EXPECT_EQ(written, copies);
+	EXPECT_EQ(0, others_own);
+	if (all_present)
+		EXPECT_EQ((long long)n - written, others_shared);
+	TH_LOG("child: %lld pages written and copied, %lld others mapped (of %zu)",
+	       copies, others_shared, n - written);
+	ASSERT_EQ(0, vma_counts(_metadata, l, lab_val(l, "child"),
+				PAGE_DOWN(child_addr), n * PAGE, &vc));
+	EXPECT_EQ(written, vc.anon);
+	EXPECT_EQ(others_shared, vc.file);
+	EXPECT_EQ(c.present, vc.present);
+	array_pages_free(&p);
+	array_pages_free(&c);
+}
+
+#define THP_ENABLED "/sys/kernel/mm/transparent_hugepage/enabled"
+
+/*
+ * Lab 9 runs with transparent huge pages "never", restored afterwards.
+ * Under "always" khugepaged collapses the file's page cache into huge
+ * pages while the test looks: it takes the PTE tables away from every
+ * process that maps the range (retract_page_tables()), so pages the lab
+ * read are not present a moment later, in the parent as in the child.
+ * docs/labs/npshare.md shows what THP changes.
+ */
+FIXTURE(npshare) {
+	char thp_saved[32];	/* the mode in brackets, or "" */
+};
+
+FIXTURE_SETUP(npshare)
+{
+	char buf[128] = "", *open_, *close_;
+	FILE *f = fopen(THP_ENABLED, "r");
+
+	self->thp_saved[0] = 0;
+	if (!f)
+		return;		/* no THP in this kernel */
+	if (fgets(buf, sizeof(buf), f) && (open_ = strchr(buf, '[')) &&
+	    (close_ = strchr(open_, ']')) && close_ - open_ < 31) {
+		memcpy(self->thp_saved, open_ + 1, close_ - open_ - 1);
+		self->thp_saved[close_ - open_ - 1] = 0;
+	}
+	fclose(f);
+	ASSERT_NE(0, self->thp_saved[0]);
+	ASSERT_EQ(0, cli_shell("echo never > " THP_ENABLED));
+}
+
+FIXTURE_TEARDOWN(npshare)
+{
+	if (self->thp_saved[0])
+		cli_shell("echo %s > " THP_ENABLED, self->thp_saved);
+}
+
+/*
+ * Lab 9: an 8 GiB np.memmap is 8 GiB of virtual size and only what was
+ * read (and read ahead) resident; two processes that np.load one file have
+ * their own copies, with mmap_mode='r' the same page-cache frames, with
+ * mmap_mode='c' the same until one writes, then a copy of what it wrote.
+ */
+TEST_F(npshare, lab9)
+{
+	long long n, same, of_kind, present, touched, every, written;
+	uint64_t addr, len, *pm;
+	struct vma_counts c;
+	struct smaps_vma sm;
+	const char *dir = getenv("PTSCOPE_TEST_DIR");
+	struct lab l;
+	size_t i;
+
+	if (access("/usr/bin/python3", X_OK) ||
+	    system("/usr/bin/python3 -c 'import numpy, psutil' 2>/dev/null"))
+		SKIP(return, "python3-numpy or python3-psutil is not installed (scripts/deps installs them)");
+	if (!dir)
+		SKIP(return, "PTSCOPE_TEST_DIR names no directory on a disk file system (run_tests.sh mounts one)");
+	START_LAB(&l, "npshare.py", dir, "16", "16");
+
+	AT(&l, "memmap-mapped");
+	addr = lab_val(&l, "addr");
+	len = lab_val(&l, "len");
+	ASSERT_EQ(8ULL << 30, len);
+	EXPECT_LE((long long)len, lab_val(&l, "vms"));
+	EXPECT_LE((long long)len / 1024, status_value(l.pid, "VmSize"));
+	ASSERT_EQ(0, vma_counts(_metadata, &l, l.pid, addr, len, &c));
+	EXPECT_EQ((long long)len, c.size);
+	EXPECT_EQ(0, c.present);
+	lab_go(&l);
+
+	AT(&l, "memmap-touched");
+	touched = lab_val(&l, "touched");
+	every = lab_val(&l, "every");
+	ASSERT_EQ(512, touched);
+	ASSERT_EQ(0, vma_counts(_metadata, &l, l.pid, addr, len, &c));
+	ASSERT_EQ(0, smaps_at(l.pid, addr, &sm));
+	EXPECT_EQ(sm.rss / 4, c.present);
+	EXPECT_EQ(c.present, c.file);
+	/* Every page read is resident; pagemap over the first 64 MiB. */
+	pm = pagemap(l.pid, addr, (64 << 20) / PAGE);
+	ASSERT_NE(NULL, pm);
+	for (present = 0, i = 0; i < (64 << 20) / PAGE; i++) {
+		present += !!(pm[i] & PM_PRESENT);
+		if (i % (every / PAGE) == 0)
+			EXPECT_TRUE(pm[i] & PM_PRESENT) TH_LOG("page %zu was read, not present", i);
+	}
+	free(pm);
+	EXPECT_LE(touched, c.present);
+	EXPECT_GT((long long)len / PAGE / 100, c.present);
+	TH_LOG("memmap: %lld pages read, %lld resident (%lld in the first 64 MiB)",
+	       touched, c.present, present);
+	lab_go(&l);
+
+	/* np.load: a copy in each process, anonymous, no frame shared. */
+	AT(&l, "load");
+	check_load(_metadata, &l, true, "anon", &n, &same, &of_kind);
+	EXPECT_EQ(0, same);
+	EXPECT_EQ(n, of_kind);
+	lab_go(&l);
+
+	/* mmap_mode='r': the file's page-cache frames, the same on both sides. */
+	AT(&l, "load-r");
+	check_load(_metadata, &l, false, "file", &n, &same, &of_kind);
+	EXPECT_EQ(n, same);
+	EXPECT_EQ(n, of_kind);
+	ASSERT_EQ(0, vma_counts(_metadata, &l, l.pid, PAGE_DOWN(lab_val(&l, "addr")),
+				n * PAGE, &c));
+	EXPECT_EQ(n, c.shared);
+	lab_go(&l);
+
+	/* mmap_mode='c': shared as 'r' until written. */
+	AT(&l, "load-c");
+	check_load(_metadata, &l, false, "file", &n, &same, &of_kind);
+	EXPECT_EQ(n, same);
+	EXPECT_EQ(n, of_kind);
+	lab_go(&l);
+
+	/*
+	 * The child wrote one element in every 16th page: those are copies,
+	 * anonymous now.  Where the kernel had mapped the file's large
+	 * folios with PMDs (7.2), the child's write fault dropped the whole
+	 * PMD in the child: the other pages of it are not present until read
+	 * again (docs/labs/npshare.md).  No page has a frame of its own but
+	 * the written ones.
+	 */
+	AT(&l, "load-c-written");
+	written = lab_val(&l, "written");
+	ASSERT_EQ((16LL << 20) / PAGE / 16, written);
+	check_copies(_metadata, &l, written, false);
+	lab_go(&l);
+
+	/* Read again: the unwritten pages are the page cache's again. */
+	AT(&l, "load-c-reread");
+	check_copies(_metadata, &l, written, true);
+	lab_go(&l);
+	EXPECT_EQ(0, lab_finish(&l));
 }
 
 TEST_HARNESS_MAIN

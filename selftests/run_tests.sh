@@ -1,7 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# Run every ptscope selftest (inside a VM with the module loaded) and print
-# each one's TAP output; the exit status is nonzero if any test failed.
+# Run every ptscope selftest, or the programs named (run_tests.sh
+# [PROGRAM...]), inside a VM with the module loaded, and print each one's
+# TAP output; the exit status is nonzero if any test failed.
 #
 # A program that runs past PTSCOPE_PROGRAM_TIMEOUT seconds (default 300;
 # the longest takes about 40 under TCG) is a hang: its threads' kernel
@@ -49,7 +50,10 @@ dump_hang()
 }
 
 rc=0
-for t in $(sed -n 's/^TEST_GEN_PROGS := //p' Makefile); do
+# The programs named, or all of them.
+# shellcheck disable=SC2046
+[ $# -gt 0 ] || set -- $(sed -n 's/^TEST_GEN_PROGS := //p' Makefile)
+for t in "$@"; do
 	echo "# selftest: $t"
 	start=$SECONDS
 	# Its own session (the harness gives each test a process group of its
