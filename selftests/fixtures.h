@@ -173,12 +173,13 @@ static inline int write_str(const char *path, const char *s)
 /*
  * Set the sysctl or sysfs knob @path to @value, keeping what it held in
  * @saved (left empty when the knob is missing); knob_restore() puts that
- * back.
+ * back.  Of a choice knob ("always [madvise] never") the chosen word is kept.
  */
 static inline void knob_set(const char *path, const char *value,
 			    char *saved, size_t size)
 {
 	FILE *f = fopen(path, "r");
+	char *open_, *close_;
 
 	saved[0] = 0;
 	if (!f)
@@ -186,6 +187,12 @@ static inline void knob_set(const char *path, const char *value,
 	if (!fgets(saved, size, f))
 		saved[0] = 0;
 	fclose(f);
+	open_ = strchr(saved, '[');
+	close_ = open_ ? strchr(open_, ']') : NULL;
+	if (close_) {
+		memmove(saved, open_ + 1, close_ - open_ - 1);
+		saved[close_ - open_ - 1] = 0;
+	}
 	if (saved[0])
 		write_str(path, value);
 }

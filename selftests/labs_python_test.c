@@ -347,31 +347,17 @@ static void check_copies(struct __test_metadata *_metadata, struct lab *l,
  * docs/labs/npshare.md shows what THP changes.
  */
 FIXTURE(npshare) {
-	char thp_saved[32];	/* the mode in brackets, or "" */
+	char thp_saved[64];	/* the mode in brackets, or "" */
 };
 
 FIXTURE_SETUP(npshare)
 {
-	char buf[128] = "", *open_, *close_;
-	FILE *f = fopen(THP_ENABLED, "r");
-
-	self->thp_saved[0] = 0;
-	if (!f)
-		return;		/* no THP in this kernel */
-	if (fgets(buf, sizeof(buf), f) && (open_ = strchr(buf, '[')) &&
-	    (close_ = strchr(open_, ']')) && close_ - open_ < 31) {
-		memcpy(self->thp_saved, open_ + 1, close_ - open_ - 1);
-		self->thp_saved[close_ - open_ - 1] = 0;
-	}
-	fclose(f);
-	ASSERT_NE(0, self->thp_saved[0]);
-	ASSERT_EQ(0, cli_shell("echo never > " THP_ENABLED));
+	knob_set(THP_ENABLED, "never", self->thp_saved, sizeof(self->thp_saved));
 }
 
 FIXTURE_TEARDOWN(npshare)
 {
-	if (self->thp_saved[0])
-		cli_shell("echo %s > " THP_ENABLED, self->thp_saved);
+	knob_restore(THP_ENABLED, self->thp_saved);
 }
 
 /*
