@@ -537,39 +537,6 @@ TEST_F(cow, mapping_counts_are_the_writes)
 	free(out);
 }
 
-/*
- * A RANGE inside the anonymous fixture: one mapping, cut to the range, and
- * only the range's pages counted, as the child's writes there make them.
- */
-TEST_F(cow, range_counts_only_its_pages)
-{
-	uint64_t start = self->l.anon + 8 * PAGE, end = self->l.anon + 40 * PAGE;
-	unsigned long long v[6], copied = 0;
-	char cmd[PATH_MAX + 512], *out;
-	int st, i;
-
-	for (i = 8; i < 40; i++)
-		copied += child_writes_anon(i);
-	snprintf(cmd, sizeof(cmd),
-		 "%s'%s' cow %d %d %#llx-%#llx --json | jq -r '\"\\(.mappings | length) \\(.mappings[0].start) "
-		 "\\(.mappings[0].end) \\(.mappings[0].pages.shared) \\(.mappings[0].pages.copied) "
-		 "\\(.totals.pages.not_present)\"'",
-		 variant->nobody ? "setpriv --reuid=65534 --regid=65534 --clear-groups " : "",
-		 self->cli, self->parent, self->l.child, (unsigned long long)start,
-		 (unsigned long long)end);
-	out = cli_capture(cmd, &st);
-	ASSERT_EQ(0, st);
-	ASSERT_EQ(6, sscanf(out ? out : "", "%llu %llu %llu %llu %llu %llu",
-			    &v[0], &v[1], &v[2], &v[3], &v[4], &v[5])) TH_LOG("output: %s", out);
-	EXPECT_EQ(1, v[0]);
-	EXPECT_EQ(start, v[1]);
-	EXPECT_EQ(end, v[2]);
-	EXPECT_EQ(32 - copied, v[3]);
-	EXPECT_EQ(copied, v[4]);
-	EXPECT_EQ(0, v[5]);
-	free(out);
-}
-
 /* The table: a total row and a legend line for the classes it found. */
 TEST_F(cow, table_has_totals_and_legend)
 {
@@ -607,12 +574,6 @@ TEST_F(cow, errors_are_sentences)
 	out = cli_capture(cmd, &st);
 	EXPECT_EQ(2, st);
 	EXPECT_NE(NULL, strstr(out ? out : "", "not a process id")) TH_LOG("%s", out);
-	free(out);
-	snprintf(cmd, sizeof(cmd), "'%s' cow %d %d 0x2000-0x1000 2>&1", self->cli,
-		 self->parent, self->l.child);
-	out = cli_capture(cmd, &st);
-	EXPECT_EQ(2, st);
-	EXPECT_NE(NULL, strstr(out ? out : "", "not an address range")) TH_LOG("%s", out);
 	free(out);
 }
 

@@ -48,7 +48,7 @@ def checkpoint(name, **values):
 
 
 # Keys whose values are addresses: printed in hex, as lab.h does.
-ADDRESS_KEYS = {"addr", "lo", "hi", "child_addr"}
+ADDRESS_KEYS = {"addr", "lo", "hi", "child_addr", "items"}
 
 
 class Child:

@@ -17,16 +17,19 @@ The parent builds N objects (100,000), then forks three children:
 
 Garbage collection is disabled (gc.disable()) so that the collector runs
 only where the lab says.  The pages holding the objects are listed, one
-hex address per line, in the file pagelist= names (removed at the end).
+hex address per line, in the file pagelist= names, removed when the lab
+goes on from "built".
 
     pyfork.py [N]
 
 Checkpoints: "built" (n=, objpages= pages holding objects, pagelist=, lo=
-and hi= the first and the end of those pages), "forked" (child=, nothing
+and hi= the first and the end of those pages, items= and items_len= the
+list's array of pointers), "forked" (child=, nothing
 read yet), then "read", "collected",
 "frozen-collected" and "frozen-read", each with child= and child_faults=
 (the minor faults the child's step took, by getrusage).
 """
+import ctypes
 import gc
 import os
 import sys
@@ -51,15 +54,20 @@ def main():
     gc.disable()
     data = [Record(i, i) for i in range(n)]
     pages = sorted({id(r) // lab.PAGE for r in data})
+    # The list's array of pointers (PyListObject's ob_item, allocated):
+    # the loop reads it, and writes nothing there.
+    items = ctypes.c_void_p.from_address(id(data) + 3 * 8).value
+    items_len = ctypes.c_ssize_t.from_address(id(data) + 4 * 8).value * 8
     fd, pagelist = tempfile.mkstemp(prefix="pyfork-", suffix=".pages")
     try:
         with os.fdopen(fd, "w") as f:
             f.write("".join(f"{p * lab.PAGE:#x}\n" for p in pages))
         lab.checkpoint("built", n=n, objpages=len(pages), pagelist=pagelist,
-                       lo=pages[0] * lab.PAGE, hi=(pages[-1] + 1) * lab.PAGE)
-        run_children(data)
+                       lo=pages[0] * lab.PAGE, hi=(pages[-1] + 1) * lab.PAGE,
+                       items=items, items_len=items_len)
     finally:
         os.unlink(pagelist)
+    run_children(data)
 
 
 def run_children(data):
