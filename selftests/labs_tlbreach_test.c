@@ -10,7 +10,8 @@
  *   array, and ptscope's PMD-mapped THP pages (maps --json, thp_pmd);
  * - the process's page sizes in `ptscope tlb --json` (pages_2m, pages_4k):
  *   smaps_rollup's PMD-mapped kB and pagemap's present pages over every
- *   VMA;
+ *   VMA (but for VM_PFNMAP ones, which pagemap shows as holes: [vvar] of
+ *   6.1 and 6.12 has a present page that only ptscope counts);
  * - its TLB reach: recomputed here from those page counts and the TLB
  *   entries of CPUID, read here (AMD's leaves 0x80000005/6/19, which QEMU's
  *   models report; on Intel, ptscope's decoding of leaves 2 and 0x18 is
@@ -127,32 +128,57 @@ struct look {
 	long long pages, present, thp_kpf, thp_smaps, blocks;
 	long long pt_present, pt_thp;	/* ptscope maps over [s, e) */
 	long long proc_present, proc_pmd_kb;	/* the whole process */
+	long long pfnmap;	/* of proc_present: ptscope's, in VM_PFNMAP VMAs */
 	struct tlb_json t;
 };
 
-/* Present pages of every VMA of @pid, by pagemap. */
-static long long process_present(pid_t pid)
+/*
+ * Present pages of every VMA of @pid, by pagemap; in @pfnmap those of
+ * VM_PFNMAP VMAs (smaps' VmFlags "pf": [vvar] on 6.1 and 6.12), which pagemap
+ * reports as holes and no /proc file counts: those are ptscope's.
+ */
+static long long process_present(struct __test_metadata *_metadata,
+				 struct lab *l, long long *pfnmap)
 {
-	struct smaps_vma *sm = calloc(1024, sizeof(*sm));
-	long long present = 0;
+	unsigned long long lo = 0, hi = 0, x, y;
+	long long present = 0, v[1] = { 0 };
+	char path[64], line[512];
 	uint64_t pm[512], a;
 	size_t k, n;
-	int v, nv;
+	FILE *f;
 
-	nv = sm ? smaps_read(pid, sm, 1024) : -1;
-	for (v = 0; v < nv; v++) {
-		if (sm[v].start >= USER_TOP)
-			continue;	/* [vsyscall] */
-		for (a = sm[v].start; a < sm[v].end; a += n * PAGE) {
-			n = (sm[v].end - a) / PAGE < 512 ? (sm[v].end - a) / PAGE : 512;
-			if (pagemap_read(pid, a, n, pm))
+	*pfnmap = 0;
+	snprintf(path, sizeof(path), "/proc/%d/smaps", l->pid);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		/* A VMA's first line; x and y, as "AnonHugePages:" starts with a hex digit. */
+		if (sscanf(line, "%llx-%llx ", &x, &y) == 2 &&
+		    strchr(line, '-') < strchr(line, ' ')) {
+			lo = x;
+			hi = y;
+			continue;
+		}
+		if (strncmp(line, "VmFlags:", 8) || lo >= USER_TOP)
+			continue;	/* USER_TOP: [vsyscall] */
+		if (strstr(line, " pf")) {
+			if (cli_nums(_metadata, l, v, 1, ".vmas[0].pages.present",
+				     "maps %d %#llx+%llu", l->pid, lo, hi - lo))
+				present = -1000000000;
+			*pfnmap += v[0];
+			continue;
+		}
+		for (a = lo; a < hi; a += n * PAGE) {
+			n = (hi - a) / PAGE < 512 ? (hi - a) / PAGE : 512;
+			if (pagemap_read(l->pid, a, n, pm))
 				present = -1000000000;
 			for (k = 0; k < n; k++)
 				present += !!(pm[k] & PM_PRESENT);
 		}
 	}
-	free(sm);
-	return nv > 0 ? present : -1;
+	fclose(f);
+	return present + *pfnmap;
 }
 
 static void lab12_look(struct __test_metadata *_metadata, struct lab *l,
@@ -205,15 +231,16 @@ static void lab12_look(struct __test_metadata *_metadata, struct lab *l,
 	s->pt_present = v2[0];
 	s->pt_thp = v2[1];
 
-	s->proc_present = process_present(l->pid);
+	s->proc_present = process_present(_metadata, l, &s->pfnmap);
 	s->proc_pmd_kb = proc_key_value(l->pid, "smaps_rollup", "AnonHugePages") +
 			 proc_key_value(l->pid, "smaps_rollup", "ShmemPmdMapped") +
 			 proc_key_value(l->pid, "smaps_rollup", "FilePmdMapped");
 	ASSERT_EQ(0, cli_nums(_metadata, l, (long long *)&s->t,
 			      sizeof(s->t) / sizeof(long long), TLB_FILTER,
 			      "tlb %d", l->pid));
-	TH_LOG("%s: %lld pages, %lld in THPs (%lld blocks), process %lld x 4K + %lld x 2M",
-	       name, s->pages, s->thp_kpf, s->blocks, s->t.n4k, s->t.n2m);
+	TH_LOG("%s: %lld pages, %lld in THPs (%lld blocks), process %lld x 4K + %lld x 2M "
+	       "(%lld in VM_PFNMAP mappings)", name, s->pages, s->thp_kpf,
+	       s->blocks, s->t.n4k, s->t.n2m, s->pfnmap);
 	lab_go(l);
 }
 
