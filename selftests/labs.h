@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * What the lab tests (labs_1_4_test.c, labs_5_7_test.c, labs_python_test.c,
- * labs_overcommit_test.c, labs_thrash_test.c) share: a lab
+ * labs_overcommit_test.c, labs_thrash_test.c, labs_tlbreach_test.c) share: a lab
  * program driven checkpoint by checkpoint, the CLI's numbers, and the
  * kernel's own.
  *
