@@ -168,6 +168,20 @@ static inline int write_str(const char *path, const char *s)
 	return n == (ssize_t)strlen(s) ? 0 : -1;
 }
 
+/* The number a sysctl, sysfs or cgroup file @path begins with, or -1. */
+static inline long long file_number(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	long long v = -1;
+
+	if (!f)
+		return -1;
+	if (fscanf(f, "%lld", &v) != 1)
+		v = -1;
+	fclose(f);
+	return v;
+}
+
 #define NUMA_BALANCING	"/proc/sys/kernel/numa_balancing"
 
 /*

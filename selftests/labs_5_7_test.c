@@ -26,15 +26,7 @@ static int tree_counts(struct __test_metadata *_metadata, struct lab *l,
 /* How many huge pages khugepaged has collapsed since boot; -1 unknown. */
 static long long khugepaged_collapsed(void)
 {
-	FILE *f = fopen(THP_COLLAPSED, "r");
-	long long n = -1;
-
-	if (!f)
-		return -1;
-	if (fscanf(f, "%lld", &n) != 1)
-		n = -1;
-	fclose(f);
-	return n;
+	return file_number(THP_COLLAPSED);
 }
 
 /*

@@ -51,19 +51,6 @@ static long long meminfo(const char *key)
 	return v;
 }
 
-static long long sysctl_kb(const char *path)
-{
-	FILE *f = fopen(path, "r");
-	long long v = -1;
-
-	if (!f)
-		return -1;
-	if (fscanf(f, "%lld", &v) != 1)
-		v = -1;
-	fclose(f);
-	return v;
-}
-
 /* key= on the checkpoint line: 1 for "ok", 0 for "ENOMEM", -1 else. */
 static int lab_ok(struct lab *l, const char *key)
 {
@@ -136,7 +123,7 @@ static void set_mode(struct __test_metadata *_metadata, int mode)
 
 	snprintf(s, sizeof(s), "%d", mode);
 	ASSERT_EQ(0, write_str(OVERCOMMIT, s));
-	ASSERT_EQ(mode, sysctl_kb(OVERCOMMIT));
+	ASSERT_EQ(mode, file_number(OVERCOMMIT));
 }
 
 static bool near_kb(long long want, long long got)
@@ -210,8 +197,8 @@ static void check_tried(struct __test_metadata *_metadata, struct lab *l,
 		 * and the process's reserves (0 for root and at most
 		 * user_reserve_kbytes, so bounds, not the exact limit).
 		 */
-		reserve = sysctl_kb("/proc/sys/vm/admin_reserve_kbytes") +
-			  sysctl_kb("/proc/sys/vm/user_reserve_kbytes");
+		reserve = file_number("/proc/sys/vm/admin_reserve_kbytes") +
+			  file_number("/proc/sys/vm/user_reserve_kbytes");
 		EXPECT_EQ(whole, noreserve);
 		if (whole) {
 			EXPECT_GT(limit + SLACK_KB, committed + len_kb);

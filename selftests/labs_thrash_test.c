@@ -63,20 +63,10 @@ static int swaps_on(bool *all_zram)
 /* The number in cgroup file @name, or -1. */
 static long long cg_num(const char *name)
 {
-	char path[128], buf[64];
-	ssize_t n;
-	int fd;
+	char path[128];
 
 	snprintf(path, sizeof(path), "%s/%s", CG, name);
-	fd = open(path, O_RDONLY);
-	if (fd < 0)
-		return -1;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return -1;
-	buf[n] = 0;
-	return strtoll(buf, NULL, 10);
+	return file_number(path);
 }
 
 /* @key's value in the flat keyed cgroup file @name (memory.stat, memory.events), or -1. */
