@@ -69,7 +69,7 @@ demo:
 
 # The labs of docs/labs/, each end to end in a VM (scripts/lab).
 LAB_KERNEL ?= 7.2
-LAB_NAMES := demand cow sharedfile swap thp isolation zeropage pyfork npshare overcommit thrash tlbreach
+LAB_NAMES := demand cow sharedfile swap thp isolation zeropage pyfork npshare overcommit thrash tlbreach redis
 labs: lab-all
 lab-all $(addprefix lab-,$(LAB_NAMES)): lab-%: userspace
 	scripts/deps
