@@ -9,9 +9,11 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <signal.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "kernel_features.h"
@@ -185,9 +187,68 @@ static inline long long file_number(const char *path)
 #define NUMA_BALANCING	"/proc/sys/kernel/numa_balancing"
 
 /*
+ * Each knob knob_set() changed has a guard: a process of its own session
+ * that puts the knob back when the test process dies without running its
+ * teardown (the harness's timeout kills the test's process group with
+ * SIGKILL).  It waits for end of file on a pipe whose write end only the
+ * test process holds; knob_restore() puts the knob back itself and kills
+ * the guard, so that no guard outlives its test.
+ */
+#define KNOB_GUARDS	8
+
+struct knob_guard {
+	const char *path;	/* NULL: a free slot */
+	pid_t pid;
+	int fd;			/* the pipe's write end */
+};
+
+static inline struct knob_guard *knob_guards(void)
+{
+	static struct knob_guard guards[KNOB_GUARDS];
+
+	return guards;
+}
+
+static inline void knob_guard_start(const char *path, const char *saved)
+{
+	struct knob_guard *g = knob_guards();
+	int p[2], i, slot = -1;
+	pid_t pid;
+	char c;
+
+	for (i = KNOB_GUARDS - 1; i >= 0; i--)
+		if (!g[i].path)
+			slot = i;
+	if (slot < 0 || pipe2(p, O_CLOEXEC))
+		return;
+	pid = fork();
+	if (!pid) {
+		setsid();
+		close(p[1]);
+		/* Other guards wait for their pipes' end: do not hold them. */
+		for (i = 0; i < KNOB_GUARDS; i++)
+			if (g[i].path)
+				close(g[i].fd);
+		while (read(p[0], &c, 1) > 0)
+			;
+		write_str(path, saved);
+		_exit(0);
+	}
+	close(p[0]);
+	if (pid < 0) {
+		close(p[1]);
+		return;
+	}
+	g[slot].path = path;
+	g[slot].pid = pid;
+	g[slot].fd = p[1];
+}
+
+/*
  * Set the sysctl or sysfs knob @path to @value, keeping what it held in
  * @saved (left empty when the knob is missing); knob_restore() puts that
- * back.  Of a choice knob ("always [madvise] never") the chosen word is kept.
+ * back, and so does a guard if the test process is killed.  Of a choice
+ * knob ("always [madvise] never") the chosen word is kept.
  */
 static inline void knob_set(const char *path, const char *value,
 			    char *saved, size_t size)
@@ -207,14 +268,27 @@ static inline void knob_set(const char *path, const char *value,
 		memmove(saved, open_ + 1, close_ - open_ - 1);
 		saved[close_ - open_ - 1] = 0;
 	}
-	if (saved[0])
+	if (saved[0]) {
+		knob_guard_start(path, saved);
 		write_str(path, value);
+	}
 }
 
 static inline void knob_restore(const char *path, const char *saved)
 {
+	struct knob_guard *g = knob_guards();
+	int i;
+
 	if (saved[0])
 		write_str(path, saved);
+	for (i = 0; i < KNOB_GUARDS; i++) {
+		if (!g[i].path || strcmp(g[i].path, path))
+			continue;
+		kill(g[i].pid, SIGKILL);
+		waitpid(g[i].pid, NULL, 0);
+		close(g[i].fd);
+		g[i].path = NULL;
+	}
 }
 
 /* ---- memory of each kind, for fixture variants ---- */

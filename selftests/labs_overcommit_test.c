@@ -68,53 +68,26 @@ static int lab_ok(struct lab *l, const char *key)
 
 /*
  * The mode is set for the test's length; the teardown puts it back after
- * a failed ASSERT, and a guard, a process of its own session, when the
- * test process dies of anything else (the harness's timeout kills the
- * test's process group with SIGKILL, and no teardown runs).
+ * a failed ASSERT, and knob_set()'s guard when the test process dies of
+ * anything else.
  */
 FIXTURE(overcommit) {
 	char saved[32];
-	int guard_fd;
-	pid_t guard;
 };
 
 FIXTURE_SETUP(overcommit)
 {
-	int p[2];
-
-	self->guard = -1;
-	self->guard_fd = -1;
 	if (geteuid())
 		SKIP(return, "only root can set vm.overcommit_memory");
 	if (!have_jq())
 		SKIP(return, "jq is not installed");
 	knob_set(OVERCOMMIT, "0", self->saved, sizeof(self->saved));
 	ASSERT_NE(0, self->saved[0]) TH_LOG("no %s", OVERCOMMIT);
-	ASSERT_EQ(0, pipe2(p, O_CLOEXEC));
-	self->guard = fork();
-	ASSERT_LE(0, self->guard);
-	if (!self->guard) {
-		char c;
-
-		setsid();
-		close(p[1]);
-		/* End of file: every copy of the write end is closed. */
-		while (read(p[0], &c, 1) > 0)
-			;
-		write_str(OVERCOMMIT, self->saved);
-		_exit(0);
-	}
-	close(p[0]);
-	self->guard_fd = p[1];
 }
 
 FIXTURE_TEARDOWN(overcommit)
 {
 	knob_restore(OVERCOMMIT, self->saved);
-	if (self->guard > 0) {
-		close(self->guard_fd);
-		waitpid(self->guard, NULL, 0);
-	}
 }
 
 static void set_mode(struct __test_metadata *_metadata, int mode)
