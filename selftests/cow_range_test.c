@@ -88,16 +88,18 @@ static long long copies_by_pagemap(struct __test_metadata *_metadata,
 
 /*
  * `ptscope cow ... RANGE --json`: "mappings START END SHARED COPIED
- * NOT_PRESENT" of the first mapping, with the number of mappings first.
+ * NOT_PRESENT" of the first mapping, with the number of mappings first,
+ * then the range the output says it compared.
  */
 #define RANGE_FILTER							\
 	"\"\\(.mappings | length) \\(.mappings[0].start // 0) "		\
 	"\\(.mappings[0].end // 0) \\(.totals.pages.shared) "		\
-	"\\(.totals.pages.copied) \\(.totals.pages.not_present)\""
+	"\\(.totals.pages.copied) \\(.totals.pages.not_present) "	\
+	"\\(.range.start // -1) \\(.range.end // -1)\""
 
 static void cow_range(struct __test_metadata *_metadata,
 		      FIXTURE_DATA(cow_range) *self, uint64_t start, uint64_t end,
-		      unsigned long long v[6])
+		      unsigned long long v[8])
 {
 	char *out;
 	int st, n;
@@ -105,12 +107,15 @@ static void cow_range(struct __test_metadata *_metadata,
 	out = cli_capturef(&st, "'%s' cow %d %d %#llx-%#llx --json | jq -r '" RANGE_FILTER "'",
 			   self->cli, getpid(), self->child,
 			   (unsigned long long)start, (unsigned long long)end);
-	n = sscanf(out ? out : "", "%llu %llu %llu %llu %llu %llu",
-		   &v[0], &v[1], &v[2], &v[3], &v[4], &v[5]);
+	n = sscanf(out ? out : "", "%llu %llu %llu %llu %llu %llu %llu %llu",
+		   &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &v[6], &v[7]);
 	EXPECT_EQ(0, st);
-	EXPECT_EQ(6, n) TH_LOG("output: %s", out);
+	EXPECT_EQ(8, n) TH_LOG("output: %s", out);
 	free(out);
-	ASSERT_TRUE(!st && n == 6);
+	ASSERT_TRUE(!st && n == 8);
+	/* The JSON says which range it compared: the one asked for. */
+	EXPECT_EQ(start, v[6]);
+	EXPECT_EQ(end, v[7]);
 }
 
 /* Pages 8 to 40: one mapping, cut to the range, its copies and no others. */
@@ -118,7 +123,7 @@ TEST_F(cow_range, counts_only_its_pages)
 {
 	uint64_t start = (uintptr_t)self->p + 8 * PAGE, end = (uintptr_t)self->p + 40 * PAGE;
 	long long copied = copies_by_pagemap(_metadata, self, 8, 40);
-	unsigned long long v[6];
+	unsigned long long v[8];
 
 	ASSERT_EQ(8, copied);	/* pages 9, 13, ... 37 */
 	cow_range(_metadata, self, start, end, v);
@@ -140,7 +145,7 @@ TEST_F(cow_range, a_range_past_the_mapping_ends_with_it)
 	uint64_t start = (uintptr_t)self->p + (NPAGES - 8) * PAGE;
 	uint64_t end = (uintptr_t)self->p + (NPAGES + 1) * PAGE;
 	long long copied = copies_by_pagemap(_metadata, self, NPAGES - 8, NPAGES);
-	unsigned long long v[6];
+	unsigned long long v[8];
 
 	ASSERT_EQ(2, copied);	/* pages 57 and 61 */
 	cow_range(_metadata, self, start, end, v);
@@ -155,13 +160,26 @@ TEST_F(cow_range, a_range_past_the_mapping_ends_with_it)
 /* A range that no mapping reaches: nothing compared, and no error. */
 TEST_F(cow_range, a_range_over_no_mapping_is_empty)
 {
-	unsigned long long v[6];
+	unsigned long long v[8];
 
 	ASSERT_EQ(0, munmap(self->guarded, PAGE));
 	cow_range(_metadata, self, (uintptr_t)self->guarded,
 		  (uintptr_t)self->guarded + PAGE, v);
 	EXPECT_EQ(0, v[0]);
 	EXPECT_EQ(0, v[3] + v[4] + v[5]);
+}
+
+/* Without a RANGE the JSON has no "range": everything was compared. */
+TEST_F(cow_range, without_a_range_the_json_names_none)
+{
+	char *out;
+	int st;
+
+	out = cli_capturef(&st, "'%s' cow %d %d --json | jq -c '[has(\"range\"), (.mappings | length > 0)]'",
+			   self->cli, getpid(), self->child);
+	EXPECT_EQ(0, st);
+	EXPECT_STREQ("[false,true]\n", out ? out : "");
+	free(out);
 }
 
 /* An end below the start is a usage error with a sentence. */

@@ -150,6 +150,8 @@ static const struct view cow_total_view = VIEW_JSON(cow_fields, total_json);
 struct cow_view {
 	struct ptscope *ps;
 	uint64_t pid_a, pid_b;
+	uint64_t start, end;	/* the RANGE asked for */
+	bool ranged;
 	struct libscols_table *tb;
 	struct cli_columns cols;
 	struct json json;
@@ -174,6 +176,12 @@ static void cow_json_start(struct cow_view *v)
 	json_open(&v->json, NULL, '{');
 	json_u64(&v->json, "pid_a", v->pid_a);
 	json_u64(&v->json, "pid_b", v->pid_b);
+	if (v->ranged) {
+		json_open(&v->json, "range", '{');
+		json_u64(&v->json, "start", v->start);
+		json_u64(&v->json, "end", v->end);
+		json_close(&v->json, '}');
+	}
 	json_open(&v->json, "mappings", '[');
 }
 
@@ -383,6 +391,9 @@ int cmd_cow(int argc, char **argv)
 	if (argc == 4 && parse_range(argv[3], &start, &end))
 		return cli_error("'%s' is not an address range (START, START-END or START+LENGTH)",
 				 argv[3]) + 1;
+	v.ranged = argc == 4;
+	v.start = start;
+	v.end = end;
 	if (view_select(&v.cols, opts.all ? &cow_runs_view : &cow_view_model))
 		return 2;
 	v.ps = cli_open();
