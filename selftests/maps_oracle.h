@@ -52,9 +52,34 @@ static inline void smaps_field(struct smaps_vma *v, const char *line)
 	}
 }
 
-/* Every VMA of /proc/PID/smaps into @v (at most @max); the count or -1. */
-/* Where user space ends on x86-64 (47-bit; 5-level paging goes further). */
-#define USER_SPACE_END	0x800000000000ULL
+/*
+ * Where user space ends on x86-64: 2^47, or 2^56 with 5-level paging (the
+ * kernel shows "la57" in /proc/cpuinfo only then).  Above it: the vsyscall
+ * page.
+ */
+static inline uint64_t user_space_end(void)
+{
+	static uint64_t end;
+	char line[4096];
+	FILE *f;
+
+	if (end)
+		return end;
+	end = 1ULL << 47;
+	f = fopen("/proc/cpuinfo", "r");
+	while (f && fgets(line, sizeof(line), f)) {
+		if (strncmp(line, "flags", 5))
+			continue;
+		if (strstr(line, " la57 ") || strstr(line, " la57\n"))
+			end = 1ULL << 56;
+		break;
+	}
+	if (f)
+		fclose(f);
+	return end;
+}
+
+#define USER_SPACE_END	user_space_end()
 
 /* Device, inode and pathname of a header line (the path if a file's). */
 static inline void smaps_path(struct smaps_vma *v, const char *line)

@@ -83,7 +83,7 @@ static struct view_value row_count(const void *row, const struct view_field *f)
 
 static const struct view_field tree_fields[] = {
 	[COL_TABLE]	= { .name = "TABLE", .whint = 8, .flags = SCOLS_FL_TREE,
-			    .help = "the table: pgd, pud, pmd or pte", .get = row_table },
+			    .help = "the table: pgd (p4d under 5-level paging), pud, pmd or pte", .get = row_table },
 	[COL_RANGE]	= { .name = "RANGE", .whint = 30, .help = "the addresses it maps",
 			    .cell = range_cell },
 	[COL_USED]	= { .name = "USED", .whint = 7, .flags = SCOLS_FL_RIGHT,
@@ -137,8 +137,9 @@ static int tree_print_table(const struct pt_tree *t, const struct pt_tree_totals
 	if (!tb)
 		return -ENOMEM;
 	memset(&row, 0, sizeof(row));
-	row.table = "pgd";
-	row.end = 0x800000000000ULL;
+	/* The tables of 512 GiB entries: PGDs, or with 5-level paging P4Ds. */
+	row.table = PTSCOPE_USER_TOP >> 47 ? "p4d" : "pgd";
+	row.end = PTSCOPE_USER_TOP + 4096;
 	row.used = s->pud;
 	row.pte_tables = s->pte;
 	row.pte_used = s->pte_used;

@@ -375,6 +375,28 @@ static const char *const mapcount_names[] = PTSCOPE_MAPCOUNT_NAMES;
 #define NAME_OF(table, i) \
 	((i) < sizeof(table) / sizeof((table)[0]) ? (table)[i] : "?")
 
+uint64_t ptscope_user_top(void)
+{
+	static uint64_t top;
+	char line[4096];
+	FILE *f;
+
+	if (top)
+		return top;
+	top = (1ULL << 47) - 4096;
+	f = fopen("/proc/cpuinfo", "r");
+	while (f && fgets(line, sizeof(line), f)) {
+		if (strncmp(line, "flags", 5))
+			continue;
+		if (strstr(line, " la57 ") || strstr(line, " la57\n"))
+			top = (1ULL << 56) - 4096;
+		break;
+	}
+	if (f)
+		fclose(f);
+	return top;
+}
+
 const char *ptscope_kind_name(unsigned int kind)
 {
 	return NAME_OF(kind_names, kind);

@@ -159,10 +159,14 @@ int ptscope_proc_maps(struct ptscope *ps, uint64_t pid, uint64_t start,
 		      uint64_t end, ptscope_map_line_cb cb, void *arg);
 
 /*
- * The top of a 4-level user address space: "all of it" for the walks of
- * the tool (the module stops at the task's own top in any case).
+ * The top of the user address space, the kernel's TASK_SIZE_MAX: "all of
+ * it" for the walks of the tool.  With 5-level paging it is 2^56 - 4 KiB
+ * (a process gets addresses above 2^47 when it asks for them with an mmap
+ * hint), else 2^47 - 4 KiB; the kernel shows the "la57" flag in
+ * /proc/cpuinfo only when it runs with 5-level paging.
  */
-#define PTSCOPE_USER_TOP 0x7ffffffff000ULL
+uint64_t ptscope_user_top(void);
+#define PTSCOPE_USER_TOP ptscope_user_top()
 
 /* Names from the uapi tables; "?" when out of range. */
 const char *ptscope_kind_name(unsigned int kind);

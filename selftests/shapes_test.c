@@ -1,0 +1,253 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Page-table shapes beyond the common case on x86-64: a mapping above 2^47
+ * (5-level paging: the guest's CPU has la57) and a 1 GiB hugetlb page
+ * mapped by a PUD leaf (the CPU has pdpe1gb and one page is reserved at
+ * boot: hugepagesz=1G hugepages=1).  scripts/check boots every kernel so.
+ * Each is looked at with pages, maps, tree, cow and tlb, against pagemap,
+ * smaps and numa_maps.
+ */
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <signal.h>
+
+#include "kselftest_harness.h"
+#include "fixtures.h"
+#include "maps_oracle.h"
+#include "cli_exec.h"
+
+#ifndef MAP_HUGE_1GB
+#define MAP_HUGE_1GB	(30 << 26)
+#endif
+
+#define SZ_1G		(1ULL << 30)
+#define HIGH_HINT	(1ULL << 50)
+#define HIGH_PAGES	16
+#define HIGH_WRITTEN	8
+#define FREE_1G		"/sys/kernel/mm/hugepages/hugepages-1048576kB/free_hugepages"
+#define PFN(pm)		((pm) & PM_PFN_MASK)
+
+/* `ptscope ARGS` piped to jq -r FILTER: @n numbers into @v; 0 or -1. */
+static int cli_jq(long long *v, int n, const char *args, const char *filter)
+{
+	char *out, *p, *end;
+	int st, i;
+
+	out = cli_capturef(&st, "'%s' %s | jq -r '%s'", cli_path(), args, filter);
+	if (!out)
+		return -1;
+	for (p = out, i = 0; i < n && !st; i++, p = end) {
+		v[i] = strtoll(p, &end, 0);
+		if (end == p)
+			break;
+	}
+	if (st || i < n)
+		fprintf(stderr, "# ptscope %s | jq '%s' gave (status %d): %.300s\n",
+			args, filter, st, out);
+	free(out);
+	return st || i < n ? -1 : 0;
+}
+
+/*
+ * 5-level paging: 16 pages mapped at an address above 2^47 (asked for with
+ * a hint), 8 of them written.  ptscope must find the mapping without being
+ * given its range, and its pages and frames must be pagemap's.
+ */
+TEST(a_mapping_above_47_bits)
+{
+	char args[256], filter[256];
+	long long v[4], present = 0, frames_differ = 0;
+	uint64_t pm[HIGH_PAGES], addr;
+	struct smaps_vma sm[64];
+	char *p;
+	int i, n;
+
+	if (user_space_end() <= 1ULL << 47)
+		SKIP(return, "this kernel has no 5-level paging (no la57 in /proc/cpuinfo: the CPU or the kernel lacks it)");
+	p = mmap((void *)HIGH_HINT, HIGH_PAGES * PAGE, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	addr = (uintptr_t)p;
+	ASSERT_LE(1ULL << 47, addr) TH_LOG("the hint gave %#llx", (unsigned long long)addr);
+	memset(p, 1, HIGH_WRITTEN * PAGE);
+
+	/* Every page and its frame, as pagemap has them. */
+	ASSERT_EQ(0, pagemap_read(getpid(), addr, HIGH_PAGES, pm));
+	for (i = 0; i < HIGH_PAGES; i++) {
+		snprintf(args, sizeof(args), "pages %d %#llx+4096 --all --json", getpid(),
+			 (unsigned long long)addr + i * PAGE);
+		ASSERT_EQ(0, cli_jq(v, 2, args, ".pages[0] | \"\\(.present) \\(.pfn // 0)\" | sub(\"true\"; \"1\") | sub(\"false\"; \"0\")"));
+		present += v[0];
+		EXPECT_EQ(!!(pm[i] & PM_PRESENT), v[0]) TH_LOG("page %d", i);
+		frames_differ += (uint64_t)v[1] != (pm[i] & PM_PRESENT ? PFN(pm[i]) : 0);
+	}
+	EXPECT_EQ(HIGH_WRITTEN, present);
+	EXPECT_EQ(0, frames_differ);
+
+	/* maps without a range lists it, with smaps' Rss. */
+	snprintf(args, sizeof(args), "maps %d --json", getpid());
+	snprintf(filter, sizeof(filter),
+		 "[.vmas[] | select(.start == %llu)] | \"\\(length) \\(.[0].end) \\(.[0].pages.present) \\(.[0].pages.anon)\"",
+		 (unsigned long long)addr);
+	ASSERT_EQ(0, cli_jq(v, 4, args, filter));
+	EXPECT_EQ(1, v[0]);
+	EXPECT_EQ(addr + HIGH_PAGES * PAGE, (uint64_t)v[1]);
+	n = smaps_read(getpid(), sm, 64);
+	for (i = 0; i < n; i++)
+		if (sm[i].start == addr)
+			break;
+	ASSERT_LT(i, n) TH_LOG("smaps has no mapping at %#llx", (unsigned long long)addr);
+	EXPECT_EQ(sm[i].rss / 4, v[2]);
+	EXPECT_EQ(HIGH_WRITTEN, v[3]);
+
+	/* tree: the 512 GiB block of the mapping has its PUD table, under a P4D. */
+	snprintf(args, sizeof(args), "tree %d --json", getpid());
+	snprintf(filter, sizeof(filter),
+		 "[.pud_tables[] | select(.start <= %llu and .end > %llu)] | \"\\(length) \\(.[0].used)\"",
+		 (unsigned long long)addr, (unsigned long long)addr);
+	ASSERT_EQ(0, cli_jq(v, 2, args, filter));
+	EXPECT_EQ(1, v[0]);
+	EXPECT_LE(1, v[1]);
+	munmap(p, HIGH_PAGES * PAGE);
+}
+
+/* The fixture: one 1 GiB hugetlb page, mapped private and written. */
+FIXTURE(gigantic) {
+	char *p;
+	pid_t child;
+};
+
+FIXTURE_SETUP(gigantic)
+{
+	self->p = MAP_FAILED;
+	self->child = -1;
+	if (file_number(FREE_1G) < 1)
+		SKIP(return, "this kernel has no 1 GiB pages reserved (pdpe1gb and hugepagesz=1G hugepages=1 at boot)");
+	self->p = mmap(NULL, SZ_1G, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB | MAP_HUGE_1GB, -1, 0);
+	ASSERT_NE(MAP_FAILED, self->p);
+	self->p[0] = 1;
+	self->p[SZ_1G - 1] = 2;
+}
+
+FIXTURE_TEARDOWN(gigantic)
+{
+	if (self->child > 0) {
+		kill(self->child, SIGKILL);
+		waitpid(self->child, NULL, 0);
+	}
+	if (self->p != MAP_FAILED)
+		munmap(self->p, SZ_1G);
+}
+
+/*
+ * One PUD leaf: pagemap gives each 4 KiB of it the frame of the first plus
+ * its index; ptscope must give the same frames and one region of 1 GiB,
+ * and count 262,144 hugetlb pages in one PUD leaf, on the node numa_maps
+ * names, as much as smaps' Private_Hugetlb.
+ */
+TEST_F(gigantic, a_pud_leaf_is_one_region_of_contiguous_frames)
+{
+	static const uint64_t offsets[] = { 0, PAGE, SZ_1G / 2, SZ_1G - PAGE };
+	uint64_t addr = (uintptr_t)self->p, first, pm;
+	char args[256], line[512], path[64];
+	struct smaps_vma sm[64];
+	long long v[6];
+	int node = -1, i, n;
+	FILE *f;
+
+	ASSERT_EQ(0, pagemap_read(getpid(), addr, 1, &first));
+	ASSERT_TRUE(first & PM_PRESENT);
+	for (i = 0; i < 4; i++) {
+		ASSERT_EQ(0, pagemap_read(getpid(), addr + offsets[i], 1, &pm));
+		EXPECT_EQ(PFN(first) + offsets[i] / PAGE, PFN(pm));
+		snprintf(args, sizeof(args), "pages %d %#llx+4096 --all --json", getpid(),
+			 (unsigned long long)(addr + offsets[i]));
+		ASSERT_EQ(0, cli_jq(v, 2, args, ".pages[0] | \"\\(.pfn // 0) \\(.page_size)\""));
+		EXPECT_EQ(PFN(pm), (uint64_t)v[0]);
+		EXPECT_EQ(SZ_1G, (uint64_t)v[1]);
+	}
+
+	snprintf(args, sizeof(args), "pages %d %#llx+1G --json", getpid(), (unsigned long long)addr);
+	ASSERT_EQ(0, cli_jq(v, 4, args,
+			    "\"\\(.regions | length) \\(.regions[0].start) \\(.regions[0].end) \\(.regions[0].hugetlb)\" | sub(\"true\"; \"1\")"));
+	EXPECT_EQ(1, v[0]);
+	EXPECT_EQ(addr, (uint64_t)v[1]);
+	EXPECT_EQ(addr + SZ_1G, (uint64_t)v[2]);
+	EXPECT_EQ(1, v[3]);
+
+	snprintf(args, sizeof(args), "maps %d %#llx+1G --json", getpid(), (unsigned long long)addr);
+	ASSERT_EQ(0, cli_jq(v, 5, args,
+			    ".vmas[0] | \"\\(.pages.present) \\(.pages.hugetlb) \\(.pages.hugetlb_pud) \\(.pt_pages.pud) \\(.nodes | to_entries[0].key)\""));
+	EXPECT_EQ(SZ_1G / PAGE, (uint64_t)v[0]);
+	EXPECT_EQ(SZ_1G / PAGE, (uint64_t)v[1]);
+	EXPECT_EQ(SZ_1G / PAGE, (uint64_t)v[2]);
+	EXPECT_EQ(1, v[3]);
+	n = smaps_read(getpid(), sm, 64);
+	for (i = 0; i < n; i++)
+		if (sm[i].start == addr)
+			break;
+	ASSERT_LT(i, n);
+	EXPECT_EQ(SZ_1G / 1024, (uint64_t)sm[i].private_hugetlb);
+	/* numa_maps: "huge ... N1=1", one page of 1 GiB on node 1. */
+	snprintf(path, sizeof(path), "/proc/%d/numa_maps", getpid());
+	f = fopen(path, "r");
+	ASSERT_NE(NULL, f);
+	while (fgets(line, sizeof(line), f))
+		if (strtoull(line, NULL, 16) == addr && strstr(line, " huge ")) {
+			char *nn = strstr(line, " N");
+
+			if (nn && strstr(nn, "=1"))
+				node = atoi(nn + 2);
+		}
+	fclose(f);
+	EXPECT_EQ(node, v[4]) TH_LOG("numa_maps gives node %d", node);
+
+	/* tree: one 1 GiB leaf at the PUD level. */
+	snprintf(args, sizeof(args), "tree %d --json", getpid());
+	ASSERT_EQ(0, cli_jq(v, 1, args, ".leaves.pud"));
+	EXPECT_EQ(1, v[0]);
+
+	/* tlb: one 1 GiB page resident. */
+	snprintf(args, sizeof(args), "tlb %d --json", getpid());
+	ASSERT_EQ(0, cli_jq(v, 1, args, ".pages.pages_1g"));
+	EXPECT_EQ(1, v[0]);
+}
+
+/*
+ * After fork the child maps the same 1 GiB page (a private hugetlb
+ * mapping is shared until written): cow counts all of it shared, as
+ * pagemap of both sides says.
+ */
+TEST_F(gigantic, shared_after_fork)
+{
+	uint64_t addr = (uintptr_t)self->p, a, b;
+	char args[256];
+	long long v[2];
+	int ready[2];
+	char c;
+
+	ASSERT_EQ(0, pipe(ready));
+	self->child = fork();
+	ASSERT_LE(0, self->child);
+	if (!self->child) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		c = self->p[SZ_1G / 2];	/* read: no copy */
+		if (write(ready[1], &c, 1) != 1)
+			_exit(1);
+		pause();
+		_exit(0);
+	}
+	ASSERT_EQ(1, read(ready[0], &c, 1));
+	ASSERT_EQ(0, pagemap_read(getpid(), addr, 1, &a));
+	ASSERT_EQ(0, pagemap_read(self->child, addr, 1, &b));
+	ASSERT_TRUE(a & b & PM_PRESENT);
+	EXPECT_EQ(PFN(a), PFN(b));
+	snprintf(args, sizeof(args), "cow %d %d %#llx+1G --json", getpid(), self->child,
+		 (unsigned long long)addr);
+	ASSERT_EQ(0, cli_jq(v, 2, args, "\"\\(.totals.pages.shared) \\(.totals.pages.copied)\""));
+	EXPECT_EQ(SZ_1G / PAGE, (uint64_t)v[0]);
+	EXPECT_EQ(0, v[1]);
+}
+
+TEST_HARNESS_MAIN
