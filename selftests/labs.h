@@ -229,6 +229,23 @@ static inline int vma_counts(struct __test_metadata *_metadata, struct lab *l,
 			(unsigned long long)len);
 }
 
+/* Counter @key of /proc/vmstat, 0 if the kernel has none. */
+static inline long long vmstat_value(const char *key)
+{
+	char v[256];
+
+	return read_keyed_line("/proc/vmstat", key, v, sizeof(v)) ? 0 : atoll(v);
+}
+
+/*
+ * Pages the kernel migrated or collapsed since boot: it moves frames, so
+ * two looks at a page's frame (ptscope's, pagemap's) may disagree.
+ */
+static inline long long frames_moved(void)
+{
+	return vmstat_value("pgmigrate_success") + vmstat_value("thp_collapse_alloc");
+}
+
 /* Minor (@field 10) or major (12) faults of @pid by /proc/PID/stat. */
 static inline long long stat_faults(pid_t pid, int field)
 {

@@ -59,20 +59,6 @@ static bool in_ranges(const unsigned long long (*r)[2], size_t n, uint64_t addr)
 	return false;
 }
 
-/* Counter @key of /proc/vmstat, 0 if the kernel has none. */
-static long long vmstat_value(const char *key)
-{
-	char v[256];
-
-	return read_keyed_line("/proc/vmstat", key, v, sizeof(v)) ? 0 : atoll(v);
-}
-
-/* Pages the kernel migrated or collapsed since boot: it moves frames. */
-static long long frames_moved(void)
-{
-	return vmstat_value("pgmigrate_success") + vmstat_value("thp_collapse_alloc");
-}
-
 /*
  * Copies among the @n @pages (sorted) of @parent and @child, by ptscope
  * and by pagemap; false when a page had no frame (a migration entry) or

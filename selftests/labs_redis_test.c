@@ -54,20 +54,6 @@ static int pfnmap_ranges(pid_t pid, unsigned long long (*r)[2], int max)
 	return n;
 }
 
-/* Counter @key of /proc/vmstat, 0 if the kernel has none. */
-static long long vmstat_value(const char *key)
-{
-	char v[256];
-
-	return read_keyed_line("/proc/vmstat", key, v, sizeof(v)) ? 0 : atoll(v);
-}
-
-/* Pages the kernel migrated or collapsed since boot: it moves frames. */
-static long long frames_moved(void)
-{
-	return vmstat_value("pgmigrate_success") + vmstat_value("thp_collapse_alloc");
-}
-
 /* Send @sig to @pid and wait until it is stopped (or running again). */
 static void stop_cont(pid_t pid, int sig)
 {
