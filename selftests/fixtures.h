@@ -9,8 +9,11 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <limits.h>
 #include <signal.h>
+#include <spawn.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -18,6 +21,8 @@
 
 #include "kernel_features.h"
 #include "oracle.h"
+
+extern char **environ;
 
 #ifndef MADV_PAGEOUT
 #define MADV_PAGEOUT 21
@@ -187,19 +192,25 @@ static inline long long file_number(const char *path)
 #define NUMA_BALANCING	"/proc/sys/kernel/numa_balancing"
 
 /*
- * Each knob knob_set() changed has a guard: a process of its own session
- * that puts the knob back when the test process dies without running its
- * teardown (the harness's timeout kills the test's process group with
- * SIGKILL).  It waits for end of file on a pipe whose write end only the
- * test process holds; knob_restore() puts the knob back itself and kills
- * the guard, so that no guard outlives its test.
+ * Each knob knob_set() changes has a guard: a shell of its own session
+ * (posix_spawn: no copy of the test's memory, no descriptor of its but
+ * the lock) that waits for the test process to end and then puts the knob
+ * back, for a test process that dies without its teardown (the harness's
+ * timeout kills the test's process group with SIGKILL).  knob_restore()
+ * puts the knob back itself and kills the guard.  The guard holds a lock
+ * on the knob (flock on a file named after it) from before the knob is
+ * read until it is gone, so that the next test's knob_set() waits for a
+ * guard still restoring, and saves the value as it was before.
  */
 #define KNOB_GUARDS	8
+#define KNOB_GUARD_SCRIPT						\
+	"while kill -0 \"$3\" 2>/dev/null; do sleep 0.1 3>&-; done; "	\
+	"printf '%s\\n' \"$1\" >\"$2\""
 
 struct knob_guard {
 	const char *path;	/* NULL: a free slot */
-	pid_t pid;
-	int fd;			/* the pipe's write end */
+	pid_t pid;		/* the guard */
+	pid_t owner;		/* the process that set the knob */
 };
 
 static inline struct knob_guard *knob_guards(void)
@@ -209,39 +220,49 @@ static inline struct knob_guard *knob_guards(void)
 	return guards;
 }
 
-static inline void knob_guard_start(const char *path, const char *saved)
+/* Lock the knob @path (the lock file's descriptor, or -1). */
+static inline int knob_lock(const char *path)
 {
-	struct knob_guard *g = knob_guards();
-	int p[2], i, slot = -1;
-	pid_t pid;
-	char c;
+	char lock[PATH_MAX], *c;
+	int fd;
 
-	for (i = KNOB_GUARDS - 1; i >= 0; i--)
-		if (!g[i].path)
-			slot = i;
-	if (slot < 0 || pipe2(p, O_CLOEXEC))
-		return;
-	pid = fork();
-	if (!pid) {
-		setsid();
-		close(p[1]);
-		/* Other guards wait for their pipes' end: do not hold them. */
-		for (i = 0; i < KNOB_GUARDS; i++)
-			if (g[i].path)
-				close(g[i].fd);
-		while (read(p[0], &c, 1) > 0)
-			;
-		write_str(path, saved);
-		_exit(0);
+	snprintf(lock, sizeof(lock), "/tmp/ptscope-knob%s.lock", path);
+	for (c = lock + strlen("/tmp/ptscope-knob"); *c; c++)
+		if (*c == '/')
+			*c = '_';
+	fd = open(lock, O_RDWR | O_CREAT, 0600);
+	if (fd >= 0 && flock(fd, LOCK_EX)) {
+		close(fd);
+		fd = -1;
 	}
-	close(p[0]);
-	if (pid < 0) {
-		close(p[1]);
-		return;
-	}
-	g[slot].path = path;
-	g[slot].pid = pid;
-	g[slot].fd = p[1];
+	return fd;
+}
+
+/* Spawn @path's guard, holding @lock as its descriptor 3; its pid or -1. */
+static inline pid_t knob_guard_spawn(const char *path, const char *saved, int lock)
+{
+	posix_spawn_file_actions_t fa;
+	posix_spawnattr_t attr;
+	char owner[16];
+	char *argv[] = { "sh", "-c", KNOB_GUARD_SCRIPT, "knob-guard",
+			 (char *)saved, (char *)path, owner, NULL };
+	pid_t pid;
+	int ret;
+
+	snprintf(owner, sizeof(owner), "%d", getpid());
+	if (posix_spawn_file_actions_init(&fa))
+		return -1;
+	posix_spawnattr_init(&attr);
+	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSID);
+	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+	posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+	posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
+	posix_spawn_file_actions_adddup2(&fa, lock, 3);
+	posix_spawn_file_actions_addclosefrom_np(&fa, 4);
+	ret = posix_spawn(&pid, "/bin/sh", &fa, &attr, argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	posix_spawnattr_destroy(&attr);
+	return ret ? -1 : pid;
 }
 
 /*
@@ -253,25 +274,40 @@ static inline void knob_guard_start(const char *path, const char *saved)
 static inline void knob_set(const char *path, const char *value,
 			    char *saved, size_t size)
 {
-	FILE *f = fopen(path, "r");
+	struct knob_guard *g = knob_guards();
+	int i, slot = -1, lock;
 	char *open_, *close_;
+	FILE *f;
 
 	saved[0] = 0;
-	if (!f)
+	if (access(path, F_OK))
 		return;
-	if (!fgets(saved, size, f))
-		saved[0] = 0;
-	fclose(f);
+	for (i = KNOB_GUARDS - 1; i >= 0; i--)
+		if (!g[i].path)
+			slot = i;
+	lock = knob_lock(path);	/* a guard of the test before still restoring */
+	f = fopen(path, "r");
+	if (f) {
+		if (!fgets(saved, size, f))
+			saved[0] = 0;
+		fclose(f);
+	}
+	saved[strcspn(saved, "\n")] = 0;
 	open_ = strchr(saved, '[');
 	close_ = open_ ? strchr(open_, ']') : NULL;
 	if (close_) {
 		memmove(saved, open_ + 1, close_ - open_ - 1);
 		saved[close_ - open_ - 1] = 0;
 	}
-	if (saved[0]) {
-		knob_guard_start(path, saved);
-		write_str(path, value);
+	if (saved[0] && slot >= 0 && lock >= 0) {
+		g[slot].pid = knob_guard_spawn(path, saved, lock);
+		g[slot].owner = getpid();
+		g[slot].path = g[slot].pid > 0 ? path : NULL;
 	}
+	if (lock >= 0)
+		close(lock);	/* the guard holds it now */
+	if (saved[0])
+		write_str(path, value);
 }
 
 static inline void knob_restore(const char *path, const char *saved)
@@ -282,11 +318,11 @@ static inline void knob_restore(const char *path, const char *saved)
 	if (saved[0])
 		write_str(path, saved);
 	for (i = 0; i < KNOB_GUARDS; i++) {
-		if (!g[i].path || strcmp(g[i].path, path))
+		/* A child forked without exec has a copy of the table. */
+		if (!g[i].path || strcmp(g[i].path, path) || g[i].owner != getpid())
 			continue;
 		kill(g[i].pid, SIGKILL);
 		waitpid(g[i].pid, NULL, 0);
-		close(g[i].fd);
 		g[i].path = NULL;
 	}
 }

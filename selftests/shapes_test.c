@@ -193,13 +193,17 @@ TEST_F(gigantic, a_pud_leaf_is_one_region_of_contiguous_frames)
 	snprintf(path, sizeof(path), "/proc/%d/numa_maps", getpid());
 	f = fopen(path, "r");
 	ASSERT_NE(NULL, f);
-	while (fgets(line, sizeof(line), f))
-		if (strtoull(line, NULL, 16) == addr && strstr(line, " huge ")) {
-			char *nn = strstr(line, " N");
+	while (fgets(line, sizeof(line), f)) {
+		char *tok, *save;
+		int nd, count;
 
-			if (nn && strstr(nn, "=1"))
-				node = atoi(nn + 2);
-		}
+		if (strtoull(line, NULL, 16) != addr || !strstr(line, " huge "))
+			continue;
+		/* The one "N<node>=<pages>" token: one page of 1 GiB. */
+		for (tok = strtok_r(line, " \n", &save); tok; tok = strtok_r(NULL, " \n", &save))
+			if (sscanf(tok, "N%d=%d", &nd, &count) == 2 && count == 1)
+				node = nd;
+	}
 	fclose(f);
 	EXPECT_EQ(node, v[4]) TH_LOG("numa_maps gives node %d", node);
 
@@ -238,7 +242,9 @@ TEST_F(gigantic, shared_after_fork)
 		pause();
 		_exit(0);
 	}
+	close(ready[1]);
 	ASSERT_EQ(1, read(ready[0], &c, 1));
+	close(ready[0]);
 	ASSERT_EQ(0, pagemap_read(getpid(), addr, 1, &a));
 	ASSERT_EQ(0, pagemap_read(self->child, addr, 1, &b));
 	ASSERT_TRUE(a & b & PM_PRESENT);

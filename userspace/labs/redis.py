@@ -29,6 +29,7 @@ Checkpoints, each with server= (its pid), used= (INFO's used_memory):
 "saved" (writes=, cow= rdb_last_cow_size in bytes).  The files are
 removed at the end.
 """
+import ctypes
 import os
 import signal
 import socket
@@ -50,12 +51,15 @@ class Redis:
         self.sock.connect(path)
         self.buf = b""
 
+    def _more(self):
+        data = self.sock.recv(65536)
+        if not data:
+            sys.exit("lab: the Redis server closed the connection")
+        self.buf += data
+
     def _line(self):
         while b"\r\n" not in self.buf:
-            data = self.sock.recv(65536)
-            if not data:
-                sys.exit("lab: the Redis server closed the connection")
-            self.buf += data
+            self._more()
         line, self.buf = self.buf.split(b"\r\n", 1)
         return line
 
@@ -71,7 +75,7 @@ class Redis:
             if n < 0:
                 return None
             while len(self.buf) < n + 2:
-                self.buf += self.sock.recv(65536)
+                self._more()
             data, self.buf = self.buf[:n], self.buf[n + 2:]
             return data.decode()
         if kind == b"*":
@@ -101,6 +105,12 @@ class Redis:
         return {k: v for k, v in pairs}
 
 
+def die_with_parent():
+    """In the server, before exec: SIGKILL when the lab dies, however."""
+    PR_SET_PDEATHSIG = 1
+    ctypes.CDLL(None).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+
+
 def start_server(directory, thp):
     sock = os.path.join(directory, "lab-redis.sock")
     # Debian's redis-tools carries the server as redis-check-rdb: it is
@@ -115,7 +125,8 @@ def start_server(directory, thp):
          "--dbfilename", "lab-redis.rdb", "--enable-debug-command", "local",
          "--disable-thp", "no" if thp else "yes",
          "--logfile", os.path.join(directory, "lab-redis.log")],
-        executable=binary, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
+        executable=binary, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+        preexec_fn=die_with_parent)
     for _ in range(600):
         if server.poll() is not None:
             sys.exit(f"lab: redis-server exited ({server.returncode}); see lab-redis.log")
@@ -181,7 +192,8 @@ def main():
         with open(os.path.join(directory, "lab-redis.log")) as log:
             for line in log:
                 if "copy-on-write" in line or "CoW" in line or "THP" in line:
-                    sys.stderr.write("redis-server: " + line.split(" ", 4)[-1])
+                    # "PID:M DD Mon YYYY HH:MM:SS.mmm * text": the text.
+                    sys.stderr.write("redis-server: " + line.split(" ", 6)[-1])
         lab.checkpoint("saved", server=server.pid, used=used(),
                        writes=len(writes),
                        cow=int(persistence["rdb_last_cow_size"]))

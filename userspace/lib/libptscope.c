@@ -383,13 +383,13 @@ uint64_t ptscope_user_top(void)
 
 	if (top)
 		return top;
-	top = (1ULL << 47) - 4096;
+	top = PTSCOPE_USER_TOP_4LEVEL;
 	f = fopen("/proc/cpuinfo", "r");
 	while (f && fgets(line, sizeof(line), f)) {
 		if (strncmp(line, "flags", 5))
 			continue;
 		if (strstr(line, " la57 ") || strstr(line, " la57\n"))
-			top = (1ULL << 56) - 4096;
+			top = PTSCOPE_USER_TOP_5LEVEL;
 		break;
 	}
 	if (f)

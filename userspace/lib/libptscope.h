@@ -165,6 +165,8 @@ int ptscope_proc_maps(struct ptscope *ps, uint64_t pid, uint64_t start,
  * hint), else 2^47 - 4 KiB; the kernel shows the "la57" flag in
  * /proc/cpuinfo only when it runs with 5-level paging.
  */
+#define PTSCOPE_USER_TOP_4LEVEL	0x7ffffffff000ULL
+#define PTSCOPE_USER_TOP_5LEVEL	0xfffffffffff000ULL
 uint64_t ptscope_user_top(void);
 #define PTSCOPE_USER_TOP ptscope_user_top()
 

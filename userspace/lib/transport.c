@@ -25,6 +25,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -55,6 +57,37 @@ static int record_call(struct ptscope *ps, uint32_t nr, size_t key_end,
 	return 0;
 }
 
+/*
+ * Whether @asked is the question @recorded (bytes 8 to @key_end: flags,
+ * pid, range).  "To the top of the user address space" is one question on
+ * every machine, 2^47 - 4 KiB with 4-level paging or 2^56 - 4 KiB with
+ * 5-level (ptscope_user_top()): a recording replays on the other kind.
+ */
+static bool same_question(const unsigned char *recorded,
+			  const unsigned char *asked, size_t key_end)
+{
+	const size_t end_at = offsetof(struct ptscope_pages, end);
+	uint64_t r, a;
+
+	_Static_assert(offsetof(struct ptscope_maps, end) ==
+		       offsetof(struct ptscope_pages, end),
+		       "every ranged question has its end in one place");
+
+	if (key_end < end_at + sizeof(uint64_t))
+		return !memcmp(recorded + 8, asked + 8, key_end - 8);
+	if (memcmp(recorded + 8, asked + 8, end_at - 8) ||
+	    memcmp(recorded + end_at + 8, asked + end_at + 8,
+		   key_end - end_at - 8))
+		return false;
+	memcpy(&r, recorded + end_at, sizeof(r));
+	memcpy(&a, asked + end_at, sizeof(a));
+	if (r == PTSCOPE_USER_TOP_5LEVEL)
+		r = PTSCOPE_USER_TOP_4LEVEL;
+	if (a == PTSCOPE_USER_TOP_5LEVEL)
+		a = PTSCOPE_USER_TOP_4LEVEL;
+	return r == a;
+}
+
 static long replay_call(struct ptscope *ps, unsigned long req, size_t key_end,
 			void *args, size_t size, void *vec, size_t vec_cap)
 {
@@ -73,7 +106,7 @@ static long replay_call(struct ptscope *ps, unsigned long req, size_t key_end,
 	if (!recorded)
 		return -ENOMEM;
 	if (fread(recorded, size, 1, ps->replay) != 1 ||
-	    memcmp(recorded + 8, (unsigned char *)args + 8, key_end - 8)) {
+	    !same_question(recorded, args, key_end)) {
 		free(recorded);
 		return -EBADMSG;
 	}
