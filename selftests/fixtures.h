@@ -193,24 +193,27 @@ static inline long long file_number(const char *path)
 
 /*
  * Each knob knob_set() changes has a guard: a shell of its own session
- * (posix_spawn: no copy of the test's memory, no descriptor of its but
- * the lock) that waits for the test process to end and then puts the knob
- * back, for a test process that dies without its teardown (the harness's
- * timeout kills the test's process group with SIGKILL).  knob_restore()
- * puts the knob back itself and kills the guard.  The guard holds a lock
+ * (posix_spawn: no copy of the test's memory, no descriptor of its but a
+ * pipe and the lock) that reads its standard input, a pipe whose write end
+ * only the test process holds, to its end and then puts the knob back: for
+ * a test process that dies without its teardown (the harness's timeout
+ * kills the test's process group with SIGKILL).  Its wait runs no other
+ * process (read and printf are built in): nothing that would move
+ * Committed_AS under the overcommit lab.  knob_restore() puts the knob
+ * back itself and kills the guard.  The guard holds a lock
  * on the knob (flock on a file named after it) from before the knob is
  * read until it is gone, so that the next test's knob_set() waits for a
  * guard still restoring, and saves the value as it was before.
  */
 #define KNOB_GUARDS	8
 #define KNOB_GUARD_SCRIPT						\
-	"while kill -0 \"$3\" 2>/dev/null; do sleep 0.1 3>&-; done; "	\
-	"printf '%s\\n' \"$1\" >\"$2\""
+	"while read -r line; do :; done; printf '%s\\n' \"$1\" >\"$2\""
 
 struct knob_guard {
 	const char *path;	/* NULL: a free slot */
 	pid_t pid;		/* the guard */
 	pid_t owner;		/* the process that set the knob */
+	int fd;			/* the write end of the guard's stdin */
 };
 
 static inline struct knob_guard *knob_guards(void)
@@ -238,23 +241,25 @@ static inline int knob_lock(const char *path)
 	return fd;
 }
 
-/* Spawn @path's guard, holding @lock as its descriptor 3; its pid or -1. */
-static inline pid_t knob_guard_spawn(const char *path, const char *saved, int lock)
+/*
+ * Spawn @path's guard, @in its standard input and @lock its descriptor 3;
+ * its pid or -1.
+ */
+static inline pid_t knob_guard_spawn(const char *path, const char *saved,
+				     int in, int lock)
 {
 	posix_spawn_file_actions_t fa;
 	posix_spawnattr_t attr;
-	char owner[16];
 	char *argv[] = { "sh", "-c", KNOB_GUARD_SCRIPT, "knob-guard",
-			 (char *)saved, (char *)path, owner, NULL };
+			 (char *)saved, (char *)path, NULL };
 	pid_t pid;
 	int ret;
 
-	snprintf(owner, sizeof(owner), "%d", getpid());
 	if (posix_spawn_file_actions_init(&fa))
 		return -1;
 	posix_spawnattr_init(&attr);
 	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSID);
-	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+	posix_spawn_file_actions_adddup2(&fa, in, 0);
 	posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
 	posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
 	posix_spawn_file_actions_adddup2(&fa, lock, 3);
@@ -275,7 +280,7 @@ static inline void knob_set(const char *path, const char *value,
 			    char *saved, size_t size)
 {
 	struct knob_guard *g = knob_guards();
-	int i, slot = -1, lock;
+	int i, slot = -1, lock, p[2] = { -1, -1 };
 	char *open_, *close_;
 	FILE *f;
 
@@ -299,10 +304,14 @@ static inline void knob_set(const char *path, const char *value,
 		memmove(saved, open_ + 1, close_ - open_ - 1);
 		saved[close_ - open_ - 1] = 0;
 	}
-	if (saved[0] && slot >= 0 && lock >= 0) {
-		g[slot].pid = knob_guard_spawn(path, saved, lock);
+	if (saved[0] && slot >= 0 && lock >= 0 && !pipe2(p, O_CLOEXEC)) {
+		g[slot].pid = knob_guard_spawn(path, saved, p[0], lock);
 		g[slot].owner = getpid();
+		g[slot].fd = p[1];
 		g[slot].path = g[slot].pid > 0 ? path : NULL;
+		close(p[0]);
+		if (!g[slot].path)
+			close(p[1]);
 	}
 	if (lock >= 0)
 		close(lock);	/* the guard holds it now */
@@ -323,6 +332,7 @@ static inline void knob_restore(const char *path, const char *saved)
 			continue;
 		kill(g[i].pid, SIGKILL);
 		waitpid(g[i].pid, NULL, 0);
+		close(g[i].fd);
 		g[i].path = NULL;
 	}
 }

@@ -288,10 +288,13 @@ static void look(struct __test_metadata *_metadata, struct lab *l,
 /*
  * Committed_AS is the whole system's, and the guest has other processes
  * that come and go (udev's workers: 6.12's guest once released 32 MiB
- * while the lab touched its pages, 7.2's once held 18 MiB more).  A run of
- * the lab whose rise_kb= at mapped, sparse and dense @rise are not all
- * within SLACK_KB of 0 is disturbed: then the lab runs again, to its end,
- * for these three numbers alone (three runs at most).
+ * while the lab touched its pages, 7.2's once held 18 MiB more; 6.1's
+ * moved by 220 to 756 kB in three runs in a row).  A run of the lab whose
+ * rise_kb= at mapped, sparse and dense @rise are not all within SLACK_KB
+ * of 0 is disturbed: then the lab runs again, to its end, for these three
+ * numbers alone (five runs at most), and each keeps the one nearest 0 of
+ * its runs.  A charge for the mapping would be its 100 GiB, which no such
+ * noise hides.
  */
 static bool quiet(const long long *rise)
 {
@@ -302,10 +305,11 @@ static bool quiet(const long long *rise)
 static void rerun_rises(struct __test_metadata *_metadata, long long *rise)
 {
 	static const char *const cp[] = { "mapped", "sparse", "dense" };
+	long long again;
 	struct lab l;
 	int run, i;
 
-	for (run = 1; run < 3 && !quiet(rise); run++) {
+	for (run = 1; run < 5 && !quiet(rise); run++) {
 		TH_LOG("Committed_AS moved under the lab (%lld %lld %lld kB): again",
 		       rise[0], rise[1], rise[2]);
 		START_LAB(&l, "overcommit", "100", "4");
@@ -313,7 +317,9 @@ static void rerun_rises(struct __test_metadata *_metadata, long long *rise)
 		lab_go(&l);
 		for (i = 0; i < 3; i++) {
 			AT(&l, cp[i]);
-			rise[i] = lab_val(&l, "rise_kb");
+			again = lab_val(&l, "rise_kb");
+			if (llabs(again) < llabs(rise[i]))
+				rise[i] = again;
 			lab_go(&l);
 		}
 		EXPECT_EQ(0, lab_finish(&l));
