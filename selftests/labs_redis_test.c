@@ -32,27 +32,15 @@ struct cow_pages {
  */
 static int pfnmap_ranges(pid_t pid, unsigned long long (*r)[2], int max)
 {
-	unsigned long long start = 0, end = 0, s, e;
-	char path[64], line[512];
-	int n = 0;
-	FILE *f;
+	struct smaps_vma *v = calloc(512, sizeof(*v));
+	int nr = v ? smaps_read(pid, v, 512) : -1, n = 0, i;
 
-	snprintf(path, sizeof(path), "/proc/%d/smaps", pid);
-	f = fopen(path, "r");
-	while (f && fgets(line, sizeof(line), f)) {
-		/* A VMA's header; "AnonHugePages:" would set @s alone. */
-		if (sscanf(line, "%llx-%llx ", &s, &e) == 2) {
-			start = s;
-			end = e;
-			continue;
+	for (i = 0; i < nr && n < max; i++)
+		if (v[i].pfnmap) {
+			r[n][0] = v[i].start;
+			r[n++][1] = v[i].end;
 		}
-		if (!strncmp(line, "VmFlags:", 8) && strstr(line, " pf") && n < max) {
-			r[n][0] = start;
-			r[n++][1] = end;
-		}
-	}
-	if (f)
-		fclose(f);
+	free(v);
 	return n;
 }
 

@@ -7,6 +7,7 @@
 #ifndef PTSCOPE_MAPS_ORACLE_H
 #define PTSCOPE_MAPS_ORACLE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "oracle.h"
@@ -20,6 +21,7 @@ struct smaps_vma {
 	unsigned int dev_major, dev_minor;
 	unsigned long long inode;
 	char path[256];		/* a mapped file's path; "" otherwise */
+	bool pfnmap;		/* VmFlags "pf": VM_PFNMAP, which pagemap does not walk */
 };
 
 static inline void smaps_field(struct smaps_vma *v, const char *line)
@@ -43,6 +45,10 @@ static inline void smaps_field(struct smaps_vma *v, const char *line)
 	};
 	size_t i, n;
 
+	if (!strncmp(line, "VmFlags:", 8)) {
+		v->pfnmap = strstr(line, " pf");
+		return;
+	}
 	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
 		n = strlen(keys[i].key);
 		if (!strncmp(line, keys[i].key, n)) {
