@@ -208,7 +208,20 @@ TEST_F(gigantic, a_pud_leaf_is_one_region_of_contiguous_frames)
 		if (sm[i].start == addr)
 			break;
 	ASSERT_LT(i, n);
-	EXPECT_EQ(SZ_1G / 1024, (uint64_t)sm[i].private_hugetlb);
+	/*
+	 * smaps counts the page once, as Private_Hugetlb or Shared_Hugetlb.
+	 * Which of the two is the kernel's own guess: since "mm/hugetlb: fix
+	 * hugetlb_pmd_shared()" (stable, 2025) it asks the share count of the
+	 * page table holding the entry, which only PMD tables initialise, so
+	 * a PUD leaf is "shared" whenever its table's page left a nonzero
+	 * word there (seen on 7.2).  The map count is the oracle for "this
+	 * process alone maps it": /proc/kpagecount gives 1.
+	 */
+	EXPECT_EQ(SZ_1G / 1024, (uint64_t)(sm[i].private_hugetlb + sm[i].shared_hugetlb));
+	EXPECT_EQ(1, kpagecount(PFN(first)));
+	if (sm[i].shared_hugetlb)
+		TH_LOG("smaps calls the page shared (Shared_Hugetlb %ld kB) with a map count of 1: the kernel's PUD-table share count",
+		       sm[i].shared_hugetlb);
 	/* numa_maps: "huge ... N1=1", one page of 1 GiB on node 1. */
 	snprintf(path, sizeof(path), "/proc/%d/numa_maps", getpid());
 	f = fopen(path, "r");
@@ -239,38 +252,62 @@ TEST_F(gigantic, a_pud_leaf_is_one_region_of_contiguous_frames)
 }
 
 /*
- * After fork the child maps the same 1 GiB page (a private hugetlb
- * mapping is shared until written): cow counts all of it shared, as
- * pagemap of both sides says.
+ * After fork the child maps the same 1 GiB page (fork copies a private
+ * hugetlb mapping's entries, write-protected, without a fault): cow counts
+ * all of it shared, as pagemap of both sides says.
+ *
+ * Kernels with "mm/hugetlb: fix hugetlb_pmd_shared()" skip an entry at
+ * fork when the child's new page table looks shared, and a PUD table's
+ * share count is whatever its page held before (the smaps note above):
+ * then the child has no entry and would die of SIGBUS reading the page,
+ * as no second 1 GiB page exists.  Such a child is kept (so that the next
+ * fork gets another table page) and the fork tried again, up to
+ * FORK_TRIES children.
  */
-TEST_F(gigantic, shared_after_fork)
-{
-	uint64_t addr = (uintptr_t)self->p, a, b;
-	double t0 = now();
-	char args[256];
-	long long v[2];
-	int ready[2];
-	char c;
+#define FORK_TRIES 8
 
-	ASSERT_EQ(0, pipe(ready));
-	self->child = fork();
-	ASSERT_LE(0, self->child);
-	if (!self->child) {
+static pid_t fork_idle_child(void)
+{
+	pid_t pid = fork();
+
+	if (!pid) {
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		c = self->p[SZ_1G / 2];	/* read: no copy */
-		if (write(ready[1], &c, 1) != 1)
-			_exit(1);
 		pause();
 		_exit(0);
 	}
-	close(ready[1]);
-	ASSERT_EQ(1, read(ready[0], &c, 1)) TH_LOG("the child died");
-	close(ready[0]);
-	TH_LOG("fork and the child's read: %.1f s", now() - t0);
+	return pid;
+}
+
+TEST_F(gigantic, shared_after_fork)
+{
+	uint64_t addr = (uintptr_t)self->p, a, b = 0;
+	pid_t skipped[FORK_TRIES];
+	double t0 = now();
+	char args[256];
+	long long v[2];
+	int tries = 0, i;
+
+	for (;;) {
+		self->child = fork_idle_child();
+		ASSERT_LE(0, self->child);
+		ASSERT_EQ(0, pagemap_read(self->child, addr, 1, &b));
+		if ((b & PM_PRESENT) || tries == FORK_TRIES - 1)
+			break;
+		TH_LOG("fork %d left the child without the page's entry (the kernel's PUD-table share count): forking again",
+		       tries + 1);
+		skipped[tries++] = self->child;
+	}
+	for (i = 0; i < tries; i++) {
+		kill(skipped[i], SIGKILL);
+		waitpid(skipped[i], NULL, 0);
+	}
+	ASSERT_TRUE(b & PM_PRESENT)
+		TH_LOG("%d forks in a row left the child without the entry", FORK_TRIES);
+	TH_LOG("fork: %.1f s", now() - t0);
 	ASSERT_EQ(0, pagemap_read(getpid(), addr, 1, &a));
-	ASSERT_EQ(0, pagemap_read(self->child, addr, 1, &b));
-	ASSERT_TRUE(a & b & PM_PRESENT);
+	ASSERT_TRUE(a & PM_PRESENT);
 	EXPECT_EQ(PFN(a), PFN(b));
+	EXPECT_EQ(2, kpagecount(PFN(a)));
 	snprintf(args, sizeof(args), "cow %d %d %#llx+1G --json", getpid(), self->child,
 		 (unsigned long long)addr);
 	ASSERT_EQ(0, cli_jq(v, 2, args, "\"\\(.totals.pages.shared) \\(.totals.pages.copied)\""));
