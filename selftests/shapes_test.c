@@ -211,10 +211,10 @@ TEST_F(gigantic, a_pud_leaf_is_one_region_of_contiguous_frames)
 	/*
 	 * smaps counts the page once, as Private_Hugetlb or Shared_Hugetlb.
 	 * Which of the two is the kernel's own guess: since "mm/hugetlb: fix
-	 * hugetlb_pmd_shared()" (stable, 2025) it asks the share count of the
-	 * page table holding the entry, which only PMD tables initialise, so
-	 * a PUD leaf is "shared" whenever its table's page left a nonzero
-	 * word there (seen on 7.2).  The map count is the oracle for "this
+	 * hugetlb_pmd_shared()" (2025, in the stable kernels too) it asks the
+	 * share count of the page table holding the entry, which only PMD
+	 * tables initialise, so a PUD leaf is "shared" whenever its table's
+	 * page left a nonzero word there (seen on 7.2: docs/pages.md).  The map count is the oracle for "this
 	 * process alone maps it": /proc/kpagecount gives 1.
 	 */
 	EXPECT_EQ(SZ_1G / 1024, (uint64_t)(sm[i].private_hugetlb + sm[i].shared_hugetlb));
@@ -256,8 +256,9 @@ TEST_F(gigantic, a_pud_leaf_is_one_region_of_contiguous_frames)
  * hugetlb mapping's entries, write-protected, without a fault): cow counts
  * all of it shared, as pagemap of both sides says.
  *
- * Kernels with "mm/hugetlb: fix hugetlb_pmd_shared()" skip an entry at
- * fork when the child's new page table looks shared, and a PUD table's
+ * Kernels with "mm/hugetlb: fix copy_hugetlb_page_range() to use
+ * ->pt_share_count" skip an entry at fork when the child's new page
+ * table looks shared, and a PUD table's
  * share count is whatever its page held before (the smaps note above):
  * then the child has no entry and would die of SIGBUS reading the page,
  * as no second 1 GiB page exists.  Such a child is kept (so that the next
