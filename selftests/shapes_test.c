@@ -4,8 +4,8 @@
  * (5-level paging: the guest's CPU has la57) and a 1 GiB hugetlb page
  * mapped by a PUD leaf (the CPU has pdpe1gb and one page is reserved at
  * boot: hugepagesz=1G hugepages=1).  scripts/check boots every kernel so.
- * Each is looked at with pages, maps, tree, cow and tlb, against pagemap,
- * smaps and numa_maps.
+ * Each is looked at with pages, maps, tree, cow, tlb, thp, snapshot and
+ * diff, against pagemap, smaps, numa_maps and /proc/kpagecount.
  */
 #include <signal.h>
 #include <sys/mman.h>
@@ -249,6 +249,91 @@ TEST_F(gigantic, a_pud_leaf_is_one_region_of_contiguous_frames)
 	snprintf(args, sizeof(args), "tlb %d --json", getpid());
 	ASSERT_EQ(0, cli_jq(v, 1, args, ".pages.pages_1g"));
 	EXPECT_EQ(1, v[0]);
+
+	/* thp: the mapping's hugetlb bytes, all of them in 1 GiB pages. */
+	snprintf(args, sizeof(args), "thp %d %#llx+1G --json", getpid(), (unsigned long long)addr);
+	ASSERT_EQ(0, cli_jq(v, 2, args,
+			    ".vmas[0].bytes | \"\\(.hugetlb) \\(.hugetlb_by_size[\"1048576kB\"])\""));
+	EXPECT_EQ(SZ_1G, (uint64_t)v[0]);
+	EXPECT_EQ(SZ_1G, (uint64_t)v[1]);
+}
+
+/*
+ * The ranges of `diff A B --all` that overlap the 1 GiB mapping: "COUNT
+ * START END ONLY", ONLY 1 when the first has exactly the one change @what.
+ */
+static int diff_ranges(long long *v, const char *a, const char *b, uint64_t addr,
+		       const char *what)
+{
+	char args[256], filter[512];
+
+	snprintf(args, sizeof(args), "diff '%s' '%s' --json --all", a, b);
+	snprintf(filter, sizeof(filter),
+		 "[.mappings[].ranges[] | select(.end > %llu and .start < %llu)] | "
+		 "\"\\(length) \\(.[0].start // 0) \\(.[0].end // 0) "
+		 "\\(if .[0].changes == [\"%s\"] then 1 else 0 end)\"",
+		 (unsigned long long)addr, (unsigned long long)addr + SZ_1G, what);
+	return cli_jq(v, 4, args, filter);
+}
+
+/*
+ * snapshot and diff across the page's life: A with the page, B after
+ * MADV_DONTNEED gave it back to the pool (pagemap: not present), C after
+ * a write faulted it in again.  Each diff must give the 1 GiB as one
+ * range with the one change pagemap says: became_not_present, then
+ * became_present; and A against C frame_changed exactly when pagemap's
+ * frames differ (the pool holds one page: they seldom do).
+ */
+TEST_F(gigantic, snapshot_diff_of_a_pud_leaf)
+{
+	uint64_t addr = (uintptr_t)self->p, before, pm;
+	char dir[] = "/tmp/ptscope-shapes.XXXXXX", snap[3][64];
+	char args[256];
+	long long v[4];
+	int st, i;
+	char *out;
+
+	ASSERT_NE(NULL, mkdtemp(dir));
+	for (i = 0; i < 3; i++)
+		snprintf(snap[i], sizeof(snap[i]), "%s/%c.snap", dir, 'a' + i);
+	ASSERT_EQ(0, pagemap_read(getpid(), addr, 1, &before));
+	ASSERT_TRUE(before & PM_PRESENT);
+	for (i = 0; i < 3; i++) {
+		if (i == 1) {
+			ASSERT_EQ(0, madvise(self->p, SZ_1G, MADV_DONTNEED));
+			ASSERT_EQ(0, pagemap_read(getpid(), addr, 1, &pm));
+			ASSERT_FALSE(pm & PM_PRESENT);
+		} else if (i == 2) {
+			self->p[0] = 3;
+		}
+		snprintf(args, sizeof(args), "snapshot %d -o '%s'", getpid(), snap[i]);
+		out = cli_tool(&st, "%s", args);
+		free(out);
+		ASSERT_EQ(0, st);
+	}
+	ASSERT_EQ(0, pagemap_read(getpid(), addr, 1, &pm));
+	ASSERT_TRUE(pm & PM_PRESENT);
+
+	ASSERT_EQ(0, diff_ranges(v, snap[0], snap[1], addr, "became_not_present"));
+	EXPECT_EQ(1, v[0]);
+	EXPECT_EQ(addr, (uint64_t)v[1]);
+	EXPECT_EQ(addr + SZ_1G, (uint64_t)v[2]);
+	EXPECT_EQ(1, v[3]);
+	ASSERT_EQ(0, diff_ranges(v, snap[1], snap[2], addr, "became_present"));
+	EXPECT_EQ(1, v[0]);
+	EXPECT_EQ(addr, (uint64_t)v[1]);
+	EXPECT_EQ(addr + SZ_1G, (uint64_t)v[2]);
+	EXPECT_EQ(1, v[3]);
+	ASSERT_EQ(0, diff_ranges(v, snap[0], snap[2], addr, "frame_changed"));
+	if (PFN(pm) == PFN(before)) {
+		EXPECT_EQ(0, v[0]) TH_LOG("same frame %#llx, yet a change", (unsigned long long)PFN(pm));
+	} else {
+		EXPECT_EQ(1, v[0]);
+		EXPECT_EQ(1, v[3]);
+	}
+	for (i = 0; i < 3; i++)
+		unlink(snap[i]);
+	rmdir(dir);
 }
 
 /*
