@@ -106,8 +106,15 @@ class Redis:
 
 
 def die_with_parent():
-    """In the server, before exec: SIGKILL when the lab dies, however."""
+    """In the server, before exec: SIGKILL when the lab dies, however.
+
+    A process group of its own, which its save child inherits: when the
+    server dies the group is orphaned, and the kernel sends a stopped
+    member SIGHUP (which Redis ignores) and SIGCONT, so that a child the
+    lab stopped finishes its save and exits instead of staying stopped.
+    """
     PR_SET_PDEATHSIG = 1
+    os.setpgid(0, 0)
     ctypes.CDLL(None).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
