@@ -128,10 +128,19 @@ TEST(a_mapping_above_47_bits)
 	munmap(p, HIGH_PAGES * PAGE);
 }
 
-/* The fixture: one 1 GiB hugetlb page, mapped private and written. */
+#define FORK_TRIES 8
+
+/*
+ * The fixture: one 1 GiB hugetlb page, mapped private and written; the
+ * children a test forks, and a directory for its snapshots, all gone at
+ * teardown.
+ */
 FIXTURE(gigantic) {
 	char *p;
 	pid_t child;
+	pid_t skipped[FORK_TRIES];	/* children forked without the entry */
+	int nr_skipped;
+	char tmp[64];
 };
 
 FIXTURE_SETUP(gigantic)
@@ -140,6 +149,8 @@ FIXTURE_SETUP(gigantic)
 
 	self->p = MAP_FAILED;
 	self->child = -1;
+	self->nr_skipped = 0;
+	self->tmp[0] = 0;
 	if (file_number(FREE_1G) < 1)
 		SKIP(return, "this kernel has no 1 GiB pages reserved (pdpe1gb and hugepagesz=1G hugepages=1 at boot)");
 	self->p = mmap(NULL, SZ_1G, PROT_READ | PROT_WRITE,
@@ -152,10 +163,18 @@ FIXTURE_SETUP(gigantic)
 
 FIXTURE_TEARDOWN(gigantic)
 {
+	int i;
+
 	if (self->child > 0) {
 		kill(self->child, SIGKILL);
 		waitpid(self->child, NULL, 0);
 	}
+	for (i = 0; i < self->nr_skipped; i++) {
+		kill(self->skipped[i], SIGKILL);
+		waitpid(self->skipped[i], NULL, 0);
+	}
+	if (self->tmp[0])
+		cli_shell("rm -rf '%s'", self->tmp);
 	if (self->p != MAP_FAILED)
 		munmap(self->p, SZ_1G);
 }
@@ -164,7 +183,7 @@ FIXTURE_TEARDOWN(gigantic)
  * One PUD leaf: pagemap gives each 4 KiB of it the frame of the first plus
  * its index; ptscope must give the same frames and one region of 1 GiB,
  * and count 262,144 hugetlb pages in one PUD leaf, on the node numa_maps
- * names, as much as smaps' Private_Hugetlb.
+ * names, as much as smaps' hugetlb, with a map count of 1.
  */
 TEST_F(gigantic, a_pud_leaf_is_one_region_of_contiguous_frames)
 {
@@ -214,8 +233,9 @@ TEST_F(gigantic, a_pud_leaf_is_one_region_of_contiguous_frames)
 	 * hugetlb_pmd_shared()" (2025, in the stable kernels too) it asks the
 	 * share count of the page table holding the entry, which only PMD
 	 * tables initialise, so a PUD leaf is "shared" whenever its table's
-	 * page left a nonzero word there (seen on 7.2: docs/pages.md).  The map count is the oracle for "this
-	 * process alone maps it": /proc/kpagecount gives 1.
+	 * page left a nonzero word there (seen on 7.2: docs/pages.md).  The
+	 * map count is the oracle for "this process alone maps it":
+	 * /proc/kpagecount gives 1.
 	 */
 	EXPECT_EQ(SZ_1G / 1024, (uint64_t)(sm[i].private_hugetlb + sm[i].shared_hugetlb));
 	EXPECT_EQ(1, kpagecount(PFN(first)));
@@ -250,17 +270,23 @@ TEST_F(gigantic, a_pud_leaf_is_one_region_of_contiguous_frames)
 	ASSERT_EQ(0, cli_jq(v, 1, args, ".pages.pages_1g"));
 	EXPECT_EQ(1, v[0]);
 
-	/* thp: the mapping's hugetlb bytes, all of them in 1 GiB pages. */
+	/*
+	 * thp: the mapping's hugetlb bytes; the totals' by page size (added
+	 * up per size over the mappings): 1 GiB of 1 GiB pages, no other size.
+	 */
 	snprintf(args, sizeof(args), "thp %d %#llx+1G --json", getpid(), (unsigned long long)addr);
-	ASSERT_EQ(0, cli_jq(v, 2, args,
-			    ".vmas[0].bytes | \"\\(.hugetlb) \\(.hugetlb_by_size[\"1048576kB\"])\""));
+	ASSERT_EQ(0, cli_jq(v, 3, args,
+			    "\"\\(.vmas[0].bytes.hugetlb) \\(.totals.bytes.hugetlb_by_size[\"1048576kB\"]) \\(.totals.bytes.hugetlb_by_size | length)\""));
 	EXPECT_EQ(SZ_1G, (uint64_t)v[0]);
 	EXPECT_EQ(SZ_1G, (uint64_t)v[1]);
+	EXPECT_EQ(1, v[2]);
 }
 
 /*
  * The ranges of `diff A B --all` that overlap the 1 GiB mapping: "COUNT
- * START END ONLY", ONLY 1 when the first has exactly the one change @what.
+ * START END ONLY FRAMES", ONLY 1 when the first has exactly the one change
+ * @what, FRAMES 1 when both snapshots hold frames (so that frames were
+ * compared).
  */
 static int diff_ranges(long long *v, const char *a, const char *b, uint64_t addr,
 		       const char *what)
@@ -269,11 +295,12 @@ static int diff_ranges(long long *v, const char *a, const char *b, uint64_t addr
 
 	snprintf(args, sizeof(args), "diff '%s' '%s' --json --all", a, b);
 	snprintf(filter, sizeof(filter),
-		 "[.mappings[].ranges[] | select(.end > %llu and .start < %llu)] | "
+		 ".frames as $frames | [.mappings[].ranges[] | select(.end > %llu and .start < %llu)] | "
 		 "\"\\(length) \\(.[0].start // 0) \\(.[0].end // 0) "
-		 "\\(if .[0].changes == [\"%s\"] then 1 else 0 end)\"",
+		 "\\(if .[0].changes == [\"%s\"] then 1 else 0 end) "
+		 "\\(if $frames then 1 else 0 end)\"",
 		 (unsigned long long)addr, (unsigned long long)addr + SZ_1G, what);
-	return cli_jq(v, 4, args, filter);
+	return cli_jq(v, 5, args, filter);
 }
 
 /*
@@ -281,21 +308,22 @@ static int diff_ranges(long long *v, const char *a, const char *b, uint64_t addr
  * MADV_DONTNEED gave it back to the pool (pagemap: not present), C after
  * a write faulted it in again.  Each diff must give the 1 GiB as one
  * range with the one change pagemap says: became_not_present, then
- * became_present; and A against C frame_changed exactly when pagemap's
- * frames differ (the pool holds one page: they seldom do).
+ * became_present; and A against C no change, frames compared, when
+ * pagemap's frames are the same (the pool holds one page, so they are:
+ * frame_changed of a 1 GiB page is not exercised), frame_changed if not.
  */
 TEST_F(gigantic, snapshot_diff_of_a_pud_leaf)
 {
 	uint64_t addr = (uintptr_t)self->p, before, pm;
-	char dir[] = "/tmp/ptscope-shapes.XXXXXX", snap[3][64];
-	char args[256];
-	long long v[4];
+	char snap[3][80], args[256];
+	long long v[5];
 	int st, i;
 	char *out;
 
-	ASSERT_NE(NULL, mkdtemp(dir));
+	strcpy(self->tmp, "/tmp/ptscope-shapes.XXXXXX");
+	ASSERT_NE(NULL, mkdtemp(self->tmp));
 	for (i = 0; i < 3; i++)
-		snprintf(snap[i], sizeof(snap[i]), "%s/%c.snap", dir, 'a' + i);
+		snprintf(snap[i], sizeof(snap[i]), "%s/%c.snap", self->tmp, 'a' + i);
 	ASSERT_EQ(0, pagemap_read(getpid(), addr, 1, &before));
 	ASSERT_TRUE(before & PM_PRESENT);
 	for (i = 0; i < 3; i++) {
@@ -325,15 +353,13 @@ TEST_F(gigantic, snapshot_diff_of_a_pud_leaf)
 	EXPECT_EQ(addr + SZ_1G, (uint64_t)v[2]);
 	EXPECT_EQ(1, v[3]);
 	ASSERT_EQ(0, diff_ranges(v, snap[0], snap[2], addr, "frame_changed"));
+	EXPECT_EQ(1, v[4]) TH_LOG("the snapshots hold no frames: nothing was compared");
 	if (PFN(pm) == PFN(before)) {
 		EXPECT_EQ(0, v[0]) TH_LOG("same frame %#llx, yet a change", (unsigned long long)PFN(pm));
 	} else {
 		EXPECT_EQ(1, v[0]);
 		EXPECT_EQ(1, v[3]);
 	}
-	for (i = 0; i < 3; i++)
-		unlink(snap[i]);
-	rmdir(dir);
 }
 
 /*
@@ -342,22 +368,21 @@ TEST_F(gigantic, snapshot_diff_of_a_pud_leaf)
  * all of it shared, as pagemap of both sides says.
  *
  * Kernels with "mm/hugetlb: fix copy_hugetlb_page_range() to use
- * ->pt_share_count" skip an entry at fork when the child's new page
- * table looks shared, and a PUD table's
- * share count is whatever its page held before (the smaps note above):
- * then the child has no entry and would die of SIGBUS reading the page,
- * as no second 1 GiB page exists.  Such a child is kept (so that the next
- * fork gets another table page) and the fork tried again, up to
- * FORK_TRIES children.
+ * ->pt_share_count" skip an entry at fork when the child's new page table
+ * looks shared, and a PUD table's share count is whatever its page held
+ * before (the smaps note above): then the child has no entry and would
+ * die of SIGBUS reading the page, as no second 1 GiB page exists.  Such a
+ * child is kept (so that the next fork gets another table page) and the
+ * fork tried again, up to FORK_TRIES children.
  */
-#define FORK_TRIES 8
-
 static pid_t fork_idle_child(void)
 {
-	pid_t pid = fork();
+	pid_t parent = getpid(), pid = fork();
 
 	if (!pid) {
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (getppid() != parent)	/* the parent died before prctl */
+			_exit(0);
 		pause();
 		_exit(0);
 	}
@@ -367,25 +392,20 @@ static pid_t fork_idle_child(void)
 TEST_F(gigantic, shared_after_fork)
 {
 	uint64_t addr = (uintptr_t)self->p, a, b = 0;
-	pid_t skipped[FORK_TRIES];
 	double t0 = now();
 	char args[256];
 	long long v[2];
-	int tries = 0, i;
 
 	for (;;) {
 		self->child = fork_idle_child();
 		ASSERT_LE(0, self->child);
 		ASSERT_EQ(0, pagemap_read(self->child, addr, 1, &b));
-		if ((b & PM_PRESENT) || tries == FORK_TRIES - 1)
+		if ((b & PM_PRESENT) || self->nr_skipped == FORK_TRIES - 1)
 			break;
 		TH_LOG("fork %d left the child without the page's entry (the kernel's PUD-table share count): forking again",
-		       tries + 1);
-		skipped[tries++] = self->child;
-	}
-	for (i = 0; i < tries; i++) {
-		kill(skipped[i], SIGKILL);
-		waitpid(skipped[i], NULL, 0);
+		       self->nr_skipped + 1);
+		self->skipped[self->nr_skipped++] = self->child;
+		self->child = -1;
 	}
 	ASSERT_TRUE(b & PM_PRESENT)
 		TH_LOG("%d forks in a row left the child without the entry", FORK_TRIES);

@@ -27,7 +27,8 @@ prctl(PR_SET_THP_DISABLE), whatever the system's setting.
 Checkpoints, each with server= (its pid), used= (INFO's used_memory):
 "populated" (keys=), "forked" (child=), "written" (child=, writes=),
 "saved" (writes=, cow= rdb_last_cow_size in bytes).  The files are
-removed at the end.
+removed at the end, unless the lab is killed: then the save child,
+continued, still writes DIR/lab-redis.rdb.
 """
 import ctypes
 import os
@@ -106,15 +107,8 @@ class Redis:
 
 
 def die_with_parent():
-    """In the server, before exec: SIGKILL when the lab dies, however.
-
-    A process group of its own, which its save child inherits: when the
-    server dies the group is orphaned, and the kernel sends a stopped
-    member SIGHUP (which Redis ignores) and SIGCONT, so that a child the
-    lab stopped finishes its save and exits instead of staying stopped.
-    """
+    """In the server, before exec: SIGKILL when the lab dies, however."""
     PR_SET_PDEATHSIG = 1
-    os.setpgid(0, 0)
     ctypes.CDLL(None).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
@@ -133,7 +127,12 @@ def start_server(directory, thp):
          "--disable-thp", "no" if thp else "yes",
          "--logfile", os.path.join(directory, "lab-redis.log")],
         executable=binary, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-        preexec_fn=die_with_parent)
+        # A process group of its own, which the save child inherits: when
+        # the lab dies (killed, so with the child still stopped) the group
+        # is orphaned, and the kernel sends its stopped member SIGHUP
+        # (which Redis ignores) and SIGCONT: the child ends its save and
+        # exits instead of staying stopped for ever.
+        process_group=0, preexec_fn=die_with_parent)
     for _ in range(600):
         if server.poll() is not None:
             sys.exit(f"lab: redis-server exited ({server.returncode}); see lab-redis.log")
