@@ -233,9 +233,9 @@ TEST_F(gigantic, a_pud_leaf_is_one_region_of_contiguous_frames)
 	 * hugetlb_pmd_shared()" (2025, in the stable kernels too) it asks the
 	 * share count of the page table holding the entry, which only PMD
 	 * tables initialise, so a PUD leaf is "shared" whenever its table's
-	 * page left a nonzero word there (seen on 7.2: docs/pages.md).  The
-	 * map count is the oracle for "this process alone maps it":
-	 * /proc/kpagecount gives 1.
+	 * page left a nonzero word there (seen on 7.2 and 6.12:
+	 * docs/pages.md).  The map count is the oracle for "this process
+	 * alone maps it": /proc/kpagecount gives 1.
 	 */
 	EXPECT_EQ(SZ_1G / 1024, (uint64_t)(sm[i].private_hugetlb + sm[i].shared_hugetlb));
 	EXPECT_EQ(1, kpagecount(PFN(first)));
