@@ -125,6 +125,22 @@ TEST(a_mapping_above_47_bits)
 	ASSERT_EQ(0, cli_jq(v, 2, args, filter));
 	EXPECT_EQ(1, v[0]);
 	EXPECT_LE(1, v[1]);
+
+	/*
+	 * The entries in use above: each P4D entry holds a PUD table, each PGD
+	 * entry a P4D table of 256 TiB.  The process has pages (pagemap) in
+	 * block 0, below 2^47, and in the mapping's block, and no VMA (smaps)
+	 * anywhere else: two PGD entries.
+	 */
+	ASSERT_LT(n, 64);
+	for (i = 0; i < n; i++) {
+		EXPECT_TRUE(!(sm[i].start >> 48) || sm[i].start >> 48 == addr >> 48);
+		EXPECT_EQ(sm[i].start >> 48, (sm[i].end - 1) >> 48);
+	}
+	ASSERT_EQ(0, cli_jq(v, 3, args,
+			    "\"\\(.entries_used.pgd) \\(.entries_used.p4d) \\(.pud_tables | length)\""));
+	EXPECT_EQ(2, v[0]);
+	EXPECT_EQ(v[2], v[1]);
 	munmap(p, HIGH_PAGES * PAGE);
 }
 

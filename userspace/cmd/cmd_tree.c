@@ -202,9 +202,28 @@ static int tree_print_table(const struct pt_tree *t, const struct pt_tree_totals
 	return 0;
 }
 
+/*
+ * The PGD entries in use.  With 4-level paging each PGD entry holds one PUD
+ * table (512 GiB); with 5-level paging it holds a P4D table (256 TiB), and
+ * the PUD tables are the P4D entries in use.  The PUD tables come sorted.
+ */
+static uint64_t pgd_entries_used(const struct pt_tree *t, bool five_level)
+{
+	uint64_t used = 0;
+	size_t i;
+
+	if (!five_level)
+		return t->nr_pud;
+	for (i = 0; i < t->nr_pud; i++)
+		if (!i || t->pud[i].base >> 48 != t->pud[i - 1].base >> 48)
+			used++;
+	return used;
+}
+
 static void tree_print_json(const struct pt_tree *t, const struct pt_tree_totals *s,
 			    const struct ptscope_stats *st, uint64_t pid)
 {
+	bool five_level = PTSCOPE_USER_TOP >> 47;
 	struct json j;
 	size_t i, k, x;
 
@@ -220,7 +239,9 @@ static void tree_print_json(const struct pt_tree *t, const struct pt_tree_totals
 	json_u64(&j, "bytes", (s->pud + s->pmd + s->pte + s->deposited) * PAGE);
 	json_u64(&j, "vm_pte_bytes", st->pgtables_bytes);
 	json_open(&j, "entries_used", '{');
-	json_u64(&j, "pgd", s->pud);
+	json_u64(&j, "pgd", pgd_entries_used(t, five_level));
+	if (five_level)
+		json_u64(&j, "p4d", s->pud);
 	json_u64(&j, "pud", s->pud_used);
 	json_u64(&j, "pmd", s->pmd_used);
 	json_u64(&j, "pte", s->pte_used);
