@@ -49,6 +49,8 @@ struct cli_command {
 	const struct option *options;	/* its own long options, or NULL */
 	/* Take one of them; 0, or an exit status after printing an error. */
 	int (*option)(int val, const char *arg);
+	/* Its own short options (getopt letters), which win over the global ones. */
+	const char *short_options;
 };
 
 /* Find a command by name or unique prefix; NULL and *ambiguous if not. */
@@ -126,6 +128,10 @@ int cmd_numa(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 int cmd_export_option(int val, const char *arg);
 extern const struct option cmd_export_options[];
+int cmd_top(int argc, char **argv);
+int cmd_top_option(int val, const char *arg);
+extern const struct option cmd_top_options[];
+extern const char cmd_top_short_options[];
 int cmd_cow(int argc, char **argv);
 int cmd_snapshot(int argc, char **argv);
 int cmd_diff(int argc, char **argv);

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* The streaming JSON writer (see json.h for why it exists). */
+#include <math.h>
 #include <inttypes.h>
 
 #include "json.h"
@@ -92,6 +93,16 @@ void json_close(struct json *j, char bracket)
 	fputc(bracket, j->f);
 	if (!j->depth)
 		fputc('\n', j->f);
+}
+
+void json_f64(struct json *j, const char *key, double v)
+{
+	if (!isfinite(v)) {
+		json_null(j, key);
+		return;
+	}
+	json_key(j, key);
+	fprintf(j->f, "%.6g", v);
 }
 
 void json_u64(struct json *j, const char *key, uint64_t v)

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* ptscope: see a process's virtual memory.  Option parsing and dispatch. */
 #include <getopt.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -39,6 +40,10 @@ static const struct cli_command commands[] = {
 	{ .name = "tlb", .run = cmd_tlb,
 	  .help = "TLB geometry (CPUID), a process's TLB state and reach; --interval: its flushes",
 	  .options = cmd_tlb_options, .option = cmd_tlb_option },
+	{ .name = "top", .run = cmd_top,
+	  .help = "every process, refreshed: THP, remote NUMA, COW, swap, page tables, faults",
+	  .options = cmd_top_options, .option = cmd_top_option,
+	  .short_options = cmd_top_short_options },
 	{ .name = "trace", .run = cmd_trace,
 	  .help = "live page faults (by mapping, minor/major) and TLB flushes, with BPF",
 	  .options = cmd_trace_options, .option = cmd_trace_option },
@@ -96,6 +101,46 @@ static int cmd_help(int argc, char **argv)
 	return cmd->run(1, args);
 }
 
+/* Is @c one of @cmd's own options (a letter, or a long option's value)? */
+static bool own_option(const struct cli_command *cmd, int c)
+{
+	size_t i;
+
+	if (!cmd || !cmd->option)
+		return false;
+	if (c >= CLI_OPT_BASE)
+		return true;
+	if (cmd->short_options && c != ':' && strchr(cmd->short_options, c))
+		return true;
+	for (i = 0; cmd->options && cmd->options[i].name; i++)
+		if (cmd->options[i].val == c)
+			return true;
+	return false;
+}
+
+/* @base without the letters @cmd has for itself, then those. */
+static const char *command_optstring(const char *base,
+				     const struct cli_command *cmd,
+				     char *buf, size_t len)
+{
+	size_t n = 0;
+
+	if (!cmd || !cmd->short_options)
+		return base;
+	for (; *base && n + 3 < len; base++) {
+		bool arg = base[1] == ':';
+
+		if (*base != '+' && *base != ':' &&
+		    strchr(cmd->short_options, *base)) {
+			base += arg;
+			continue;
+		}
+		buf[n++] = *base;
+	}
+	snprintf(buf + n, len - n, "%s", cmd->short_options);
+	return buf;
+}
+
 /*
  * Global options go before or after the command name ("ptscope -j pages 1"
  * and "ptscope pages 1 --json" are the same).  Returns -1 to go on, or an
@@ -118,6 +163,7 @@ static int parse_options(int argc, char **argv, const char *optstring,
 		{ "replay",	required_argument,	NULL, OPT_REPLAY },
 	};
 	struct option longopts[ARRAY_SIZE(global) + 16];
+	char letters[64];
 	size_t n = 0, i;
 	int c;
 
@@ -128,7 +174,15 @@ static int parse_options(int argc, char **argv, const char *optstring,
 		longopts[n++] = cmd->options[i];
 	memset(&longopts[n], 0, sizeof(longopts[n]));
 
+	optstring = command_optstring(optstring, cmd, letters, sizeof(letters));
 	while ((c = getopt_long(argc, argv, optstring, longopts, NULL)) != -1) {
+		if (c != '?' && own_option(cmd, c)) {
+			int ret = cmd->option(c, optarg);
+
+			if (ret)
+				return ret;
+			continue;
+		}
 		switch (c) {
 		case 'j':
 			opts.json = true;
@@ -173,13 +227,6 @@ static int parse_options(int argc, char **argv, const char *optstring,
 			opts.replay = optarg;
 			break;
 		default:
-			if (cmd && cmd->option && c >= CLI_OPT_BASE) {
-				int ret = cmd->option(c, optarg);
-
-				if (ret)
-					return ret;
-				break;
-			}
 			fprintf(stderr, "Try 'ptscope --help'.\n");
 			return 2;
 		}

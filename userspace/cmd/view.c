@@ -2,6 +2,7 @@
 /* The view model's renderers: -o, --help, table cells and JSON (view.h). */
 #include <errno.h>
 #include <inttypes.h>
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -100,9 +101,21 @@ static void view_number_cell(char *buf, size_t len, enum view_unit unit,
 		cli_size(buf, len, u * 4096);
 		break;
 	case VIEW_NUMBER:
+	case VIEW_PERCENT:
 		snprintf(buf, len, "%" PRIu64, u);
 		break;
 	}
+}
+
+/* A fraction as a percentage, a rate with one decimal; NaN as "-". */
+static void view_f64_cell(char *buf, size_t len, enum view_unit unit, double d)
+{
+	if (isnan(d))
+		snprintf(buf, len, "-");
+	else if (unit == VIEW_PERCENT)
+		snprintf(buf, len, "%.1f%%", 100 * d);
+	else
+		snprintf(buf, len, "%.1f", d);
 }
 
 void view_cell(char *buf, size_t len, const struct view_field *f,
@@ -136,6 +149,9 @@ void view_cell(char *buf, size_t len, const struct view_field *f,
 		break;
 	case VIEW_TEXT:
 		snprintf(buf, len, "%s", v.text);
+		break;
+	case VIEW_F64:
+		view_f64_cell(buf, len, f->unit, v.d);
 		break;
 	}
 }
@@ -188,6 +204,9 @@ static void view_json_value(struct json *j, const char *key,
 		break;
 	case VIEW_TEXT:
 		json_str(j, key, v->text);
+		break;
+	case VIEW_F64:
+		json_f64(j, key, v->d);
 		break;
 	}
 }

@@ -27,6 +27,7 @@ enum view_unit {
 	VIEW_ADDRESS,		/* hex with 0x */
 	VIEW_BYTES,		/* 4K, 1.5M (exact bytes with --raw) */
 	VIEW_PAGES,		/* 4 KiB pages, shown as bytes like VIEW_BYTES */
+	VIEW_PERCENT,		/* a fraction (VIEW_F64), shown as 12.5% */
 };
 
 enum view_kind {
@@ -37,6 +38,7 @@ enum view_kind {
 	VIEW_BOOL,
 	VIEW_STR,		/* .s, which outlives the row */
 	VIEW_TEXT,		/* .text, made by the getter */
+	VIEW_F64,		/* .d; NaN is not known: null, "-" */
 };
 
 struct view_value {
@@ -45,6 +47,7 @@ struct view_value {
 		uint64_t u;
 		int64_t i;
 		bool b;
+		double d;
 		const char *s;
 		char text[64];
 	};
@@ -63,6 +66,11 @@ static inline struct view_value view_i64(int64_t i)
 static inline struct view_value view_bool(bool b)
 {
 	return (struct view_value){ .kind = VIEW_BOOL, .b = b };
+}
+
+static inline struct view_value view_f64(double d)
+{
+	return (struct view_value){ .kind = VIEW_F64, .d = d };
 }
 
 static inline struct view_value view_str(const char *s)

@@ -1,0 +1,382 @@
+// SPDX-License-Identifier: GPL-2.0
+/* `ptscope top`'s fields, order and filters: see top_view.h. */
+#include <inttypes.h>
+#include <math.h>
+#include <pwd.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "numa_verdict.h"
+#include "top_view.h"
+
+#define PAGE 4096ULL
+#define ROW(row) ((const struct top_row *)(row))
+#define PROC(row) (ROW(row)->p)
+
+static double fraction(const struct top_proc *p, int num, int den)
+{
+	if (p->walk == TOP_WALK_NONE || p->val[den] <= 0)
+		return NAN;
+	return p->val[num] / p->val[den];
+}
+
+static double thp_fraction(const struct top_proc *p)
+{
+	return fraction(p, TOP_E_THP, TOP_E_RSS);
+}
+
+static double mthp_fraction(const struct top_proc *p)
+{
+	return fraction(p, TOP_E_MTHP, TOP_E_RSS);
+}
+
+/* Remote against the nodes its threads run on; unknown without them. */
+static double remote_fraction(const struct top_proc *p)
+{
+	return p->run_nodes ? fraction(p, TOP_E_REMOTE, TOP_E_NODED) : NAN;
+}
+
+static uint64_t rounded(double x)
+{
+	return x > 0 ? (uint64_t)(x + 0.5) : 0;
+}
+
+static struct view_value get_pid(const void *row, const struct view_field *f)
+{
+	(void)f;
+	return view_u64(PROC(row)->pid);
+}
+
+static struct view_value get_uid(const void *row, const struct view_field *f)
+{
+	(void)f;
+	return PROC(row)->uid == (uint32_t)-1 ? view_null() : view_u64(PROC(row)->uid);
+}
+
+static struct view_value get_user(const void *row, const struct view_field *f)
+{
+	(void)f;
+	return view_str(ROW(row)->user);
+}
+
+static struct view_value get_cgroup(const void *row, const struct view_field *f)
+{
+	(void)f;
+	return PROC(row)->cgroup[0] ? view_str(PROC(row)->cgroup) : view_null();
+}
+
+static struct view_value get_comm(const void *row, const struct view_field *f)
+{
+	(void)f;
+	return view_str(PROC(row)->comm);
+}
+
+/* Counters: exact, from STATS; @f->arg is the member's offset. */
+static struct view_value get_stat_pages(const void *row, const struct view_field *f)
+{
+	const struct ptscope_stats *st = &PROC(row)->st;
+
+	if (f->arg == 0)
+		return view_u64((st->rss_anon + st->rss_file + st->rss_shmem) * PAGE);
+	return view_u64(*(const uint64_t *)((const char *)st + f->arg) * PAGE);
+}
+
+static struct view_value get_pt(const void *row, const struct view_field *f)
+{
+	(void)f;
+	return view_u64(PROC(row)->st.pgtables_bytes);
+}
+
+/* Walked values: @f->arg is a TOP_E_*; bytes. */
+static struct view_value get_walked_bytes(const void *row, const struct view_field *f)
+{
+	const struct top_proc *p = PROC(row);
+
+	if (p->walk == TOP_WALK_NONE)
+		return view_null();
+	return view_u64(rounded(p->val[f->arg]) * PAGE);
+}
+
+static struct view_value get_fraction(const void *row, const struct view_field *f)
+{
+	const struct top_proc *p = PROC(row);
+
+	switch (f->arg) {
+	case TOP_E_THP:
+		return view_f64(thp_fraction(p));
+	case TOP_E_MTHP:
+		return view_f64(mthp_fraction(p));
+	default:
+		return view_f64(remote_fraction(p));
+	}
+}
+
+static const struct view_field top_fields[TOP_NR_FIELDS];
+
+/* A table cell of an estimate: "~" before a sampled process's. */
+static void estimate_cell(char *buf, size_t len, const void *row, int col)
+{
+	struct view_field f = top_fields[col];
+	char cell[64];
+
+	f.cell = NULL;
+	view_cell(cell, sizeof(cell), &f, row);
+	snprintf(buf, len, "%s%s", PROC(row)->walk == TOP_WALK_SAMPLED &&
+		 strcmp(cell, "-") ? "~" : "", cell);
+}
+
+static void thp_cell(char *buf, size_t len, const void *row)
+{
+	estimate_cell(buf, len, row, TOP_COL_THP);
+}
+
+static void mthp_cell(char *buf, size_t len, const void *row)
+{
+	estimate_cell(buf, len, row, TOP_COL_MTHP);
+}
+
+static void remote_cell(char *buf, size_t len, const void *row)
+{
+	estimate_cell(buf, len, row, TOP_COL_REMOTE);
+}
+
+static void cow_cell(char *buf, size_t len, const void *row)
+{
+	estimate_cell(buf, len, row, TOP_COL_COW);
+}
+
+static struct view_value get_rate(const void *row, const struct view_field *f)
+{
+	return view_f64(f->arg ? PROC(row)->major_rate : PROC(row)->minor_rate);
+}
+
+static struct view_value get_verdict(const void *row, const struct view_field *f)
+{
+	(void)f;
+	return PROC(row)->walk == TOP_WALK_NONE ? view_null() :
+	       view_str(PROC(row)->verdict);
+}
+
+static const char *const walk_names[] = { "none", "exact", "sampled" };
+
+static struct view_value get_walk(const void *row, const struct view_field *f)
+{
+	(void)f;
+	return view_str(walk_names[PROC(row)->walk]);
+}
+
+static struct view_value get_walked(const void *row, const struct view_field *f)
+{
+	(void)f;
+	return PROC(row)->walk == TOP_WALK_NONE ? view_null() :
+	       view_f64(PROC(row)->walked_fraction);
+}
+
+static struct view_value get_walk_ns(const void *row, const struct view_field *f)
+{
+	(void)f;
+	return view_u64(PROC(row)->walk_ns);
+}
+
+static struct view_value get_nodes_run(const void *row, const struct view_field *f)
+{
+	struct view_value v = { .kind = VIEW_TEXT };
+
+	(void)f;
+	numa_nodelist(v.text, sizeof(v.text), PROC(row)->run_nodes);
+	return v;
+}
+
+/*
+ * A sampled process's standard errors: of the fractions (taking the
+ * resident or node total as exact) and of the byte counts.
+ */
+static void stderr_json(struct json *j, const char *key, const void *row)
+{
+	const struct top_proc *p = PROC(row);
+
+	if (p->walk != TOP_WALK_SAMPLED) {
+		json_null(j, key);
+		return;
+	}
+	json_open(j, key, '{');
+	json_f64(j, "thp_fraction", p->val[TOP_E_RSS] > 0 ?
+		 p->se[TOP_E_THP] / p->val[TOP_E_RSS] : NAN);
+	json_f64(j, "mthp_fraction", p->val[TOP_E_RSS] > 0 ?
+		 p->se[TOP_E_MTHP] / p->val[TOP_E_RSS] : NAN);
+	json_f64(j, "remote_fraction", p->run_nodes && p->val[TOP_E_NODED] > 0 ?
+		 p->se[TOP_E_REMOTE] / p->val[TOP_E_NODED] : NAN);
+	json_u64(j, "thp_bytes", rounded(p->se[TOP_E_THP]) * PAGE);
+	json_u64(j, "mthp_bytes", rounded(p->se[TOP_E_MTHP]) * PAGE);
+	json_u64(j, "hugetlb_bytes", rounded(p->se[TOP_E_HUGETLB]) * PAGE);
+	json_u64(j, "cow_shared_bytes", rounded(p->se[TOP_E_COW]) * PAGE);
+	json_close(j, '}');
+}
+
+#define STAT_OFF(m) offsetof(struct ptscope_stats, m)
+#define NUM(n, k, u, w, h, g, a) { .name = n, .key = k, .unit = u,	\
+	.whint = w, .flags = SCOLS_FL_RIGHT, .help = h, .get = g, .arg = a }
+
+static const struct view_field top_fields[TOP_NR_FIELDS] = {
+	[TOP_COL_PID] = NUM("PID", "pid", VIEW_NUMBER, 7, "process id", get_pid, 0),
+	[TOP_COL_USER] = { .name = "USER", .key = "user", .whint = 8,
+		.help = "the process's owner (real uid)", .get = get_user },
+	[TOP_COL_CGROUP] = { .name = "CGROUP", .key = "cgroup", .whint = 20,
+		.flags = SCOLS_FL_TRUNC, .help = "its cgroup (v2) path", .get = get_cgroup },
+	[TOP_COL_COMMAND] = { .name = "COMMAND", .key = "command", .whint = 15,
+		.flags = SCOLS_FL_TRUNC, .help = "its command (comm)", .get = get_comm },
+	[TOP_COL_RSS] = NUM("RSS", "rss_bytes", VIEW_BYTES, 6,
+		"resident bytes (RssAnon + RssFile + RssShmem)", get_stat_pages, 0),
+	[TOP_COL_THP] = { .name = "THP", .key = "thp_fraction", .unit = VIEW_PERCENT,
+		.whint = 6, .flags = SCOLS_FL_RIGHT, .cell = thp_cell,
+		.help = "share of resident memory in PMD-mapped THPs",
+		.get = get_fraction, .arg = TOP_E_THP },
+	[TOP_COL_MTHP] = { .name = "MTHP", .key = "mthp_fraction", .unit = VIEW_PERCENT,
+		.whint = 6, .flags = SCOLS_FL_RIGHT, .cell = mthp_cell,
+		.help = "share in large folios mapped by PTEs (mTHP, split THPs)",
+		.get = get_fraction, .arg = TOP_E_MTHP },
+	[TOP_COL_REMOTE] = { .name = "REMOTE", .key = "remote_fraction",
+		.unit = VIEW_PERCENT, .whint = 6, .flags = SCOLS_FL_RIGHT,
+		.cell = remote_cell,
+		.help = "share of pages on nodes none of its threads last ran on",
+		.get = get_fraction, .arg = TOP_E_REMOTE },
+	[TOP_COL_COW] = { .name = "COW", .key = "cow_shared_bytes",
+		.unit = VIEW_BYTES, .whint = 6, .flags = SCOLS_FL_RIGHT,
+		.cell = cow_cell,
+		.help = "anonymous bytes shared copy-on-write (mapped more than once)",
+		.get = get_walked_bytes, .arg = TOP_E_COW },
+	[TOP_COL_SWAP] = NUM("SWAP", "swap_bytes", VIEW_BYTES, 6,
+		"swapped-out bytes (VmSwap)", get_stat_pages, STAT_OFF(swap_ents)),
+	[TOP_COL_PT] = NUM("PT", "page_table_bytes", VIEW_BYTES, 6,
+		"page-table bytes (VmPTE)", get_pt, 0),
+	[TOP_COL_MINFLT] = NUM("MINFLT/s", "minor_faults_per_second", VIEW_NUMBER, 8,
+		"minor faults per second since the last refresh", get_rate, 0),
+	[TOP_COL_MAJFLT] = NUM("MAJFLT/s", "major_faults_per_second", VIEW_NUMBER, 8,
+		"major faults per second since the last refresh", get_rate, 1),
+	[TOP_COL_VERDICT] = { .name = "VERDICT", .key = "verdict", .whint = 10,
+		.help = "remote, huge, a THP reason (see 'ptscope thp --help'), or -",
+		.get = get_verdict },
+	[TOP_COL_WALK] = { .name = "WALK", .key = "walk", .whint = 7,
+		.help = "how its page tables were read: exact, sampled, none (over budget)",
+		.get = get_walk },
+	[TOP_COL_HUGETLB] = NUM("HUGETLB", "hugetlb_bytes", VIEW_BYTES, 6,
+		"resident bytes in hugetlb pages", get_walked_bytes, TOP_E_HUGETLB),
+	[TOP_COL_UID] = NUM("UID", "uid", VIEW_NUMBER, 5, "the owner's uid", get_uid, 0),
+	[TOP_COL_NODES_RUN] = { .name = "RUN-NODES", .key = "run_nodes", .whint = 6,
+		.help = "nodes its threads last ran on", .get = get_nodes_run },
+	[TOP_F_THP_BYTES] = { .key = "thp_bytes", .unit = VIEW_BYTES,
+		.get = get_walked_bytes, .arg = TOP_E_THP },
+	[TOP_F_MTHP_BYTES] = { .key = "mthp_bytes", .unit = VIEW_BYTES,
+		.get = get_walked_bytes, .arg = TOP_E_MTHP },
+	[TOP_F_WALKED] = { .key = "walked_fraction", .get = get_walked },
+	[TOP_F_WALK_NS] = { .key = "walk_cpu_ns", .get = get_walk_ns },
+	[TOP_F_STDERR] = { .key = "stderr", .json = stderr_json },
+};
+
+static const int top_defaults[] = {
+	TOP_COL_PID, TOP_COL_USER, TOP_COL_COMMAND, TOP_COL_RSS, TOP_COL_THP,
+	TOP_COL_MTHP, TOP_COL_REMOTE, TOP_COL_COW, TOP_COL_SWAP, TOP_COL_PT,
+	TOP_COL_MINFLT, TOP_COL_MAJFLT, TOP_COL_VERDICT,
+};
+
+const struct view top_view = {
+	.fields = top_fields, .nr_fields = TOP_NR_FIELDS,
+	.defaults = top_defaults, .nr_defaults = ARRAY_SIZE(top_defaults),
+};
+
+bool top_filter_match(const struct top_filter *f, const struct top_proc *p)
+{
+	size_t n;
+
+	if (f->by_uid && p->uid != f->uid)
+		return false;
+	if (f->name && !strstr(p->comm, f->name))
+		return false;
+	if (f->cgroup) {
+		n = strlen(f->cgroup);
+		while (n > 1 && f->cgroup[n - 1] == '/')
+			n--;
+		if (strncmp(p->cgroup, f->cgroup, n) ||
+		    (p->cgroup[n] && p->cgroup[n] != '/' && n > 1))
+			return false;
+	}
+	return true;
+}
+
+static int sort_col;
+static bool sort_ascending;
+
+/* A value to order by: numbers by value, text by strcmp, unknown last. */
+static int compare_values(const struct view_value *a, const struct view_value *b)
+{
+	double x, y;
+	bool na = a->kind == VIEW_NULL || (a->kind == VIEW_F64 && isnan(a->d));
+	bool nb = b->kind == VIEW_NULL || (b->kind == VIEW_F64 && isnan(b->d));
+
+	if (na || nb)
+		return na - nb;
+	if (a->kind == VIEW_STR || a->kind == VIEW_TEXT) {
+		int c = strcmp(a->kind == VIEW_STR ? a->s : a->text,
+			       b->kind == VIEW_STR ? b->s : b->text);
+
+		return sort_ascending ? c : -c;
+	}
+	x = a->kind == VIEW_F64 ? a->d : (double)a->u;
+	y = b->kind == VIEW_F64 ? b->d : (double)b->u;
+	if (x == y)
+		return 0;
+	return (x < y) == sort_ascending ? -1 : 1;
+}
+
+static int by_column(const void *pa, const void *pb)
+{
+	const struct view_field *f = &top_view.fields[sort_col];
+	struct view_value a = f->get(pa, f), b = f->get(pb, f);
+	int c = compare_values(&a, &b);
+	uint64_t x = ((const struct top_row *)pa)->p->pid;
+	uint64_t y = ((const struct top_row *)pb)->p->pid;
+
+	return c ? c : (x > y) - (x < y);
+}
+
+void top_rows_sort(struct top_row *rows, size_t nr, int col, bool ascending)
+{
+	sort_col = col;
+	sort_ascending = ascending;
+	qsort(rows, nr, sizeof(*rows), by_column);
+}
+
+const char *top_user_name(uint32_t uid)
+{
+	static struct { uint32_t uid; char name[33]; } cache[64];
+	static size_t used;
+	struct passwd *pw;
+	size_t i;
+
+	for (i = 0; i < used; i++)
+		if (cache[i].uid == uid)
+			return cache[i].name;
+	i = used < ARRAY_SIZE(cache) ? used++ : uid % ARRAY_SIZE(cache);
+	cache[i].uid = uid;
+	pw = uid == (uint32_t)-1 ? NULL : getpwuid(uid);
+	if (pw)
+		snprintf(cache[i].name, sizeof(cache[i].name), "%s", pw->pw_name);
+	else if (uid == (uint32_t)-1)
+		snprintf(cache[i].name, sizeof(cache[i].name), "?");
+	else
+		snprintf(cache[i].name, sizeof(cache[i].name), "%" PRIu32, uid);
+	return cache[i].name;
+}
+
+char *top_sweep_summary(char *buf, size_t len, const struct top_sweep *sw)
+{
+	snprintf(buf, len,
+		 "sweep: %zu processes (%" PRIu64 " exact, %" PRIu64 " sampled, %"
+		 PRIu64 " counters only), %" PRIu64 " not visible; %" PRIu64
+		 " pages walked; CPU %.1f ms of %.1f ms budget, wall %.1f ms",
+		 sw->nr, sw->exact, sw->sampled, sw->unwalked, sw->hidden,
+		 sw->pages_walked, sw->cpu_ns / 1e6, sw->budget_ns / 1e6,
+		 sw->wall_ns / 1e6);
+	return buf;
+}

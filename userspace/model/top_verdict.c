@@ -1,0 +1,59 @@
+// SPDX-License-Identifier: GPL-2.0
+/* `ptscope top`'s one-word verdict: see top_verdict.h. */
+#include "top_verdict.h"
+
+#define PAGE 4096ULL
+
+/* The reasons a mapping's flags and the settings give, without its ranges. */
+#define TOP_SETTINGS_REASONS						\
+	((1ULL << THP_R_SMALL) | (1ULL << THP_R_NEVER) |		\
+	 (1ULL << THP_R_MADVISE) | (1ULL << THP_R_NOHUGEPAGE) |		\
+	 (1ULL << THP_R_PRCTL) | (1ULL << THP_R_SHMEM_OFF) |		\
+	 (1ULL << THP_R_FILE) | (1ULL << THP_R_NOT_BUILT))
+
+void top_thp_add(struct top_thp_acc *a, const struct ptscope_vma *v,
+		 uint64_t mm_flags, const struct thp_settings *s, bool sampled)
+{
+	struct thp_settings kind_only = *s;
+	struct thp_bytes b;
+	uint64_t r, rest;
+	int k;
+
+	/* The kind of mapping THP could back, had the kernel THP. */
+	kind_only.present = true;
+	if (!thp_candidate(v, &kind_only))
+		return;
+	thp_bytes(&v->pages, &b);
+	a->eligible += b.rss / PAGE;
+	a->pmd += b.pmd / PAGE;
+	rest = (b.rss - b.pmd) / PAGE;
+	r = thp_reasons(v, mm_flags, s);
+	if (sampled)
+		r &= TOP_SETTINGS_REASONS;
+	if (!rest || !r)
+		return;
+	for (k = 0; !(r >> k & 1); k++)
+		;
+	a->by_reason[k] += rest;
+}
+
+const char *top_verdict(const struct top_thp_acc *a, double noded, double remote)
+{
+	uint64_t best = 0;
+	int k, which = -1;
+
+	if (noded >= TOP_VERDICT_MIN_PAGES && remote > TOP_REMOTE_SHARE * noded)
+		return "remote";
+	if (a->eligible < TOP_VERDICT_MIN_PAGES)
+		return "-";
+	if (a->pmd >= TOP_HUGE_SHARE * a->eligible)
+		return "huge";
+	for (k = 0; k < THP_R_COUNT; k++) {
+		if (a->by_reason[k] > best) {
+			best = a->by_reason[k];
+			which = k;
+		}
+	}
+	return which >= 0 && best >= TOP_VERDICT_MIN_PAGES ?
+	       thp_reason_names[which] : "-";
+}

@@ -1,0 +1,150 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Host unit tests of `ptscope top`'s model: the budget's plan (which
+ * process is walked whole), the cost model it learns, and the one-word
+ * verdict (model/top_sweep.c, model/top_verdict.c).
+ */
+#include <string.h>
+
+#include "kselftest_harness.h"
+#include "top_sweep.h"
+#include "top_verdict.h"
+
+#define SZ_2M (2ULL << 20)
+#define PAGES_2M 512
+
+static struct ptscope_vma anon(uint64_t size, uint64_t present, uint64_t pmd)
+{
+	struct ptscope_vma v;
+
+	memset(&v, 0, sizeof(v));
+	v.start = 0x7f0000000000ULL;
+	v.end = v.start + size;
+	v.flags = PTSCOPE_VMA_READ | PTSCOPE_VMA_WRITE | PTSCOPE_VMA_ANON;
+	v.ranges_2m = size / SZ_2M;
+	v.ranges_pmd = pmd / PAGES_2M;
+	v.ranges_pte = v.ranges_2m - v.ranges_pmd;
+	v.pages.present = present;
+	v.pages.anon = present;
+	v.pages.thp_pmd = pmd;
+	return v;
+}
+
+static struct thp_settings settings(enum thp_mode mode)
+{
+	struct thp_settings s;
+
+	memset(&s, 0, sizeof(s));
+	s.present = true;
+	s.enabled = mode;
+	s.shmem_enabled = THP_NEVER;
+	s.max_ptes_none = 511;
+	return s;
+}
+
+TEST(plan_walks_whole_what_fits_its_share)
+{
+	struct top_cost c = { .ns_per_unit = 100, .ns_fixed = 1000 };
+
+	/* 1,000 pages cost 101 us: fits 1 ms shared by 5, not by 10. */
+	EXPECT_TRUE(top_plan_exact(&c, 1000, 1000000, 5));
+	EXPECT_FALSE(top_plan_exact(&c, 1000, 1000000, 10));
+	EXPECT_TRUE(top_plan_exact(&c, 0, 1000, 1));
+	EXPECT_FALSE(top_plan_exact(&c, 0, 999, 1));
+	EXPECT_FALSE(top_plan_exact(&c, 0, 1000000, 0));
+}
+
+TEST(cost_goes_up_at_once_and_down_slowly)
+{
+	struct top_cost c = TOP_COST_INIT;
+
+	/* Small walks teach the fixed part only. */
+	top_cost_learn(&c, 10, 50000);
+	EXPECT_EQ(50000, c.ns_fixed);
+	EXPECT_EQ(100, c.ns_per_unit);
+	EXPECT_EQ(0, c.learned);
+	/* The first large walk sets the per-page cost. */
+	top_cost_learn(&c, 100000, 50000 + 100000 * 30);
+	EXPECT_EQ(30, c.ns_per_unit);
+	/* Dearer: taken at once. */
+	top_cost_learn(&c, 100000, 50000 + 100000 * 60);
+	EXPECT_EQ(60, c.ns_per_unit);
+	/* Cheaper: a tenth of the way. */
+	top_cost_learn(&c, 100000, 50000 + 100000 * 50);
+	EXPECT_EQ(59, (int)(c.ns_per_unit + 0.5));
+}
+
+TEST(units_are_table_entries_and_pages)
+{
+	struct ptscope_stats st = { .rss_anon = 1, .rss_file = 20, .rss_shmem = 300,
+				    .swap_ents = 4000, .pgtables_bytes = 1 << 20 };
+
+	/* 256 tables of 512 entries, and the pages. */
+	EXPECT_EQ(131072 + 4321, top_units(&st));
+}
+
+TEST(verdict_remote_first)
+{
+	struct top_thp_acc a = { 0 };
+	struct thp_settings s = settings(THP_ALWAYS);
+	struct ptscope_vma v = anon(8 * SZ_2M, 8 * PAGES_2M, 8 * PAGES_2M);
+
+	top_thp_add(&a, &v, 0, &s, false);
+	/* More than half of the pages with a node are remote. */
+	EXPECT_STREQ("remote", top_verdict(&a, 4096, 2049));
+	EXPECT_STREQ("huge", top_verdict(&a, 4096, 2048));
+	/* Too little to judge by. */
+	EXPECT_STREQ("huge", top_verdict(&a, 100, 100));
+}
+
+TEST(verdict_names_the_reason_holding_most)
+{
+	struct thp_settings s = settings(THP_MADVISE);
+	struct top_thp_acc a = { 0 };
+	struct ptscope_vma big = anon(16 * SZ_2M, 16 * PAGES_2M, 0);
+	struct ptscope_vma advised = anon(4 * SZ_2M, 4 * PAGES_2M, 4 * PAGES_2M);
+
+	advised.flags |= PTSCOPE_VMA_HUGEPAGE;
+	top_thp_add(&a, &big, 0, &s, false);
+	top_thp_add(&a, &advised, 0, &s, false);
+	EXPECT_EQ(20 * PAGES_2M, a.eligible);
+	EXPECT_EQ(4 * PAGES_2M, a.pmd);
+	EXPECT_EQ(16 * PAGES_2M, a.by_reason[THP_R_MADVISE]);
+	EXPECT_STREQ("madvise_not_hugepage", top_verdict(&a, 0, 0));
+}
+
+TEST(verdict_of_a_sample_uses_settings_reasons_only)
+{
+	struct thp_settings s = settings(THP_ALWAYS);
+	struct top_thp_acc a = { 0 }, b = { 0 };
+	struct ptscope_vma v = anon(16 * SZ_2M, 16 * PAGES_2M, 0);
+
+	/* Walked whole, THP "always": the ranges say too sparse / collapsible. */
+	top_thp_add(&a, &v, 0, &s, false);
+	EXPECT_STREQ("too_sparse", top_verdict(&a, 0, 0));
+	/* Sampled: the ranges are not known, so no reason is given. */
+	top_thp_add(&b, &v, 0, &s, true);
+	EXPECT_STREQ("-", top_verdict(&b, 0, 0));
+	/* A prctl is a reason a sample knows. */
+	memset(&b, 0, sizeof(b));
+	top_thp_add(&b, &v, PTSCOPE_MM_THP_DISABLE, &s, true);
+	EXPECT_STREQ("prctl_disabled", top_verdict(&b, 0, 0));
+}
+
+TEST(verdict_leaves_out_what_thp_cannot_back)
+{
+	struct thp_settings s = settings(THP_ALWAYS), none = { 0 };
+	struct top_thp_acc a = { 0 };
+	struct ptscope_vma v = anon(16 * SZ_2M, 16 * PAGES_2M, 0);
+
+	v.flags |= PTSCOPE_VMA_HUGETLB;
+	top_thp_add(&a, &v, 0, &s, false);
+	EXPECT_EQ(0, a.eligible);
+	EXPECT_STREQ("-", top_verdict(&a, 0, 0));
+	/* No THP in the kernel: anonymous memory is eligible, not built. */
+	v.flags &= ~PTSCOPE_VMA_HUGETLB;
+	top_thp_add(&a, &v, 0, &none, false);
+	EXPECT_STREQ("thp_not_built", top_verdict(&a, 0, 0));
+}
+
+TEST_HARNESS_MAIN
