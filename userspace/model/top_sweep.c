@@ -33,36 +33,50 @@ static uint64_t mono_ns(void)
 uint64_t top_units(const struct ptscope_stats *st)
 {
 	return st->pgtables_bytes / 8 + st->rss_anon + st->rss_file +
-	       st->rss_shmem + st->swap_ents;
+	       st->rss_shmem + st->swap_ents + TOP_UNITS_PER_VMA * st->map_count;
 }
 
 bool top_plan_exact(const struct top_cost *cost, uint64_t units,
 		    uint64_t left_ns, size_t nr_left)
 {
-	double predicted = cost->ns_fixed + cost->ns_per_unit * units;
+	double predicted;
 
-	return nr_left && predicted <= (double)left_ns / nr_left;
+	if (!nr_left || !left_ns)
+		return false;
+	if (units < TOP_UNITS_SMALL) {
+		if (!cost->ns_small)
+			return true;	/* learn from it */
+		predicted = cost->ns_small;
+	} else if (cost->ns_per_unit) {
+		predicted = cost->ns_per_unit * units;
+	} else if (units <= TOP_UNITS_PROBE) {
+		return true;		/* learn from it */
+	} else {
+		predicted = TOP_NS_PER_UNIT_GUESS * units;
+	}
+	return predicted <= (double)left_ns / nr_left;
+}
+
+/* Up to a dearer @seen at once, down a tenth of the way to a cheaper one. */
+static void follow(double *model, double seen)
+{
+	if (!*model || seen > *model)
+		*model = seen;
+	else
+		*model = 0.9 * *model + 0.1 * seen;
 }
 
 /*
- * The per-unit cost follows the dearest walks (a walk's time per unit,
- * less the fixed part: up at once, down slowly), so that the model errs
- * towards sampling; the fixed part is the cheapest whole walk seen.
+ * Learned this way the model errs towards sampling: the rate of a larger
+ * walk includes what every walk costs, so a far larger process is
+ * predicted dearer than it is, and sampled rather than walked over budget.
  */
 void top_cost_learn(struct top_cost *cost, uint64_t units, uint64_t ns)
 {
-	double per;
-
-	if (ns < cost->ns_fixed)
-		cost->ns_fixed = ns;
-	if (units < 1024)
-		return;	/* too small to tell the per-page part from the fixed */
-	per = (ns - cost->ns_fixed) / (double)units;
-	if (per > cost->ns_per_unit || !cost->learned)
-		cost->ns_per_unit = per;
-	else	/* forget a slow walk (preempted, say) slowly */
-		cost->ns_per_unit = 0.9 * cost->ns_per_unit + 0.1 * per;
-	cost->learned++;
+	if (units < TOP_UNITS_SMALL)
+		follow(&cost->ns_small, ns);
+	else
+		follow(&cost->ns_per_unit, ns / (double)units);
 }
 
 /* The fields of /proc/PID/status and /proc/PID/cgroup a row shows. */
@@ -195,7 +209,8 @@ static int walk_sampled(struct ptscope *ps, struct top_proc *p,
 		top_thp_add(&thp, &v, 0, o->thp, true);
 	}
 	p->verdict = top_verdict(&thp, p->val[TOP_E_NODED], p->val[TOP_E_REMOTE]);
-	p->walk = TOP_WALK_SAMPLED;
+	/* Every window walked (small mappings are walked whole): exact. */
+	p->walk = S.walked < S.windows ? TOP_WALK_SAMPLED : TOP_WALK_EXACT;
 	p->walked_fraction = S.windows ? (double)S.walked / S.windows : 1;
 	p->pages_walked = S.pages_walked;
 out:

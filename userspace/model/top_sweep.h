@@ -57,15 +57,24 @@ struct top_sweep_opts {
 };
 
 /*
- * The cost model: CPU ns per unit of a walk's work, a page-table entry to
- * read or a resident or swapped page to look at, and per walk.
+ * The cost model, learned from the walks made whole.  A small walk
+ * (fewer than TOP_UNITS_SMALL units of work, top_units()) costs about
+ * what every walk costs, so it is predicted from the dearest small walk
+ * seen; a larger one from the dearest rate per unit among larger walks,
+ * scaled to its units.  Each follows a dearer walk at once and a cheaper
+ * one a tenth of the way.  Until a larger walk has been seen, the first
+ * larger process of at most TOP_UNITS_PROBE units is walked whole to learn
+ * from; one above that is predicted at TOP_NS_PER_UNIT_GUESS.
  */
 struct top_cost {
-	double ns_per_unit;
-	double ns_fixed;		/* per walk, whatever its size */
-	uint64_t learned;		/* walks it learned from */
+	double ns_small;		/* a small walk; 0: none seen */
+	double ns_per_unit;		/* a larger walk, per unit; 0: none seen */
 };
-#define TOP_COST_INIT { .ns_per_unit = 100.0, .ns_fixed = 200000.0 }
+#define TOP_COST_INIT { 0 }
+#define TOP_UNITS_PER_VMA	256	/* a mapping's record costs as much as this */
+#define TOP_UNITS_SMALL		8192
+#define TOP_UNITS_PROBE		(256 * 1024)	/* a 1 GiB process in 4 KiB pages */
+#define TOP_NS_PER_UNIT_GUESS	100.0	/* a slow machine (TCG) */
 
 struct top_sweep {
 	struct top_proc *procs;
@@ -93,7 +102,8 @@ void top_sweep_free(struct top_sweep *sw);
 /*
  * The plan for the next walk: exact when @units of work are predicted to
  * cost no more than an even share of @left_ns over @nr_left processes
- * (this one and the ones after it, which are no smaller).
+ * (this one and the ones after it, which are no smaller); with nothing
+ * learned, exact while any time is left.
  */
 bool top_plan_exact(const struct top_cost *cost, uint64_t units,
 		    uint64_t left_ns, size_t nr_left);
@@ -102,7 +112,7 @@ void top_cost_learn(struct top_cost *cost, uint64_t units, uint64_t ns);
 /*
  * The walk's work predicted from the counters: the entries of its page
  * tables (VmPTE / 8: zero-page and sparse mappings cost their tables,
- * not their RSS) and its resident and swapped pages.
+ * not their RSS), its resident and swapped pages, and its mappings.
  */
 uint64_t top_units(const struct ptscope_stats *st);
 

@@ -44,43 +44,60 @@ static struct thp_settings settings(enum thp_mode mode)
 
 TEST(plan_walks_whole_what_fits_its_share)
 {
-	struct top_cost c = { .ns_per_unit = 100, .ns_fixed = 1000 };
+	struct top_cost c = { .ns_small = 50000, .ns_per_unit = 100 };
 
-	/* 1,000 pages cost 101 us: fits 1 ms shared by 5, not by 10. */
-	EXPECT_TRUE(top_plan_exact(&c, 1000, 1000000, 5));
-	EXPECT_FALSE(top_plan_exact(&c, 1000, 1000000, 10));
-	EXPECT_TRUE(top_plan_exact(&c, 0, 1000, 1));
-	EXPECT_FALSE(top_plan_exact(&c, 0, 999, 1));
-	EXPECT_FALSE(top_plan_exact(&c, 0, 1000000, 0));
+	/* 10,000 units cost 1 ms: fits 10 ms shared by 10, not by 11. */
+	EXPECT_TRUE(top_plan_exact(&c, 10000, 10000000, 10));
+	EXPECT_FALSE(top_plan_exact(&c, 10000, 10000000, 11));
+	/* A small one costs what the dearest small one did. */
+	EXPECT_TRUE(top_plan_exact(&c, 100, 50000, 1));
+	EXPECT_FALSE(top_plan_exact(&c, 100, 49999, 1));
+	EXPECT_FALSE(top_plan_exact(&c, 100, 1000000, 0));
+	EXPECT_FALSE(top_plan_exact(&c, 100, 0, 1));
+}
+
+TEST(plan_learns_from_the_first_of_each_size)
+{
+	struct top_cost c = TOP_COST_INIT;
+
+	/* Nothing learned: the first small and first larger walk are whole. */
+	EXPECT_TRUE(top_plan_exact(&c, 100, 1, 1000));
+	EXPECT_TRUE(top_plan_exact(&c, TOP_UNITS_PROBE, 1, 1000));
+	/* But not a huge process: it is guessed at, and sampled. */
+	EXPECT_FALSE(top_plan_exact(&c, TOP_UNITS_PROBE + 1, 1000000000, 1000));
+	EXPECT_TRUE(top_plan_exact(&c, 1000000, 1000000000, 10));
+	/* Out of time is out of time. */
+	EXPECT_FALSE(top_plan_exact(&c, 100, 0, 1));
 }
 
 TEST(cost_goes_up_at_once_and_down_slowly)
 {
 	struct top_cost c = TOP_COST_INIT;
 
-	/* Small walks teach the fixed part only. */
-	top_cost_learn(&c, 10, 50000);
-	EXPECT_EQ(50000, c.ns_fixed);
-	EXPECT_EQ(100, c.ns_per_unit);
-	EXPECT_EQ(0, c.learned);
-	/* The first large walk sets the per-page cost. */
-	top_cost_learn(&c, 100000, 50000 + 100000 * 30);
+	top_cost_learn(&c, 100000, 3000000);
 	EXPECT_EQ(30, c.ns_per_unit);
+	EXPECT_EQ(0, c.ns_small);
 	/* Dearer: taken at once. */
-	top_cost_learn(&c, 100000, 50000 + 100000 * 60);
+	top_cost_learn(&c, 100000, 6000000);
 	EXPECT_EQ(60, c.ns_per_unit);
 	/* Cheaper: a tenth of the way. */
-	top_cost_learn(&c, 100000, 50000 + 100000 * 50);
+	top_cost_learn(&c, 100000, 5000000);
+	EXPECT_EQ(59, (int)(c.ns_per_unit + 0.5));
+	/* Small walks teach the small cost only. */
+	top_cost_learn(&c, 10, 40000);
+	top_cost_learn(&c, 0, 20000);
+	EXPECT_EQ(38000, c.ns_small);
 	EXPECT_EQ(59, (int)(c.ns_per_unit + 0.5));
 }
 
-TEST(units_are_table_entries_and_pages)
+TEST(units_are_table_entries_pages_and_mappings)
 {
 	struct ptscope_stats st = { .rss_anon = 1, .rss_file = 20, .rss_shmem = 300,
-				    .swap_ents = 4000, .pgtables_bytes = 1 << 20 };
+				    .swap_ents = 4000, .pgtables_bytes = 1 << 20,
+				    .map_count = 10 };
 
-	/* 256 tables of 512 entries, and the pages. */
-	EXPECT_EQ(131072 + 4321, top_units(&st));
+	/* 256 tables of 512 entries, the pages, the mappings. */
+	EXPECT_EQ(131072 + 4321 + 10 * TOP_UNITS_PER_VMA, top_units(&st));
 }
 
 TEST(verdict_remote_first)
