@@ -36,47 +36,56 @@ uint64_t top_units(const struct ptscope_stats *st)
 	       st->rss_shmem + st->swap_ents + TOP_UNITS_PER_VMA * st->map_count;
 }
 
-bool top_plan_exact(const struct top_cost *cost, uint64_t units,
-		    uint64_t left_ns, size_t nr_left)
+double top_cost_predict(const struct top_cost *cost, uint64_t units)
 {
-	double predicted;
+	double rate = TOP_NS_PER_UNIT_GUESS;
 
-	if (!nr_left || !left_ns)
-		return false;
-	if (units < TOP_UNITS_SMALL) {
-		if (!cost->ns_small)
-			return true;	/* learn from it */
-		predicted = cost->ns_small;
-	} else if (cost->ns_per_unit) {
-		predicted = cost->ns_per_unit * units;
-	} else if (units <= TOP_UNITS_PROBE) {
-		return true;		/* learn from it */
-	} else {
-		predicted = TOP_NS_PER_UNIT_GUESS * units;
+	if (units < TOP_UNITS_SMALL && cost->small_walks)
+		return TOP_COST_MARGIN * cost->small_ns / cost->small_walks;
+	if (cost->large_units)
+		rate = cost->large_ns / cost->large_units;
+	else if (cost->small_walks)	/* a small walk's cost per unit is dearer */
+		rate = cost->small_ns / cost->small_walks / TOP_UNITS_SMALL;
+	return TOP_COST_MARGIN * rate * (units < TOP_UNITS_SMALL ? TOP_UNITS_SMALL : units);
+}
+
+enum top_plan top_plan(const struct top_cost *cost, uint64_t units,
+		       uint64_t left_ns, uint64_t reserve_ns, size_t nr_large_left)
+{
+	double predicted = top_cost_predict(cost, units);
+
+	if (!left_ns)
+		return TOP_PLAN_NONE;
+	if (units <= TOP_UNITS_LARGE) {
+		/* Nothing learned yet: walk it, and learn. */
+		if (!cost->small_walks && !cost->large_units)
+			return left_ns > reserve_ns ? TOP_PLAN_EXACT : TOP_PLAN_NONE;
+		return left_ns > reserve_ns && predicted <= left_ns - reserve_ns ?
+		       TOP_PLAN_EXACT : TOP_PLAN_NONE;
 	}
-	return predicted <= (double)left_ns / nr_left;
+	if (!nr_large_left)
+		nr_large_left = 1;
+	return predicted <= (double)left_ns / nr_large_left ? TOP_PLAN_EXACT :
+	       TOP_PLAN_SAMPLE;
 }
 
-/* Up to a dearer @seen at once, down a tenth of the way to a cheaper one. */
-static void follow(double *model, double seen)
-{
-	if (!*model || seen > *model)
-		*model = seen;
-	else
-		*model = 0.9 * *model + 0.1 * seen;
-}
-
-/*
- * Learned this way the model errs towards sampling: the rate of a larger
- * walk includes what every walk costs, so a far larger process is
- * predicted dearer than it is, and sampled rather than walked over budget.
- */
 void top_cost_learn(struct top_cost *cost, uint64_t units, uint64_t ns)
 {
-	if (units < TOP_UNITS_SMALL)
-		follow(&cost->ns_small, ns);
-	else
-		follow(&cost->ns_per_unit, ns / (double)units);
+	if (units < TOP_UNITS_SMALL) {
+		cost->small_ns += ns;
+		cost->small_walks++;
+	} else {
+		cost->large_ns += ns;
+		cost->large_units += units;
+	}
+}
+
+void top_cost_age(struct top_cost *cost)
+{
+	cost->small_ns /= 2;
+	cost->small_walks /= 2;
+	cost->large_ns /= 2;
+	cost->large_units /= 2;
 }
 
 /* The fields of /proc/PID/status and /proc/PID/cgroup a row shows. */
@@ -301,7 +310,8 @@ int top_sweep_run(struct ptscope *ps, const uint64_t *pids, size_t nr_pids,
 		  struct top_cost *cost, struct top_sweep *sw)
 {
 	uint64_t cpu0 = top_cpu_ns(), wall0 = mono_ns(), *all = NULL, spent, t0;
-	size_t i, k, *order = NULL, kept;
+	uint64_t reserve;
+	size_t i, k, *order = NULL, kept, nr_large = 0;
 	int ret;
 
 	memset(sw, 0, sizeof(*sw));
@@ -326,27 +336,33 @@ int top_sweep_run(struct ptscope *ps, const uint64_t *pids, size_t nr_pids,
 	sort_procs = sw->procs;
 	qsort(order, sw->nr, sizeof(*order), by_units);
 
-	/* Smallest first: each takes its exact cost while it fits its share. */
+	/* Smallest first; the large ones last, with their reserve. */
+	for (k = 0; k < sw->nr; k++)
+		nr_large += top_units(&sw->procs[order[k]].st) > TOP_UNITS_LARGE;
+	reserve = nr_large ? o->budget_ns / TOP_LARGE_SHARE : 0;
+	top_cost_age(cost);
 	for (k = 0; k < sw->nr; k++) {
 		struct top_proc *p = &sw->procs[order[k]];
-		uint64_t units = top_units(&p->st);
+		uint64_t units = top_units(&p->st), left;
+		enum top_plan plan;
 
 		spent = top_cpu_ns() - cpu0;
+		left = spent < o->budget_ns ? o->budget_ns - spent : 0;
+		plan = o->unlimited ? TOP_PLAN_EXACT :
+		       top_plan(cost, units, left, reserve, nr_large);
 		t0 = top_cpu_ns();
-		if (o->unlimited ||
-		    (spent < o->budget_ns &&
-		     top_plan_exact(cost, units, o->budget_ns - spent, sw->nr - k))) {
+		ret = 0;
+		if (plan == TOP_PLAN_EXACT) {
 			ret = walk_exact(ps, p, o);
 			p->walk_ns = top_cpu_ns() - t0;
 			if (!ret)
 				top_cost_learn(cost, units, p->walk_ns);
-		} else if (spent < o->budget_ns) {
-			ret = walk_sampled(ps, p, o,
-					   (o->budget_ns - spent) / (sw->nr - k));
+		} else if (plan == TOP_PLAN_SAMPLE) {
+			ret = walk_sampled(ps, p, o, left / nr_large);
 			p->walk_ns = top_cpu_ns() - t0;
-		} else {
-			ret = 0;
 		}
+		if (units > TOP_UNITS_LARGE)
+			nr_large--;
 		/* Gone between its counters and its walk: drop it below. */
 		if (ret == -ESRCH || ret == -EINVAL || ret == -EACCES) {
 			p->pid = 0;

@@ -42,52 +42,56 @@ static struct thp_settings settings(enum thp_mode mode)
 	return s;
 }
 
-TEST(plan_walks_whole_what_fits_its_share)
-{
-	struct top_cost c = { .ns_small = 50000, .ns_per_unit = 100 };
-
-	/* 10,000 units cost 1 ms: fits 10 ms shared by 10, not by 11. */
-	EXPECT_TRUE(top_plan_exact(&c, 10000, 10000000, 10));
-	EXPECT_FALSE(top_plan_exact(&c, 10000, 10000000, 11));
-	/* A small one costs what the dearest small one did. */
-	EXPECT_TRUE(top_plan_exact(&c, 100, 50000, 1));
-	EXPECT_FALSE(top_plan_exact(&c, 100, 49999, 1));
-	EXPECT_FALSE(top_plan_exact(&c, 100, 1000000, 0));
-	EXPECT_FALSE(top_plan_exact(&c, 100, 0, 1));
-}
-
-TEST(plan_learns_from_the_first_of_each_size)
+TEST(plan_walks_small_ones_whole_within_what_is_left)
 {
 	struct top_cost c = TOP_COST_INIT;
 
-	/* Nothing learned: the first small and first larger walk are whole. */
-	EXPECT_TRUE(top_plan_exact(&c, 100, 1, 1000));
-	EXPECT_TRUE(top_plan_exact(&c, TOP_UNITS_PROBE, 1, 1000));
-	/* But not a huge process: it is guessed at, and sampled. */
-	EXPECT_FALSE(top_plan_exact(&c, TOP_UNITS_PROBE + 1, 1000000000, 1000));
-	EXPECT_TRUE(top_plan_exact(&c, 1000000, 1000000000, 10));
-	/* Out of time is out of time. */
-	EXPECT_FALSE(top_plan_exact(&c, 100, 0, 1));
+	/* Nothing learned: walked whole, to learn, unless the reserve is reached. */
+	EXPECT_EQ(TOP_PLAN_EXACT, top_plan(&c, 100, 2, 1, 0));
+	EXPECT_EQ(TOP_PLAN_NONE, top_plan(&c, 100, 1, 1, 1));
+	EXPECT_EQ(TOP_PLAN_NONE, top_plan(&c, 100, 0, 0, 0));
+	/* Two small walks of 40 and 60 us: 50 us, 75 with the margin. */
+	top_cost_learn(&c, 100, 40000);
+	top_cost_learn(&c, 200, 60000);
+	EXPECT_EQ(75000, (int)top_cost_predict(&c, 300));
+	EXPECT_EQ(TOP_PLAN_EXACT, top_plan(&c, 300, 175000, 100000, 1));
+	EXPECT_EQ(TOP_PLAN_NONE, top_plan(&c, 300, 174999, 100000, 1));
+	/* A larger one, with no larger walk known: the small walks' rate. */
+	EXPECT_EQ(1.5 * 50000 / TOP_UNITS_SMALL * 20000, top_cost_predict(&c, 20000));
+	/* Once one is known: its rate. */
+	top_cost_learn(&c, 100000, 2000000);
+	EXPECT_EQ(1.5 * 20 * 20000, top_cost_predict(&c, 20000));
+	EXPECT_EQ(TOP_PLAN_EXACT, top_plan(&c, 20000, 600000, 0, 0));
+	EXPECT_EQ(TOP_PLAN_NONE, top_plan(&c, 20000, 599999, 0, 0));
 }
 
-TEST(cost_goes_up_at_once_and_down_slowly)
+TEST(plan_shares_the_rest_among_large_ones)
+{
+	struct top_cost c = TOP_COST_INIT;
+	uint64_t large = TOP_UNITS_LARGE + 1;
+
+	top_cost_learn(&c, 100000, 1000000);	/* 10 ns per unit */
+	/* 15 ns per unit with the margin: fits a third of 30 ms, or sampled. */
+	EXPECT_EQ(TOP_PLAN_EXACT, top_plan(&c, large, 3 * 15 * large, 0, 3));
+	EXPECT_EQ(TOP_PLAN_SAMPLE, top_plan(&c, large, 3 * 15 * large - 3, 0, 3));
+	/* Never learned anything: guessed, not probed. */
+	c = (struct top_cost)TOP_COST_INIT;
+	EXPECT_EQ(TOP_PLAN_SAMPLE, top_plan(&c, 100 * large, 1000000000, 0, 1));
+	EXPECT_EQ(TOP_PLAN_NONE, top_plan(&c, large, 0, 0, 1));
+}
+
+TEST(cost_is_a_mean_and_ages)
 {
 	struct top_cost c = TOP_COST_INIT;
 
 	top_cost_learn(&c, 100000, 3000000);
-	EXPECT_EQ(30, c.ns_per_unit);
-	EXPECT_EQ(0, c.ns_small);
-	/* Dearer: taken at once. */
-	top_cost_learn(&c, 100000, 6000000);
-	EXPECT_EQ(60, c.ns_per_unit);
-	/* Cheaper: a tenth of the way. */
-	top_cost_learn(&c, 100000, 5000000);
-	EXPECT_EQ(59, (int)(c.ns_per_unit + 0.5));
-	/* Small walks teach the small cost only. */
-	top_cost_learn(&c, 10, 40000);
-	top_cost_learn(&c, 0, 20000);
-	EXPECT_EQ(38000, c.ns_small);
-	EXPECT_EQ(59, (int)(c.ns_per_unit + 0.5));
+	top_cost_learn(&c, 300000, 5000000);
+	/* 8 ms over 400,000 units: 20 ns, 30 with the margin. */
+	EXPECT_EQ(30 * 1000000.0, top_cost_predict(&c, 1000000));
+	/* Aged, then a dearer walk: it weighs twice as much as the old. */
+	top_cost_age(&c);
+	top_cost_learn(&c, 200000, 12000000);
+	EXPECT_EQ(1.5 * 16000000 / 400000 * 1000000, top_cost_predict(&c, 1000000));
 }
 
 TEST(units_are_table_entries_pages_and_mappings)
