@@ -226,7 +226,7 @@ static void batch_json(const struct top_ctx *c)
 	json_u64(&j, "filtered_out", c->filtered_out);
 	json_u64(&j, "pages_walked", sw->pages_walked);
 	json_u64(&j, "cpu_ns", sw->cpu_ns);
-	json_u64(&j, "budget_ns", c->o.unlimited ? 0 : sw->budget_ns);
+	json_u64(&j, "budget_ns", sw->budget_ns);
 	json_bool(&j, "exact_requested", c->o.unlimited);
 	json_u64(&j, "wall_ns", sw->wall_ns);
 	json_close(&j, '}');

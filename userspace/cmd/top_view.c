@@ -371,12 +371,16 @@ const char *top_user_name(uint32_t uid)
 
 char *top_sweep_summary(char *buf, size_t len, const struct top_sweep *sw)
 {
+	char budget[32] = "";
+
+	/* What it cost first: the rest may be cut at a narrow screen's edge. */
+	if (sw->budget_ns)
+		snprintf(budget, sizeof(budget), " of %.1f", sw->budget_ns / 1e6);
 	snprintf(buf, len,
-		 "sweep: %zu processes (%" PRIu64 " exact, %" PRIu64 " sampled, %"
-		 PRIu64 " counters only), %" PRIu64 " not visible; %" PRIu64
-		 " pages walked; CPU %.1f ms of %.1f ms budget, wall %.1f ms",
-		 sw->nr, sw->exact, sw->sampled, sw->unwalked, sw->hidden,
-		 sw->pages_walked, sw->cpu_ns / 1e6, sw->budget_ns / 1e6,
-		 sw->wall_ns / 1e6);
+		 "sweep: CPU %.1f ms%s, wall %.1f ms; %zu processes: %" PRIu64
+		 " exact, %" PRIu64 " sampled, %" PRIu64 " counters only, %" PRIu64
+		 " not visible; %" PRIu64 " pages walked",
+		 sw->cpu_ns / 1e6, budget, sw->wall_ns / 1e6, sw->nr, sw->exact,
+		 sw->sampled, sw->unwalked, sw->hidden, sw->pages_walked);
 	return buf;
 }

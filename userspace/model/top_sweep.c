@@ -89,13 +89,20 @@ void top_cost_age(struct top_cost *cost)
 }
 
 /* The fields of /proc/PID/status and /proc/PID/cgroup a row shows. */
-static void proc_identity(struct ptscope *ps, struct top_proc *p)
+static void proc_identity(struct ptscope *ps, struct top_proc *p,
+			  const struct top_proc *old, bool reread)
 {
 	char *text = NULL, *line;
 	size_t len;
 
 	if (ptscope_proc_comm(ps, p->pid, p->comm, sizeof(p->comm)) || !p->comm[0])
 		snprintf(p->comm, sizeof(p->comm), "?");
+	/* The same process as last time: its owner and cgroup, as they were. */
+	if (old && !reread && !strcmp(old->comm, p->comm)) {
+		p->uid = old->uid;
+		memcpy(p->cgroup, old->cgroup, sizeof(p->cgroup));
+		return;
+	}
 	p->uid = (uint32_t)-1;
 	if (!ptscope_proc_read(ps, p->pid, "status", &text, &len)) {
 		line = strstr(text, "\nUid:");
@@ -227,13 +234,22 @@ out:
 	return ret;
 }
 
-static const struct top_proc *prev_of(const struct top_sweep *prev, uint64_t pid)
+/*
+ * @pid's row in @prev.  Sweeps list pids in the same order (/proc's), so
+ * the search starts where the last one ended: one pass for a whole sweep.
+ */
+static const struct top_proc *prev_of(const struct top_sweep *prev, uint64_t pid,
+				      size_t *hint)
 {
-	size_t i;
+	size_t i, k;
 
-	for (i = 0; prev && i < prev->nr; i++)
-		if (prev->procs[i].pid == pid)
+	for (k = 0; prev && k < prev->nr; k++) {
+		i = (*hint + k) % prev->nr;
+		if (prev->procs[i].pid == pid) {
+			*hint = i + 1;
 			return &prev->procs[i];
+		}
+	}
 	return NULL;
 }
 
@@ -266,10 +282,12 @@ static int by_units(const void *a, const void *b)
 static int sweep_counters(struct ptscope *ps, const uint64_t *pids, size_t n,
 			  const struct top_sweep *prev, struct top_sweep *sw)
 {
+	const struct top_proc *old;
 	struct ptscope_thread *th;
-	size_t i, nr_th;
+	size_t i, nr_th, hint = 0;
 	int ret;
 
+	sw->serial = prev ? prev->serial + 1 : 0;
 	sw->procs = calloc(n ? n : 1, sizeof(*sw->procs));
 	if (!sw->procs)
 		return -ENOMEM;
@@ -297,9 +315,10 @@ static int sweep_counters(struct ptscope *ps, const uint64_t *pids, size_t n,
 			return ret;
 		p->run_nodes = numa_run_nodes(th, nr_th);
 		free(th);
-		proc_identity(ps, p);
+		old = prev_of(prev, p->pid, &hint);
+		proc_identity(ps, p, old, !(sw->serial % TOP_REREAD_EVERY));
 		p->verdict = "-";
-		fault_rates(p, prev_of(prev, p->pid));
+		fault_rates(p, old);
 		sw->nr++;
 	}
 	return 0;
@@ -315,7 +334,7 @@ int top_sweep_run(struct ptscope *ps, const uint64_t *pids, size_t nr_pids,
 	int ret;
 
 	memset(sw, 0, sizeof(*sw));
-	sw->budget_ns = o->budget_ns;
+	sw->budget_ns = o->unlimited ? 0 : o->budget_ns;
 	if (!pids) {
 		ret = ptscope_proc_pids(ps, &all, &nr_pids);
 		if (ret)

@@ -88,7 +88,14 @@ struct top_sweep {
 	uint64_t cpu_ns;		/* the sweep's own CPU time */
 	uint64_t wall_ns;
 	uint64_t timestamp_ns;		/* CLOCK_MONOTONIC at its end */
+	uint64_t serial;		/* sweeps before it */
 };
+
+/*
+ * A process seen in the last sweep with the same command keeps its owner
+ * and cgroup, read again every this many sweeps (setuid, a move).
+ */
+#define TOP_REREAD_EVERY 10
 
 /*
  * One sweep of @pids (every process when NULL) into @sw; @prev (or NULL)
