@@ -11,13 +11,27 @@
 	 (1ULL << THP_R_PRCTL) | (1ULL << THP_R_SHMEM_OFF) |		\
 	 (1ULL << THP_R_FILE) | (1ULL << THP_R_NOT_BUILT))
 
+/*
+ * Which of a mapping's reasons its memory is counted under: the most
+ * direct first (a setting or an madvise that forbids THP), then what the
+ * mapping is, then the state of its ranges.
+ */
+static const int reason_priority[] = {
+	THP_R_NOT_BUILT, THP_R_NEVER, THP_R_NOHUGEPAGE, THP_R_PRCTL,
+	THP_R_SHMEM_OFF, THP_R_MADVISE, THP_R_SMALL, THP_R_UNALIGNED,
+	THP_R_FILE, THP_R_SPLIT, THP_R_UNPOPULATED, THP_R_SPARSE,
+	THP_R_COLLAPSIBLE,
+};
+_Static_assert(sizeof(reason_priority) / sizeof(reason_priority[0]) == THP_R_COUNT,
+	       "every THP reason has its place");
+
 void top_thp_add(struct top_thp_acc *a, const struct ptscope_vma *v,
 		 uint64_t mm_flags, const struct thp_settings *s, bool sampled)
 {
 	struct thp_settings kind_only = *s;
 	struct thp_bytes b;
 	uint64_t r, rest;
-	int k;
+	size_t k;
 
 	/* The kind of mapping THP could back, had the kernel THP. */
 	kind_only.present = true;
@@ -30,11 +44,12 @@ void top_thp_add(struct top_thp_acc *a, const struct ptscope_vma *v,
 	r = thp_reasons(v, mm_flags, s);
 	if (sampled)
 		r &= TOP_SETTINGS_REASONS;
-	if (!rest || !r)
-		return;
-	for (k = 0; !(r >> k & 1); k++)
-		;
-	a->by_reason[k] += rest;
+	for (k = 0; rest && k < sizeof(reason_priority) / sizeof(reason_priority[0]); k++) {
+		if (r >> reason_priority[k] & 1) {
+			a->by_reason[reason_priority[k]] += rest;
+			return;
+		}
+	}
 }
 
 const char *top_verdict(const struct top_thp_acc *a, double noded, double remote)

@@ -21,7 +21,7 @@
 struct top_thp_acc {
 	uint64_t eligible;			/* resident pages of THP candidates */
 	uint64_t pmd;				/* of those, in PMD THPs */
-	uint64_t by_reason[THP_R_COUNT];	/* the rest, by first reason */
+	uint64_t by_reason[THP_R_COUNT];	/* the rest, by its main reason */
 };
 
 /*

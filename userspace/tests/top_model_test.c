@@ -134,6 +134,18 @@ TEST(verdict_names_the_reason_holding_most)
 	EXPECT_STREQ("madvise_not_hugepage", top_verdict(&a, 0, 0));
 }
 
+TEST(verdict_prefers_the_direct_reason)
+{
+	struct thp_settings s = settings(THP_MADVISE);
+	struct top_thp_acc a = { 0 };
+	struct ptscope_vma v = anon(16 * SZ_2M, 16 * PAGES_2M, 0);
+
+	/* Not advised and advised against: the madvise is the cause. */
+	v.flags |= PTSCOPE_VMA_NOHUGEPAGE;
+	top_thp_add(&a, &v, 0, &s, false);
+	EXPECT_STREQ("nohugepage", top_verdict(&a, 0, 0));
+}
+
 TEST(verdict_of_a_sample_uses_settings_reasons_only)
 {
 	struct thp_settings s = settings(THP_ALWAYS);
