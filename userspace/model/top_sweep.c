@@ -166,7 +166,7 @@ static int walk_exact(struct ptscope *ps, struct top_proc *p,
 {
 	struct exact_acc a = { .p = p };
 	struct ptscope_maps_totals tot;
-	struct top_thp_acc thp = { 0 };
+	struct top_verdict_acc verdict = { 0 };
 	size_t i;
 	int ret;
 
@@ -174,8 +174,9 @@ static int walk_exact(struct ptscope *ps, struct top_proc *p,
 	if (!ret) {
 		row_values(p, &tot.pages);
 		for (i = 0; i < a.nr; i++)
-			top_thp_add(&thp, &a.v[i], tot.mm_flags, o->thp, false);
-		p->verdict = top_verdict(&thp, p->val[TOP_E_NODED], p->val[TOP_E_REMOTE]);
+			top_verdict_add(&verdict, &a.v[i], tot.mm_flags,
+					p->run_nodes, o->thp, false);
+		p->verdict = top_verdict(&verdict);
 		p->walk = TOP_WALK_EXACT;
 		p->walked_fraction = 1;
 	}
@@ -190,7 +191,7 @@ static int walk_sampled(struct ptscope *ps, struct top_proc *p,
 			     .budget_ns = budget_ns };
 	struct ptscope_page_counts c;
 	struct ptscope_table_counts t;
-	struct top_thp_acc thp = { 0 };
+	struct top_verdict_acc verdict = { 0 };
 	double se_noded = 0, se_remote = 0;
 	size_t h;
 	int ret, i;
@@ -222,9 +223,9 @@ static int walk_sampled(struct ptscope *ps, struct top_proc *p,
 		v.start = S.vmas[h].start;
 		v.end = S.vmas[h].end;
 		maps_sample_counts(S.vmas[h].est, &v.pages, &t);
-		top_thp_add(&thp, &v, 0, o->thp, true);
+		top_verdict_add(&verdict, &v, 0, p->run_nodes, o->thp, true);
 	}
-	p->verdict = top_verdict(&thp, p->val[TOP_E_NODED], p->val[TOP_E_REMOTE]);
+	p->verdict = top_verdict(&verdict);
 	/* Every window walked (small mappings are walked whole): exact. */
 	p->walk = S.walked < S.windows ? TOP_WALK_SAMPLED : TOP_WALK_EXACT;
 	p->walked_fraction = S.windows ? (double)S.walked / S.windows : 1;

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* `ptscope top`'s one-word verdict: see top_verdict.h. */
+#include "numa_verdict.h"
 #include "top_verdict.h"
 
 #define PAGE 4096ULL
@@ -25,13 +26,20 @@ static const int reason_priority[] = {
 _Static_assert(sizeof(reason_priority) / sizeof(reason_priority[0]) == THP_R_COUNT,
 	       "every THP reason has its place");
 
-void top_thp_add(struct top_thp_acc *a, const struct ptscope_vma *v,
-		 uint64_t mm_flags, const struct thp_settings *s, bool sampled)
+void top_verdict_add(struct top_verdict_acc *a, const struct ptscope_vma *v,
+		     uint64_t mm_flags, uint64_t run_nodes,
+		     const struct thp_settings *s, bool sampled)
 {
 	struct thp_settings kind_only = *s;
 	struct thp_bytes b;
-	uint64_t r, rest;
+	uint64_t r, rest, noded, remote;
 	size_t k;
+
+	if (v->flags & PTSCOPE_VMA_ANON) {
+		numa_remote(&v->pages, run_nodes, &noded, &remote);
+		a->anon_noded += noded;
+		a->anon_remote += remote;
+	}
 
 	/* The kind of mapping THP could back, had the kernel THP. */
 	kind_only.present = true;
@@ -52,12 +60,13 @@ void top_thp_add(struct top_thp_acc *a, const struct ptscope_vma *v,
 	}
 }
 
-const char *top_verdict(const struct top_thp_acc *a, double noded, double remote)
+const char *top_verdict(const struct top_verdict_acc *a)
 {
 	uint64_t best = 0;
 	int k, which = -1;
 
-	if (noded >= TOP_VERDICT_MIN_PAGES && remote > TOP_REMOTE_SHARE * noded)
+	if (a->anon_noded >= TOP_VERDICT_MIN_PAGES &&
+	    a->anon_remote > TOP_REMOTE_SHARE * a->anon_noded)
 		return "remote";
 	if (a->eligible < TOP_VERDICT_MIN_PAGES)
 		return "-";

@@ -106,78 +106,100 @@ TEST(units_are_table_entries_pages_and_mappings)
 
 TEST(verdict_remote_first)
 {
-	struct top_thp_acc a = { 0 };
 	struct thp_settings s = settings(THP_ALWAYS);
 	struct ptscope_vma v = anon(8 * SZ_2M, 8 * PAGES_2M, 8 * PAGES_2M);
+	struct ptscope_vma file = v;
+	struct top_verdict_acc a = { 0 };
 
-	top_thp_add(&a, &v, 0, &s, false);
-	/* More than half of the pages with a node are remote. */
-	EXPECT_STREQ("remote", top_verdict(&a, 4096, 2049));
-	EXPECT_STREQ("huge", top_verdict(&a, 4096, 2048));
-	/* Too little to judge by. */
-	EXPECT_STREQ("huge", top_verdict(&a, 100, 100));
+	/* Threads on node 0 (run_nodes 1): 2,049 of 4,096 anon pages on node 1. */
+	v.pages.node[0] = 4096 - 2049;
+	v.pages.node[1] = 2049;
+	top_verdict_add(&a, &v, 0, 1, &s, false);
+	EXPECT_EQ(4096, a.anon_noded);
+	EXPECT_EQ(2049, a.anon_remote);
+	EXPECT_STREQ("remote", top_verdict(&a));
+	/* Half is not more than half. */
+	memset(&a, 0, sizeof(a));
+	v.pages.node[0] = v.pages.node[1] = 2048;
+	top_verdict_add(&a, &v, 0, 1, &s, false);
+	EXPECT_STREQ("huge", top_verdict(&a));
+	/* File pages elsewhere (shared libraries) do not make it remote. */
+	memset(&a, 0, sizeof(a));
+	file.flags = PTSCOPE_VMA_READ | PTSCOPE_VMA_EXEC;
+	file.pages.anon = 0;
+	file.pages.file = file.pages.present;
+	file.pages.node[1] = file.pages.present;
+	top_verdict_add(&a, &file, 0, 1, &s, false);
+	EXPECT_EQ(0, a.anon_noded);
+	EXPECT_STRNE("remote", top_verdict(&a));
+	/* Too little to judge by: 511 pages, all remote. */
+	memset(&a, 0, sizeof(a));
+	v = anon(SZ_2M, 511, 0);
+	v.pages.node[1] = 511;
+	top_verdict_add(&a, &v, 0, 1, &s, false);
+	EXPECT_STREQ("-", top_verdict(&a));
 }
 
 TEST(verdict_names_the_reason_holding_most)
 {
 	struct thp_settings s = settings(THP_MADVISE);
-	struct top_thp_acc a = { 0 };
+	struct top_verdict_acc a = { 0 };
 	struct ptscope_vma big = anon(16 * SZ_2M, 16 * PAGES_2M, 0);
 	struct ptscope_vma advised = anon(4 * SZ_2M, 4 * PAGES_2M, 4 * PAGES_2M);
 
 	advised.flags |= PTSCOPE_VMA_HUGEPAGE;
-	top_thp_add(&a, &big, 0, &s, false);
-	top_thp_add(&a, &advised, 0, &s, false);
+	top_verdict_add(&a, &big, 0, 1, &s, false);
+	top_verdict_add(&a, &advised, 0, 1, &s, false);
 	EXPECT_EQ(20 * PAGES_2M, a.eligible);
 	EXPECT_EQ(4 * PAGES_2M, a.pmd);
 	EXPECT_EQ(16 * PAGES_2M, a.by_reason[THP_R_MADVISE]);
-	EXPECT_STREQ("madvise_not_hugepage", top_verdict(&a, 0, 0));
+	EXPECT_STREQ("madvise_not_hugepage", top_verdict(&a));
 }
 
 TEST(verdict_prefers_the_direct_reason)
 {
 	struct thp_settings s = settings(THP_MADVISE);
-	struct top_thp_acc a = { 0 };
+	struct top_verdict_acc a = { 0 };
 	struct ptscope_vma v = anon(16 * SZ_2M, 16 * PAGES_2M, 0);
 
 	/* Not advised and advised against: the madvise is the cause. */
 	v.flags |= PTSCOPE_VMA_NOHUGEPAGE;
-	top_thp_add(&a, &v, 0, &s, false);
-	EXPECT_STREQ("nohugepage", top_verdict(&a, 0, 0));
+	top_verdict_add(&a, &v, 0, 1, &s, false);
+	EXPECT_STREQ("nohugepage", top_verdict(&a));
 }
 
 TEST(verdict_of_a_sample_uses_settings_reasons_only)
 {
 	struct thp_settings s = settings(THP_ALWAYS);
-	struct top_thp_acc a = { 0 }, b = { 0 };
+	struct top_verdict_acc a = { 0 }, b = { 0 };
 	struct ptscope_vma v = anon(16 * SZ_2M, 16 * PAGES_2M, 0);
 
 	/* Walked whole, THP "always": the ranges say too sparse / collapsible. */
-	top_thp_add(&a, &v, 0, &s, false);
-	EXPECT_STREQ("too_sparse", top_verdict(&a, 0, 0));
+	top_verdict_add(&a, &v, 0, 1, &s, false);
+	EXPECT_STREQ("too_sparse", top_verdict(&a));
 	/* Sampled: the ranges are not known, so no reason is given. */
-	top_thp_add(&b, &v, 0, &s, true);
-	EXPECT_STREQ("-", top_verdict(&b, 0, 0));
+	top_verdict_add(&b, &v, 0, 1, &s, true);
+	EXPECT_STREQ("-", top_verdict(&b));
 	/* A prctl is a reason a sample knows. */
 	memset(&b, 0, sizeof(b));
-	top_thp_add(&b, &v, PTSCOPE_MM_THP_DISABLE, &s, true);
-	EXPECT_STREQ("prctl_disabled", top_verdict(&b, 0, 0));
+	top_verdict_add(&b, &v, PTSCOPE_MM_THP_DISABLE, 1, &s, true);
+	EXPECT_STREQ("prctl_disabled", top_verdict(&b));
 }
 
 TEST(verdict_leaves_out_what_thp_cannot_back)
 {
 	struct thp_settings s = settings(THP_ALWAYS), none = { 0 };
-	struct top_thp_acc a = { 0 };
+	struct top_verdict_acc a = { 0 };
 	struct ptscope_vma v = anon(16 * SZ_2M, 16 * PAGES_2M, 0);
 
 	v.flags |= PTSCOPE_VMA_HUGETLB;
-	top_thp_add(&a, &v, 0, &s, false);
+	top_verdict_add(&a, &v, 0, 1, &s, false);
 	EXPECT_EQ(0, a.eligible);
-	EXPECT_STREQ("-", top_verdict(&a, 0, 0));
+	EXPECT_STREQ("-", top_verdict(&a));
 	/* No THP in the kernel: anonymous memory is eligible, not built. */
 	v.flags &= ~PTSCOPE_VMA_HUGETLB;
-	top_thp_add(&a, &v, 0, &none, false);
-	EXPECT_STREQ("thp_not_built", top_verdict(&a, 0, 0));
+	top_verdict_add(&a, &v, 0, 1, &none, false);
+	EXPECT_STREQ("thp_not_built", top_verdict(&a));
 }
 
 TEST_HARNESS_MAIN
