@@ -2,10 +2,10 @@
 /*
  * ptscope top, batch and JSON Lines: every row against the kernel's own
  * /proc/PID/status and smaps_rollup, the mixed-load target's COW sharing
- * against pagemap + kpageflags and its remote share against numa_maps; the
- * CPU budget with a large process among fifty small ones (its CPU time
- * from wait4()); filters and order; an unprivileged caller; bad requests.
- * The full-screen view is tested in top_tui_test.c.
+ * against pagemap + kpageflags and its remote share against numa_maps;
+ * fault rates; filters and order; an unprivileged caller; bad requests.
+ * The budget is tested in top_budget_test.c, the full-screen view in
+ * top_tui_test.c.
  */
 #include <math.h>
 #include <sys/resource.h>
@@ -201,6 +201,14 @@ TEST_F(top, filters_and_order)
 	EXPECT_EQ(0, strncmp(out, "ptscope top: 1 shown", 20)) TH_LOG("%s", out);
 	EXPECT_NE(NULL, strstr(out, "\n    PID USER")) TH_LOG("%s", out);
 	free(out);
+	/* --noheadings (its short -n is --iterations here): the row alone. */
+	out = cli_capturef(&st, "'%s' top --noheadings -b -n 1 --pid %d | tail -n +2",
+			   self->cli, self->pid);
+	ASSERT_NE(NULL, out);
+	EXPECT_EQ(0, st);
+	EXPECT_EQ(NULL, strstr(out, "PID")) TH_LOG("%s", out);
+	EXPECT_EQ(self->pid, atoi(out)) TH_LOG("%s", out);
+	free(out);
 }
 
 struct nobody_args {
@@ -258,7 +266,9 @@ TEST_F(top, bad_requests_get_a_sentence)
 		{ "-b --sort NOPE", "no column 'NOPE'" },
 		{ "-b --user no-such-user-here", "no user 'no-such-user-here'" },
 		{ "-b --cgroup relative/path", "--cgroup takes a cgroup path" },
-		{ "-b -n 0", "--count takes a positive number" },
+		{ "-b -n 0", "-n/--iterations takes a positive number" },
+		{ "-b --iterations x", "-n/--iterations takes a positive number" },
+		{ "-b --budget 5 --exact", "exclude each other" },
 		{ "-b -d 0", "--interval takes seconds" },
 		{ "-b --pid nope", "not a process id" },
 		{ "-b -o NOPE", "NOPE" },

@@ -26,6 +26,7 @@
 struct top_args {
 	bool batch;
 	bool exact;
+	bool budget_given;
 	bool reverse;
 	double interval;
 	double budget_share;
@@ -76,8 +77,11 @@ int cmd_top_option(int val, const char *arg)
 		return 0;
 	case 'n':
 	case 'N':
-		if (cli_count_parse(arg, &targs.iterations))
-			return 1;
+		errno = 0;
+		targs.iterations = strtoull(arg, &end, 10);
+		if (errno || end == arg || *end || !targs.iterations || arg[0] == '-')
+			return cli_error("-n/--iterations takes a positive number of refreshes, not '%s'",
+					 arg) + 1;
 		return 0;
 	case 'd':
 		return cli_interval_parse(arg, &targs.interval);
@@ -88,6 +92,7 @@ int cmd_top_option(int val, const char *arg)
 			return cli_error("--budget takes a percentage of one CPU, above 0 and at most 100, not '%s'",
 					 arg) + 1;
 		targs.budget_share = d / 100;
+		targs.budget_given = true;
 		return 0;
 	case OPT_EXACT:
 		targs.exact = true;
@@ -182,7 +187,9 @@ int top_rows_build(struct top_ctx *c)
 			c->filtered_out++;
 			continue;
 		}
-		rows[c->nr_rows++] = (struct top_row){ .p = p, .user = top_user_name(p->uid) };
+		rows[c->nr_rows].p = p;
+		top_user_name(rows[c->nr_rows].user, sizeof(rows[c->nr_rows].user), p->uid);
+		c->nr_rows++;
 	}
 	top_rows_sort(c->rows, c->nr_rows, c->sort_col, c->ascending);
 	return 0;
@@ -330,6 +337,8 @@ int cmd_top(int argc, char **argv)
 		top_usage(stderr);
 		return 2;
 	}
+	if (targs.exact && targs.budget_given)
+		return cli_error("--budget and --exact exclude each other") + 1;
 	if (targs.sort) {
 		c.sort_col = column_by_name(targs.sort);
 		if (c.sort_col < 0)
@@ -353,7 +362,11 @@ int cmd_top(int argc, char **argv)
 		return cli_error("THP settings: %s", ptscope_strerror(ret));
 	}
 	c.o.thp = &c.thp;
-	c.o.unlimited = targs.exact;
+	/*
+	 * A budget's plan depends on the CPU time walks take, which a replay
+	 * does not repeat: recorded and replayed, every process is whole.
+	 */
+	c.o.unlimited = targs.exact || opts.record || opts.replay;
 	c.o.seed = (uint64_t)time(NULL);
 	cli_interval_catch_signals();
 	ret = tui ? top_tui(&c) : top_batch(&c);

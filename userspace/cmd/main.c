@@ -9,7 +9,9 @@
 #include "cli.h"
 
 
-enum { OPT_RECORD = 200, OPT_REPLAY };
+/* Long options' values: none is a letter, which a command may have for itself. */
+enum { OPT_RECORD = 200, OPT_REPLAY, OPT_JSON, OPT_PRETTY, OPT_OUTPUT,
+       OPT_RAW, OPT_NOHEADINGS, OPT_ALL, OPT_COLOR, OPT_VERSION, OPT_HELP };
 
 static int cmd_help(int argc, char **argv);
 
@@ -150,15 +152,15 @@ static int parse_options(int argc, char **argv, const char *optstring,
 			 const struct cli_command *cmd)
 {
 	static const struct option global[] = {
-		{ "json",	no_argument,		NULL, 'j' },
-		{ "pretty",	no_argument,		NULL, 'p' },
-		{ "output",	required_argument,	NULL, 'o' },
-		{ "raw",	no_argument,		NULL, 'r' },
-		{ "noheadings",	no_argument,		NULL, 'n' },
-		{ "all",	no_argument,		NULL, 'a' },
-		{ "color",	optional_argument,	NULL, 'C' },
-		{ "version",	no_argument,		NULL, 'V' },
-		{ "help",	no_argument,		NULL, 'h' },
+		{ "json",	no_argument,		NULL, OPT_JSON },
+		{ "pretty",	no_argument,		NULL, OPT_PRETTY },
+		{ "output",	required_argument,	NULL, OPT_OUTPUT },
+		{ "raw",	no_argument,		NULL, OPT_RAW },
+		{ "noheadings",	no_argument,		NULL, OPT_NOHEADINGS },
+		{ "all",	no_argument,		NULL, OPT_ALL },
+		{ "color",	optional_argument,	NULL, OPT_COLOR },
+		{ "version",	no_argument,		NULL, OPT_VERSION },
+		{ "help",	no_argument,		NULL, OPT_HELP },
 		{ "record",	required_argument,	NULL, OPT_RECORD },
 		{ "replay",	required_argument,	NULL, OPT_REPLAY },
 	};
@@ -185,24 +187,31 @@ static int parse_options(int argc, char **argv, const char *optstring,
 		}
 		switch (c) {
 		case 'j':
+		case OPT_JSON:
 			opts.json = true;
 			break;
 		case 'p':
+		case OPT_PRETTY:
 			opts.json = opts.pretty = true;
 			break;
 		case 'o':
+		case OPT_OUTPUT:
 			opts.columns = optarg;
 			break;
 		case 'r':
+		case OPT_RAW:
 			opts.raw = true;
 			break;
 		case 'n':
+		case OPT_NOHEADINGS:
 			opts.noheadings = true;
 			break;
 		case 'a':
+		case OPT_ALL:
 			opts.all = true;
 			break;
 		case 'C':
+		case OPT_COLOR:
 			if (!optarg || !strcmp(optarg, "always"))
 				opts.color = 1;
 			else if (!strcmp(optarg, "never"))
@@ -214,10 +223,12 @@ static int parse_options(int argc, char **argv, const char *optstring,
 						 optarg) + 1;
 			break;
 		case 'V':
+		case OPT_VERSION:
 			printf("ptscope %s (ABI %u.%u)\n", PTSCOPE_RELEASE,
 			       PTSCOPE_ABI_MAJOR, PTSCOPE_ABI_MINOR);
 			return 0;
 		case 'h':
+		case OPT_HELP:
 			opts.help = true;
 			break;
 		case OPT_RECORD:

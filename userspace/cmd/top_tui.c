@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * `ptscope top`'s full-screen view, with ncurses: a header with what the
- * sweep cost, the rows (the view's columns, cut at the screen's edge), a
- * selected row to drill into (its `maps`, `thp` or `numa` view), keys to
- * sort, filter, pause and quit, and a help screen.
+ * `ptscope top`'s full-screen view, with ncurses: a header with the order,
+ * the filters and what the sweep cost, the rows (the view's columns, cut
+ * at the screen's edge), a selected row to drill into (top_drill.c), keys
+ * to sort, filter, pause and quit, and a help screen.  The screen is drawn
+ * again only after a refresh, a key or a resize.
  */
 #include <curses.h>
 #include <errno.h>
@@ -16,9 +17,11 @@
 
 #include "interval.h"
 #include "top.h"
+#include "top_screen.h"
 
-#define HEADER_LINES	4	/* title, sweep, message, column names */
+#define HEADER_LINES	4	/* title, sweep, filters or keys, column names */
 #define MAX_WIDTH	40	/* of a column of text */
+#define KEY_STEP_MS	200	/* the longest a signal waits to be seen */
 
 struct tui {
 	struct top_ctx *c;
@@ -27,33 +30,69 @@ struct tui {
 	bool paused;
 	char message[256];
 	int widths[CLI_MAX_COLUMNS];
+	char name[64], cgroup[256];	/* the filters' text */
+	char user[64];
 };
 
-static void put_text(int y, int x, const char *s, int width, bool right)
+void top_put_text(int y, int x, const char *s, int width, bool right)
 {
-	int len = (int)strlen(s), w = COLS - x;
+	char buf[1024];
+	int len, w = COLS - x, i;
 
-	if (w <= 0 || y >= LINES)
+	if (w <= 0 || y >= LINES || width <= 0)
 		return;
 	if (width < w)
 		w = width;
-	if (right && len < w)
-		x += w - len;
-	mvaddnstr(y, x, s, len < w ? len : w);
+	for (len = 0; s[len] && len < w && len < (int)sizeof(buf) - 1; len++)
+		buf[len] = s[len] >= ' ' && s[len] < 127 ? s[len] : '?';
+	buf[len] = 0;
+	i = right && len < w ? w - len : 0;
+	mvaddnstr(y, x + i, buf, len);
 }
 
-/* Each column as wide as its name and its widest cell on screen. */
+int top_wait_key(int ms)
+{
+	int ch, step;
+
+	for (;;) {
+		step = ms < 0 || ms > KEY_STEP_MS ? KEY_STEP_MS : ms;
+		timeout(step);
+		ch = getch();
+		if (cli_interval_stopped())
+			return TOP_KEY_STOPPED;
+		if (ch != ERR)
+			return ch;
+		if (ms >= 0) {
+			ms -= step;
+			if (ms <= 0)
+				return ERR;
+		}
+	}
+}
+
+static int screen_rows(void)
+{
+	return LINES > HEADER_LINES ? LINES - HEADER_LINES : 0;
+}
+
+/* The selection on screen, and each column as wide as its widest cell there. */
 static void measure(struct tui *t)
 {
 	const struct top_ctx *c = t->c;
+	size_t i, r, rows = screen_rows();
 	char cell[256];
-	size_t i, r;
 
+	if (t->selected >= c->nr_rows)
+		t->selected = c->nr_rows ? c->nr_rows - 1 : 0;
+	if (t->selected < t->first)
+		t->first = t->selected;
+	if (rows && t->selected >= t->first + rows)
+		t->first = t->selected - rows + 1;
 	for (i = 0; i < c->cols.nr; i++) {
 		const struct view_field *f = &top_view.fields[c->cols.ids[i]];
 		int w = (int)strlen(f->name);
 
-		for (r = 0; r < c->nr_rows; r++) {
+		for (r = t->first; r < c->nr_rows && r < t->first + rows; r++) {
 			int len;
 
 			view_cell(cell, sizeof(cell), f, &c->rows[r]);
@@ -65,6 +104,7 @@ static void measure(struct tui *t)
 	}
 }
 
+/* A row, or the column names for a NULL @row. */
 static void draw_row(struct tui *t, int y, const struct top_row *row)
 {
 	const struct top_ctx *c = t->c;
@@ -79,9 +119,28 @@ static void draw_row(struct tui *t, int y, const struct top_row *row)
 			view_cell(cell, sizeof(cell), f, row);
 		else
 			snprintf(cell, sizeof(cell), "%s", f->name);
-		put_text(y, x, cell, t->widths[i], f->flags & SCOLS_FL_RIGHT);
+		top_put_text(y, x, cell, t->widths[i], f->flags & SCOLS_FL_RIGHT);
 		x += t->widths[i] + 1;
 	}
+}
+
+/* The filters in force, or the main keys when there are none. */
+static void filters_line(const struct tui *t, char *buf, size_t len)
+{
+	const struct top_filter *f = &t->c->filter;
+	int n;
+
+	if (!f->by_uid && !f->name && !f->cgroup) {
+		snprintf(buf, len, "h help  q quit  <> sort  r reverse  / name  u user  c cgroup  Enter details");
+		return;
+	}
+	n = snprintf(buf, len, "filter:");
+	if (f->name && n < (int)len)
+		n += snprintf(buf + n, len - n, " name %s", f->name);
+	if (f->by_uid && n < (int)len)
+		n += snprintf(buf + n, len - n, " user %s", t->user);
+	if (f->cgroup && n < (int)len)
+		snprintf(buf + n, len - n, " cgroup %s", f->cgroup);
 }
 
 static void draw(struct tui *t)
@@ -90,32 +149,25 @@ static void draw(struct tui *t)
 	char line[512], clock[16];
 	time_t now = time(NULL);
 	size_t r;
-	int y, rows = LINES - HEADER_LINES;
+	int y;
 
 	erase();
-	strftime(clock, sizeof(clock), "%H:%M:%S", localtime(&now));
-	snprintf(line, sizeof(line),
-		 "ptscope top - %s  every %gs, budget %g%% of a CPU  sort %s%s  %zu shown, %zu filtered%s",
-		 clock, c->interval, c->budget_share * 100,
-		 top_view.fields[c->sort_col].name, c->ascending ? " (asc)" : "",
-		 c->nr_rows, c->filtered_out, t->paused ? "  PAUSED" : "");
-	put_text(0, 0, line, COLS, false);
-	put_text(1, 0, top_sweep_summary(line, sizeof(line), &c->cur), COLS, false);
-	put_text(2, 0, t->message[0] ? t->message :
-		 "h help  q quit  <> sort  r reverse  / name  u user  c cgroup  Enter details",
-		 COLS, false);
 	measure(t);
+	strftime(clock, sizeof(clock), "%H:%M:%S", localtime(&now));
+	/* The order and the counts first: a narrow screen cuts the rest. */
+	snprintf(line, sizeof(line),
+		 "ptscope top %s  %zu shown, %zu filtered  sort %s%s%s  every %gs, budget %g%%",
+		 clock, c->nr_rows, c->filtered_out, top_view.fields[c->sort_col].name,
+		 c->ascending ? " (asc)" : "", t->paused ? "  PAUSED" : "",
+		 c->interval, c->budget_share * 100);
+	top_put_text(0, 0, line, COLS, false);
+	top_put_text(1, 0, top_sweep_summary(line, sizeof(line), &c->cur), COLS, false);
+	if (!t->message[0])
+		filters_line(t, line, sizeof(line));
+	top_put_text(2, 0, t->message[0] ? t->message : line, COLS, false);
 	attron(A_BOLD);
 	draw_row(t, 3, NULL);
 	attroff(A_BOLD);
-	if (rows < 1)
-		rows = 0;
-	if (t->selected >= c->nr_rows)
-		t->selected = c->nr_rows ? c->nr_rows - 1 : 0;
-	if (t->selected < t->first)
-		t->first = t->selected;
-	if (rows && t->selected >= t->first + rows)
-		t->first = t->selected - rows + 1;
 	for (r = t->first, y = HEADER_LINES; r < c->nr_rows && y < LINES; r++, y++) {
 		if (r == t->selected)
 			attron(A_REVERSE);
@@ -154,162 +206,52 @@ static const char *const help_lines[] = {
 	"Press any key to go back.",
 };
 
-static void show_help(void)
+static int show_help(void)
 {
 	size_t i;
 
 	erase();
 	for (i = 0; i < ARRAY_SIZE(help_lines) && (int)i < LINES; i++)
-		put_text((int)i, 0, help_lines[i], COLS, false);
+		top_put_text((int)i, 0, help_lines[i], COLS, false);
 	refresh();
-	timeout(-1);
-	getch();
+	return top_wait_key(-1) == TOP_KEY_STOPPED ? TOP_KEY_STOPPED : 0;
 }
 
-/* A line typed at the bottom; false when cancelled with Esc. */
-static bool prompt(const char *question, char *buf, size_t len)
+/*
+ * A line typed at the bottom into @buf (its old text discarded only when
+ * Enter confirms the new one): 1 when confirmed, 0 when cancelled with
+ * Esc, TOP_KEY_STOPPED.
+ */
+static int prompt(const char *question, char *buf, size_t len)
 {
+	char line[256] = "";
 	size_t n = 0;
 	int ch;
 
-	buf[0] = 0;
-	timeout(-1);
 	curs_set(1);
 	for (;;) {
 		move(LINES - 1, 0);
 		clrtoeol();
-		put_text(LINES - 1, 0, question, COLS, false);
-		put_text(LINES - 1, (int)strlen(question), buf, COLS, false);
+		top_put_text(LINES - 1, 0, question, COLS, false);
+		top_put_text(LINES - 1, (int)strlen(question), line, COLS, false);
 		refresh();
-		ch = getch();
+		ch = top_wait_key(-1);
+		if (ch == TOP_KEY_STOPPED || ch == TOP_KEY_ESC) {
+			curs_set(0);
+			return ch == TOP_KEY_ESC ? 0 : TOP_KEY_STOPPED;
+		}
 		if (ch == '\n' || ch == KEY_ENTER)
 			break;
-		if (ch == 27) {
-			curs_set(0);
-			return false;
-		}
-		if ((ch == KEY_BACKSPACE || ch == 127 || ch == 8) && n)
-			buf[--n] = 0;
-		else if (ch >= ' ' && ch < 127 && n + 1 < len) {
-			buf[n++] = (char)ch;
-			buf[n] = 0;
+		if ((ch == KEY_BACKSPACE || ch == TOP_KEY_DEL || ch == TOP_KEY_CTRL_H) && n)
+			line[--n] = 0;
+		else if (ch >= ' ' && ch < 127 && n + 1 < len && n + 1 < sizeof(line)) {
+			line[n++] = (char)ch;
+			line[n] = 0;
 		}
 	}
 	curs_set(0);
-	return true;
-}
-
-/*
- * `ptscope VIEW PID` as this program runs it, read whole; a view of a
- * recording cannot be had (its process is not live).
- */
-static char *run_view(const struct tui *t, const char *view, uint64_t pid)
-{
-	char exe[PATH_MAX], cmd[PATH_MAX + 128], *text = NULL;
-	size_t len = 0, cap = 0, n;
-	ssize_t el = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	FILE *f;
-
-	if (el <= 0 || strchr(exe, '\''))
-		return NULL;
-	exe[el] = 0;
-	snprintf(cmd, sizeof(cmd), "COLUMNS=%d '%s' --color=never %s %" PRIu64 " 2>&1",
-		 COLS, exe, view, pid);
-	(void)t;
-	f = popen(cmd, "r");
-	if (!f)
-		return NULL;
-	for (;;) {
-		if (len + 4096 + 1 > cap) {
-			char *more = realloc(text, cap = cap ? 2 * cap : 65536);
-
-			if (!more)
-				break;
-			text = more;
-		}
-		n = fread(text + len, 1, cap - len - 1, f);
-		if (!n)
-			break;
-		len += n;
-	}
-	pclose(f);
-	if (text)
-		text[len] = 0;
-	return text;
-}
-
-/* Show @view of @pid, scrollable; m/t/N switch views, q or Esc goes back. */
-static void drill(struct tui *t, const char *view, uint64_t pid)
-{
-	char title[128], *text = NULL, **lines = NULL, *s;
-	size_t nr = 0, top = 0, i;
-	int ch = 0;
-
-	if (ptscope_is_replay(t->c->ps)) {
-		snprintf(t->message, sizeof(t->message),
-			 "a recording is replayed: its processes cannot be inspected live");
-		return;
-	}
-	for (;;) {
-		if (!text) {
-			text = run_view(t, view, pid);
-			free(lines);
-			lines = NULL;
-			nr = 0;
-			top = 0;
-			for (s = text; s && *s; ) {
-				char **more = realloc(lines, (nr + 1) * sizeof(*lines));
-
-				if (!more)
-					break;
-				lines = more;
-				lines[nr++] = s;
-				s = strchr(s, '\n');
-				if (!s)
-					break;
-				*s++ = 0;
-			}
-		}
-		erase();
-		snprintf(title, sizeof(title),
-			 "ptscope %s %" PRIu64 "   t thp  m maps  N numa  Up/Down/PgUp/PgDn  q back",
-			 view, pid);
-		attron(A_BOLD);
-		put_text(0, 0, title, COLS, false);
-		attroff(A_BOLD);
-		if (!text)
-			put_text(1, 0, "(the view could not be run)", COLS, false);
-		for (i = 0; top + i < nr && (int)i + 1 < LINES; i++)
-			put_text((int)i + 1, 0, lines[top + i], COLS, false);
-		refresh();
-		timeout(-1);
-		ch = getch();
-		if (ch == 'q' || ch == 27 || ch == ERR)
-			break;
-		if (ch == 't' || ch == 'm' || ch == 'N') {
-			view = ch == 't' ? "thp" : ch == 'm' ? "maps" : "numa";
-			free(text);
-			text = NULL;
-		} else if ((ch == KEY_DOWN || ch == 'j') && top + 1 < nr) {
-			top++;
-		} else if ((ch == KEY_UP || ch == 'k') && top) {
-			top--;
-		} else if (ch == KEY_NPAGE || ch == ' ') {
-			top = top + LINES - 1 < nr ? top + LINES - 1 : top;
-		} else if (ch == KEY_PPAGE) {
-			top = top > (size_t)LINES - 1 ? top - LINES + 1 : 0;
-		}
-	}
-	free(lines);
-	free(text);
-}
-
-static double seconds_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
+	snprintf(buf, len, "%s", line);
+	return 1;
 }
 
 /* The selection follows its process across refreshes and re-sorts. */
@@ -340,157 +282,190 @@ static void move_sort(struct top_ctx *c, int step)
 	c->sort_col = c->cols.ids[i];
 }
 
-static int filter_key(struct tui *t, int ch)
+/* A user's uid: a number, or the name of a user among the rows. */
+static bool user_uid(const struct top_ctx *c, const char *user, uint32_t *uid)
 {
-	static char name[64], cgroup[256];
-	struct top_ctx *c = t->c;
-	char buf[256];
+	char name[33], *end;
+	unsigned long u;
+	size_t i;
 
-	if (ch == '/' && prompt("command contains: ", name, sizeof(name)))
-		c->filter.name = name[0] ? name : NULL;
-	if (ch == 'c' && prompt("cgroup (from /): ", cgroup, sizeof(cgroup)))
-		c->filter.cgroup = cgroup[0] ? cgroup : NULL;
-	if (ch == 'u' && prompt("user (name or uid): ", buf, sizeof(buf))) {
-		char *end;
-		unsigned long uid;
-		size_t i;
-
-		c->filter.by_uid = false;
-		if (buf[0]) {
-			uid = strtoul(buf, &end, 10);
-			if (*end) {
-				/* A name: any row of that name tells its uid. */
-				for (i = 0, uid = ULONG_MAX; i < c->cur.nr; i++)
-					if (!strcmp(top_user_name(c->cur.procs[i].uid), buf))
-						uid = c->cur.procs[i].uid;
-			}
-			if (uid > UINT32_MAX) {
-				snprintf(t->message, sizeof(t->message),
-					 "no process of user '%.64s'", buf);
-				return 0;
-			}
-			c->filter.uid = uid;
-			c->filter.by_uid = true;
+	u = strtoul(user, &end, 10);
+	if (!*end && end != user && u < UINT32_MAX) {
+		*uid = u;
+		return true;
+	}
+	for (i = 0; i < c->cur.nr; i++) {
+		if (!strcmp(top_user_name(name, sizeof(name), c->cur.procs[i].uid), user)) {
+			*uid = c->cur.procs[i].uid;
+			return true;
 		}
 	}
+	return false;
+}
+
+/* '/', 'c' or 'u': prompt, set the filter, rebuild the rows. */
+static int filter_key(struct tui *t, int ch)
+{
+	struct top_ctx *c = t->c;
+	char buf[64];
+	uint32_t uid;
+	int ret;
+
+	if (ch == '/') {
+		ret = prompt("command contains: ", t->name, sizeof(t->name));
+		if (ret == 1)
+			c->filter.name = t->name[0] ? t->name : NULL;
+	} else if (ch == 'c') {
+		ret = prompt("cgroup (from /): ", t->cgroup, sizeof(t->cgroup));
+		if (ret == 1)
+			c->filter.cgroup = t->cgroup[0] ? t->cgroup : NULL;
+	} else {
+		ret = prompt("user (name or uid): ", buf, sizeof(buf));
+		if (ret == 1 && !buf[0]) {
+			c->filter.by_uid = false;
+		} else if (ret == 1 && user_uid(c, buf, &uid)) {
+			c->filter.by_uid = true;
+			c->filter.uid = uid;
+			snprintf(t->user, sizeof(t->user), "%s", buf);
+		} else if (ret == 1) {
+			snprintf(t->message, sizeof(t->message),
+				 "no process of user '%s' is shown", buf);
+		}
+	}
+	if (ret == TOP_KEY_STOPPED)
+		return ret;
 	return top_rows_build(c);
+}
+
+static double seconds_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* One key of the main screen: 1 to quit, 0 to go on, < 0 an error. */
+static int main_key(struct tui *t, int ch, double *next)
+{
+	struct top_ctx *c = t->c;
+	size_t page = screen_rows() ? screen_rows() : 1;
+	int ret = 0;
+
+	t->message[0] = 0;
+	switch (ch) {
+	case 'q':
+	case TOP_KEY_ESC:
+	case TOP_KEY_STOPPED:
+		return 1;
+	case 'h':
+	case '?':
+		ret = show_help();
+		break;
+	case KEY_DOWN:
+	case 'j':
+		if (t->selected + 1 < c->nr_rows)
+			t->selected++;
+		break;
+	case KEY_UP:
+	case 'k':
+		if (t->selected)
+			t->selected--;
+		break;
+	case KEY_NPAGE:
+		t->selected += page;
+		break;
+	case KEY_PPAGE:
+		t->selected = t->selected > page ? t->selected - page : 0;
+		break;
+	case KEY_HOME:
+		t->selected = 0;
+		break;
+	case KEY_END:
+		t->selected = c->nr_rows ? c->nr_rows - 1 : 0;
+		break;
+	case '\n':
+	case KEY_ENTER:
+	case 't':
+	case 'm':
+	case 'N':
+		if (c->nr_rows)
+			ret = top_drill(c->ps, ch == 'm' ? "maps" : ch == 'N' ? "numa" : "thp",
+					t->selected_pid, t->message, sizeof(t->message));
+		break;
+	case '<':
+	case '>':
+		move_sort(c, ch == '<' ? -1 : 1);
+		top_rows_sort(c->rows, c->nr_rows, c->sort_col, c->ascending);
+		reselect(t);
+		break;
+	case 'r':
+		c->ascending = !c->ascending;
+		top_rows_sort(c->rows, c->nr_rows, c->sort_col, c->ascending);
+		reselect(t);
+		break;
+	case '/':
+	case 'u':
+	case 'c':
+		ret = filter_key(t, ch);
+		reselect(t);
+		break;
+	case ' ':
+		*next = 0;
+		break;
+	case 'p':
+		t->paused = !t->paused;
+		if (!t->paused)
+			*next = 0;
+		break;
+	case KEY_RESIZE:
+		break;
+	default:
+		snprintf(t->message, sizeof(t->message), "unknown key: press h for help");
+		break;
+	}
+	return ret == TOP_KEY_STOPPED ? 1 : ret;
 }
 
 int top_tui(struct top_ctx *c)
 {
 	struct tui t = { .c = c };
-	uint64_t done = 0;
-	double next;
+	uint64_t done = 1;
+	double next, now;
+	SCREEN *screen;
 	int ret, ch;
 
-	ret = top_refresh(c);
-	if (ret)
-		return ret;
-	done = 1;
-	if (!initscr())
-		return -ENOTTY;
+	/* newterm(), not initscr(): a terminal it does not know is an error, not an exit. */
+	screen = newterm(NULL, stdout, stdin);
+	if (!screen) {
+		cli_error("top: the terminal (TERM=%s) is unknown to ncurses; use -b",
+			  getenv("TERM") ? getenv("TERM") : "");
+		return 1;
+	}
 	cbreak();
 	noecho();
 	keypad(stdscr, TRUE);
 	curs_set(0);
+	ret = top_refresh(c);
 	next = seconds_now() + c->interval;
-	for (;;) {
-		double now;
-
+	while (!ret) {
 		draw(&t);
 		now = seconds_now();
 		if (now >= next && !t.paused) {
 			if (c->iterations && done >= c->iterations)
 				break;
 			ret = top_refresh(c);
-			if (ret)
-				break;
 			done++;
 			reselect(&t);
-			next = now + c->interval;
+			next = seconds_now() + c->interval;
 			continue;
 		}
-		/* At most 200 ms, so that SIGINT/SIGTERM are seen soon. */
-		timeout(t.paused ? 200 : (int)((next - now) * 1000) < 200 ?
-			(int)((next - now) * 1000) + 1 : 200);
-		ch = getch();
-		if (cli_interval_stopped())
-			break;
-		if (ch == ERR || ch == KEY_RESIZE)
-			continue;
-		t.message[0] = 0;
-		if (ch == 'q' || ch == 27)
-			break;
-		switch (ch) {
-		case 'h':
-		case '?':
-			show_help();
-			break;
-		case KEY_DOWN:
-		case 'j':
-			if (t.selected + 1 < c->nr_rows)
-				t.selected++;
-			break;
-		case KEY_UP:
-		case 'k':
-			if (t.selected)
-				t.selected--;
-			break;
-		case KEY_NPAGE:
-			t.selected += LINES - HEADER_LINES;
-			break;
-		case KEY_PPAGE:
-			t.selected = t.selected > (size_t)(LINES - HEADER_LINES) ?
-				     t.selected - (LINES - HEADER_LINES) : 0;
-			break;
-		case KEY_HOME:
-			t.selected = 0;
-			break;
-		case KEY_END:
-			t.selected = c->nr_rows ? c->nr_rows - 1 : 0;
-			break;
-		case '\n':
-		case KEY_ENTER:
-		case 't':
-		case 'm':
-		case 'N':
-			if (c->nr_rows)
-				drill(&t, ch == 'm' ? "maps" : ch == 'N' ? "numa" : "thp",
-				      t.selected_pid);
-			break;
-		case '<':
-		case '>':
-			move_sort(c, ch == '<' ? -1 : 1);
-			top_rows_sort(c->rows, c->nr_rows, c->sort_col, c->ascending);
-			reselect(&t);
-			break;
-		case 'r':
-			c->ascending = !c->ascending;
-			top_rows_sort(c->rows, c->nr_rows, c->sort_col, c->ascending);
-			reselect(&t);
-			break;
-		case '/':
-		case 'u':
-		case 'c':
-			ret = filter_key(&t, ch);
-			if (ret)
-				goto out;
-			reselect(&t);
-			break;
-		case ' ':
-			next = 0;
-			break;
-		case 'p':
-			t.paused = !t.paused;
-			if (!t.paused)
-				next = 0;
-			break;
-		default:
-			snprintf(t.message, sizeof(t.message), "unknown key: press h for help");
-			break;
-		}
+		ch = top_wait_key(t.paused ? -1 : (int)((next - now) * 1000) + 1);
+		if (ch == ERR)
+			continue;	/* time for the next refresh */
+		ret = main_key(&t, ch, &next);
 	}
-out:
 	endwin();
-	return ret;
+	delscreen(screen);
+	return ret == 1 ? 0 : ret;
 }

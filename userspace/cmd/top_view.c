@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* `ptscope top`'s fields, order and filters: see top_view.h. */
+#define _GNU_SOURCE	/* qsort_r */
 #include <inttypes.h>
 #include <math.h>
 #include <pwd.h>
@@ -158,7 +159,7 @@ static struct view_value get_verdict(const void *row, const struct view_field *f
 	       view_str(PROC(row)->verdict);
 }
 
-static const char *const walk_names[] = { "none", "exact", "sampled" };
+static const char *const walk_names[] = { "none", "exact", "sampled", "hidden" };
 
 static struct view_value get_walk(const void *row, const struct view_field *f)
 {
@@ -304,11 +305,14 @@ bool top_filter_match(const struct top_filter *f, const struct top_proc *p)
 	return true;
 }
 
-static int sort_col;
-static bool sort_ascending;
+struct sort_key {
+	int col;
+	bool ascending;
+};
 
 /* A value to order by: numbers by value, text by strcmp, unknown last. */
-static int compare_values(const struct view_value *a, const struct view_value *b)
+static int compare_values(const struct view_value *a, const struct view_value *b,
+			  bool ascending)
 {
 	double x, y;
 	bool na = a->kind == VIEW_NULL || (a->kind == VIEW_F64 && isnan(a->d));
@@ -320,20 +324,21 @@ static int compare_values(const struct view_value *a, const struct view_value *b
 		int c = strcmp(a->kind == VIEW_STR ? a->s : a->text,
 			       b->kind == VIEW_STR ? b->s : b->text);
 
-		return sort_ascending ? c : -c;
+		return ascending ? c : -c;
 	}
 	x = a->kind == VIEW_F64 ? a->d : (double)a->u;
 	y = b->kind == VIEW_F64 ? b->d : (double)b->u;
 	if (x == y)
 		return 0;
-	return (x < y) == sort_ascending ? -1 : 1;
+	return (x < y) == ascending ? -1 : 1;
 }
 
-static int by_column(const void *pa, const void *pb)
+static int by_column(const void *pa, const void *pb, void *key)
 {
-	const struct view_field *f = &top_view.fields[sort_col];
+	const struct sort_key *k = key;
+	const struct view_field *f = &top_view.fields[k->col];
 	struct view_value a = f->get(pa, f), b = f->get(pb, f);
-	int c = compare_values(&a, &b);
+	int c = compare_values(&a, &b, k->ascending);
 	uint64_t x = ((const struct top_row *)pa)->p->pid;
 	uint64_t y = ((const struct top_row *)pb)->p->pid;
 
@@ -342,31 +347,39 @@ static int by_column(const void *pa, const void *pb)
 
 void top_rows_sort(struct top_row *rows, size_t nr, int col, bool ascending)
 {
-	sort_col = col;
-	sort_ascending = ascending;
-	qsort(rows, nr, sizeof(*rows), by_column);
+	struct sort_key key = { .col = col, .ascending = ascending };
+
+	qsort_r(rows, nr, sizeof(*rows), by_column, &key);
 }
 
-const char *top_user_name(uint32_t uid)
+/* The names looked up lately: getpwuid() may read /etc/passwd each time. */
+static struct { uint32_t uid; char name[33]; } user_cache[64];
+static size_t user_cache_used, user_cache_next;
+
+char *top_user_name(char *buf, size_t len, uint32_t uid)
 {
-	static struct { uint32_t uid; char name[33]; } cache[64];
-	static size_t used;
 	struct passwd *pw;
 	size_t i;
 
-	for (i = 0; i < used; i++)
-		if (cache[i].uid == uid)
-			return cache[i].name;
-	i = used < ARRAY_SIZE(cache) ? used++ : uid % ARRAY_SIZE(cache);
-	cache[i].uid = uid;
+	for (i = 0; i < user_cache_used; i++) {
+		if (user_cache[i].uid == uid) {
+			snprintf(buf, len, "%s", user_cache[i].name);
+			return buf;
+		}
+	}
 	pw = uid == (uint32_t)-1 ? NULL : getpwuid(uid);
 	if (pw)
-		snprintf(cache[i].name, sizeof(cache[i].name), "%s", pw->pw_name);
+		snprintf(buf, len, "%s", pw->pw_name);
 	else if (uid == (uint32_t)-1)
-		snprintf(cache[i].name, sizeof(cache[i].name), "?");
+		snprintf(buf, len, "?");
 	else
-		snprintf(cache[i].name, sizeof(cache[i].name), "%" PRIu32, uid);
-	return cache[i].name;
+		snprintf(buf, len, "%" PRIu32, uid);
+	/* Round robin: a name is copied out, so replacing one is harmless. */
+	i = user_cache_used < ARRAY_SIZE(user_cache) ? user_cache_used++ :
+	    user_cache_next++ % ARRAY_SIZE(user_cache);
+	user_cache[i].uid = uid;
+	snprintf(user_cache[i].name, sizeof(user_cache[i].name), "%s", buf);
+	return buf;
 }
 
 char *top_sweep_summary(char *buf, size_t len, const struct top_sweep *sw)

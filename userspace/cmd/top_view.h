@@ -17,7 +17,7 @@
 /* A row: one process of a sweep, with its user's name. */
 struct top_row {
 	const struct top_proc *p;
-	const char *user;
+	char user[33];
 };
 
 enum {
@@ -48,10 +48,10 @@ bool top_filter_match(const struct top_filter *f, const struct top_proc *p);
  */
 void top_rows_sort(struct top_row *rows, size_t nr, int col, bool ascending);
 
-/* The user name of @uid (cached), or the number. */
-const char *top_user_name(uint32_t uid);
+/* The user name of @uid, or the number, into @buf. */
+char *top_user_name(char *buf, size_t len, uint32_t uid);
 
-/* One line on what the sweep cost: "sweep: 53 processes (51 exact, ...)". */
+/* One line on what the sweep cost: "sweep: CPU 88.2 ms of 90.0, wall ...". */
 char *top_sweep_summary(char *buf, size_t len, const struct top_sweep *sw);
 
 #endif /* PTSCOPE_TOP_VIEW_H */

@@ -123,6 +123,7 @@ static int walk_whole(struct ptscope *ps, uint64_t pid, struct sampled *S,
 	if (ret)
 		goto out_free_acc;
 	S->calls++;
+	S->mm_flags = tot.mm_flags;
 	for (h = first; h < last; h++) {
 		sv = &S->vmas[h];
 		window_values(sv, &w.acc[h - first], sv->start, true, y);
@@ -152,15 +153,17 @@ static int walk_window(struct ptscope *ps, uint64_t pid, struct sampled *S,
 		       struct sampled_vma *sv, uint64_t j)
 {
 	struct window_acc a = { .sv = sv };
+	struct ptscope_maps_totals tot;
 	uint64_t ws, we;
 	double y[NV];
 	int ret;
 
 	sample_window(sv->start, sv->end, sample_perm_at(&sv->perm, j), &ws, &we);
-	ret = ptscope_maps(ps, pid, ws, we, window_record, &a, NULL);
+	ret = ptscope_maps(ps, pid, ws, we, window_record, &a, &tot);
 	if (ret)
 		return ret;
 	S->calls++;
+	S->mm_flags = tot.mm_flags;
 	/* A hugetlb page may be larger than a window: walk those whole. */
 	if (sv->have_meta && (sv->meta.flags & PTSCOPE_VMA_HUGETLB))
 		return walk_whole(ps, pid, S, sv - S->vmas, sv - S->vmas + 1);

@@ -47,6 +47,7 @@ struct sampled {
 	size_t nr;
 	uint64_t seed;
 	uint64_t windows, walked, pages_walked, calls;
+	uint64_t mm_flags;		/* the process's PTSCOPE_MM_*, from any query */
 	bool budget;			/* a time budget, not a fraction */
 	double fraction;		/* of each mapping's windows */
 	uint64_t budget_ns, elapsed_ns;	/* UINT64_MAX: unlimited */

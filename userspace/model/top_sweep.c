@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* `ptscope top`'s sweep of every process within a budget: see top_sweep.h. */
+#define _GNU_SOURCE	/* qsort_r */
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -30,64 +31,6 @@ static uint64_t mono_ns(void)
 	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 }
 
-uint64_t top_units(const struct ptscope_stats *st)
-{
-	return st->pgtables_bytes / 8 + st->rss_anon + st->rss_file +
-	       st->rss_shmem + st->swap_ents + TOP_UNITS_PER_VMA * st->map_count;
-}
-
-double top_cost_predict(const struct top_cost *cost, uint64_t units)
-{
-	double rate = TOP_NS_PER_UNIT_GUESS;
-
-	if (units < TOP_UNITS_SMALL && cost->small_walks)
-		return TOP_COST_MARGIN * cost->small_ns / cost->small_walks;
-	if (cost->large_units)
-		rate = cost->large_ns / cost->large_units;
-	else if (cost->small_walks)	/* a small walk's cost per unit is dearer */
-		rate = cost->small_ns / cost->small_walks / TOP_UNITS_SMALL;
-	return TOP_COST_MARGIN * rate * (units < TOP_UNITS_SMALL ? TOP_UNITS_SMALL : units);
-}
-
-enum top_plan top_plan(const struct top_cost *cost, uint64_t units,
-		       uint64_t left_ns, uint64_t reserve_ns, size_t nr_large_left)
-{
-	double predicted = top_cost_predict(cost, units);
-
-	if (!left_ns)
-		return TOP_PLAN_NONE;
-	if (units <= TOP_UNITS_LARGE) {
-		/* Nothing learned yet: walk it, and learn. */
-		if (!cost->small_walks && !cost->large_units)
-			return left_ns > reserve_ns ? TOP_PLAN_EXACT : TOP_PLAN_NONE;
-		return left_ns > reserve_ns && predicted <= left_ns - reserve_ns ?
-		       TOP_PLAN_EXACT : TOP_PLAN_NONE;
-	}
-	if (!nr_large_left)
-		nr_large_left = 1;
-	return predicted <= (double)left_ns / nr_large_left ? TOP_PLAN_EXACT :
-	       TOP_PLAN_SAMPLE;
-}
-
-void top_cost_learn(struct top_cost *cost, uint64_t units, uint64_t ns)
-{
-	if (units < TOP_UNITS_SMALL) {
-		cost->small_ns += ns;
-		cost->small_walks++;
-	} else {
-		cost->large_ns += ns;
-		cost->large_units += units;
-	}
-}
-
-void top_cost_age(struct top_cost *cost)
-{
-	cost->small_ns /= 2;
-	cost->small_walks /= 2;
-	cost->large_ns /= 2;
-	cost->large_units /= 2;
-}
-
 /* The fields of /proc/PID/status and /proc/PID/cgroup a row shows. */
 static void proc_identity(struct ptscope *ps, struct top_proc *p,
 			  const struct top_proc *old, bool reread)
@@ -113,10 +56,12 @@ static void proc_identity(struct ptscope *ps, struct top_proc *p,
 	text = NULL;
 	/* cgroup v2: the line "0::PATH". */
 	if (!ptscope_proc_read(ps, p->pid, "cgroup", &text, &len)) {
-		line = strncmp(text, "0::", 3) ? strstr(text, "\n0::") : text - 1;
-		if (line)
+		line = strncmp(text, "0::", 3) ? strstr(text, "\n0::") : text;
+		if (line) {
+			line += *line == '\n' ? 4 : 3;
 			snprintf(p->cgroup, sizeof(p->cgroup), "%.*s",
-				 (int)strcspn(line + 4, "\n"), line + 4);
+				 (int)strcspn(line, "\n"), line);
+		}
 	}
 	free(text);
 }
@@ -223,7 +168,7 @@ static int walk_sampled(struct ptscope *ps, struct top_proc *p,
 		v.start = S.vmas[h].start;
 		v.end = S.vmas[h].end;
 		maps_sample_counts(S.vmas[h].est, &v.pages, &t);
-		top_verdict_add(&verdict, &v, 0, p->run_nodes, o->thp, true);
+		top_verdict_add(&verdict, &v, S.mm_flags, p->run_nodes, o->thp, true);
 	}
 	p->verdict = top_verdict(&verdict);
 	/* Every window walked (small mappings are walked whole): exact. */
@@ -269,12 +214,11 @@ static void fault_rates(struct top_proc *p, const struct top_proc *old)
 	}
 }
 
-static const struct top_proc *sort_procs;
-
-static int by_units(const void *a, const void *b)
+static int by_units(const void *a, const void *b, void *procs)
 {
-	uint64_t ua = top_units(&sort_procs[*(const size_t *)a].st);
-	uint64_t ub = top_units(&sort_procs[*(const size_t *)b].st);
+	const struct top_proc *p = procs;
+	uint64_t ua = top_units(&p[*(const size_t *)a].st);
+	uint64_t ub = top_units(&p[*(const size_t *)b].st);
 
 	return ua < ub ? -1 : ua > ub;
 }
@@ -300,7 +244,7 @@ static int sweep_counters(struct ptscope *ps, const uint64_t *pids, size_t n,
 		th = NULL;
 		nr_th = 0;
 		ret = ptscope_stats(ps, p->pid, &p->st, &th, &nr_th);
-		if (ret == -EACCES || ret == -EPERM) {
+		if (ret == -EPERM || ret == -EACCES) {
 			sw->hidden++;
 			continue;
 		}
@@ -332,6 +276,7 @@ int top_sweep_run(struct ptscope *ps, const uint64_t *pids, size_t nr_pids,
 	uint64_t cpu0 = top_cpu_ns(), wall0 = mono_ns(), *all = NULL, spent, t0;
 	uint64_t reserve;
 	size_t i, k, *order = NULL, kept, nr_large = 0;
+	bool smalls_done = false;
 	int ret;
 
 	memset(sw, 0, sizeof(*sw));
@@ -353,8 +298,7 @@ int top_sweep_run(struct ptscope *ps, const uint64_t *pids, size_t nr_pids,
 	}
 	for (i = 0; i < sw->nr; i++)
 		order[i] = i;
-	sort_procs = sw->procs;
-	qsort(order, sw->nr, sizeof(*order), by_units);
+	qsort_r(order, sw->nr, sizeof(*order), by_units, sw->procs);
 
 	/* Smallest first; the large ones last, with their reserve. */
 	for (k = 0; k < sw->nr; k++)
@@ -370,6 +314,12 @@ int top_sweep_run(struct ptscope *ps, const uint64_t *pids, size_t nr_pids,
 		left = spent < o->budget_ns ? o->budget_ns - spent : 0;
 		plan = o->unlimited ? TOP_PLAN_EXACT :
 		       top_plan(cost, units, left, reserve, nr_large);
+		/* The first small one that does not fit ends the small ones. */
+		if (units <= TOP_UNITS_LARGE && !o->unlimited) {
+			if (smalls_done)
+				plan = TOP_PLAN_NONE;
+			smalls_done = plan == TOP_PLAN_NONE;
+		}
 		t0 = top_cpu_ns();
 		ret = 0;
 		if (plan == TOP_PLAN_EXACT) {
@@ -383,8 +333,16 @@ int top_sweep_run(struct ptscope *ps, const uint64_t *pids, size_t nr_pids,
 		}
 		if (units > TOP_UNITS_LARGE)
 			nr_large--;
-		/* Gone between its counters and its walk: drop it below. */
-		if (ret == -ESRCH || ret == -EINVAL || ret == -EACCES) {
+		/*
+		 * Gone between its counters and its walk (dropped below), or
+		 * no longer ours to read (it ran a setuid program): hidden.
+		 */
+		if (ret == -EPERM || ret == -EACCES) {
+			sw->hidden++;
+			p->pid = 0;
+			p->walk = TOP_WALK_HIDDEN;
+			ret = 0;
+		} else if (ret == -ESRCH || ret == -ENOENT || ret == -EINVAL) {
 			p->pid = 0;
 			ret = 0;
 		}
@@ -395,7 +353,7 @@ int top_sweep_run(struct ptscope *ps, const uint64_t *pids, size_t nr_pids,
 		struct top_proc *p = &sw->procs[i];
 
 		if (!p->pid) {
-			sw->vanished++;
+			sw->vanished += p->walk != TOP_WALK_HIDDEN;
 			continue;
 		}
 		sw->exact += p->walk == TOP_WALK_EXACT;

@@ -16,9 +16,11 @@
 
 #include "libptscope.h"
 #include "thp_reasons.h"
+#include "top_cost.h"
 
 /* How a process's page-table facts were had. */
-enum top_walk { TOP_WALK_NONE, TOP_WALK_EXACT, TOP_WALK_SAMPLED };
+enum top_walk { TOP_WALK_NONE, TOP_WALK_EXACT, TOP_WALK_SAMPLED,
+		TOP_WALK_HIDDEN };	/* refused at its walk: not shown */
 
 /* The values a row shows that a sample estimates. */
 enum top_est { TOP_E_RSS, TOP_E_THP, TOP_E_MTHP, TOP_E_HUGETLB,
@@ -56,30 +58,10 @@ struct top_sweep_opts {
 	const struct thp_settings *thp;
 };
 
-/*
- * The cost model, learned from the walks made whole: a small walk (fewer
- * than TOP_UNITS_SMALL units of work, top_units()) costs about what every
- * walk costs, so it is predicted from the mean small walk; a larger one
- * from the mean cost per unit of the larger walks (their CPU time over
- * their units), scaled to its units.  Both with TOP_COST_MARGIN to spare.
- * What earlier sweeps learned counts half as much at each new sweep.
- */
-struct top_cost {
-	double small_ns, small_walks;	/* sums over the small walks */
-	double large_ns, large_units;	/* and over the larger ones */
-};
-#define TOP_COST_INIT { 0 }
-#define TOP_UNITS_PER_VMA	256	/* a mapping's record costs as much as this */
-#define TOP_UNITS_SMALL		8192
-#define TOP_UNITS_LARGE		(256 * 1024)	/* a 1 GiB process in 4 KiB pages */
-#define TOP_COST_MARGIN		1.5
-#define TOP_NS_PER_UNIT_GUESS	100.0	/* a slow machine's (TCG), until one is known */
-#define TOP_LARGE_SHARE		4	/* 1/4 of the budget is kept for large ones */
-
 struct top_sweep {
 	struct top_proc *procs;
 	size_t nr;
-	uint64_t hidden;		/* not permitted (EPERM/EACCES) */
+	uint64_t hidden;		/* not permitted (EPERM) */
 	uint64_t kernel_threads;	/* no memory of their own */
 	uint64_t vanished;		/* gone before their row was made */
 	uint64_t exact, sampled, unwalked;
@@ -105,33 +87,6 @@ int top_sweep_run(struct ptscope *ps, const uint64_t *pids, size_t nr_pids,
 		  const struct top_sweep_opts *o, const struct top_sweep *prev,
 		  struct top_cost *cost, struct top_sweep *sw);
 void top_sweep_free(struct top_sweep *sw);
-
-/* How a process's page tables are read. */
-enum top_plan { TOP_PLAN_NONE, TOP_PLAN_EXACT, TOP_PLAN_SAMPLE };
-
-/*
- * The plan for a process of @units, the processes coming smallest first:
- * @left_ns of the budget is left, @nr_large_left processes above
- * TOP_UNITS_LARGE are still to come (this one included, if it is one),
- * for which @reserve_ns is kept.  A process up to TOP_UNITS_LARGE is walked
- * whole if it is predicted to fit what is left beyond the reserve, else
- * not at all (the ones after it are no smaller); a larger one whole if it
- * fits an even share of what is left, else sampled with that share.
- */
-enum top_plan top_plan(const struct top_cost *cost, uint64_t units,
-		       uint64_t left_ns, uint64_t reserve_ns, size_t nr_large_left);
-/* The cost a walk of @units is predicted to have. */
-double top_cost_predict(const struct top_cost *cost, uint64_t units);
-/* Learn from a whole walk of @units that took @ns. */
-void top_cost_learn(struct top_cost *cost, uint64_t units, uint64_t ns);
-/* A new sweep: what was learned before counts half. */
-void top_cost_age(struct top_cost *cost);
-/*
- * The walk's work predicted from the counters: the entries of its page
- * tables (VmPTE / 8: zero-page and sparse mappings cost their tables,
- * not their RSS), its resident and swapped pages, and its mappings.
- */
-uint64_t top_units(const struct ptscope_stats *st);
 
 /* CPU time of the calling thread, kernel time included. */
 uint64_t top_cpu_ns(void);
