@@ -22,6 +22,34 @@
 #define SWAP_PAGES	32	/* paged out */
 #define MPOL_BIND	2
 
+/*
+ * Write every page of the caller's private writable mappings (its data,
+ * heap and stack), each with the value it holds: a process just forked
+ * then shares no page with its parent, whose writes would otherwise turn
+ * its COW-shared pages exclusive while a test compares two reads of them.
+ */
+static inline int detach_from_parent(void)
+{
+	unsigned long long s, e, a;
+	char line[512], perms[8];
+	FILE *f = fopen("/proc/self/maps", "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%llx-%llx %7s", &s, &e, perms) != 3 ||
+		    strcmp(perms, "rw-p"))
+			continue;
+		for (a = s; a < e; a += PAGE) {
+			volatile char *p = (volatile char *)(uintptr_t)a;
+
+			*p = *p;
+		}
+	}
+	fclose(f);
+	return 0;
+}
+
 /* The target: build, report, block until the test closes the pipe. */
 static inline void mixed_target(int idle, int ready, bool two_nodes, bool thp, bool swap)
 {
@@ -32,7 +60,7 @@ static inline void mixed_target(int idle, int ready, bool two_nodes, bool thp, b
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	CPU_ZERO(&cpu0);
 	CPU_SET(0, &cpu0);
-	if (sched_setaffinity(0, sizeof(cpu0), &cpu0))
+	if (sched_setaffinity(0, sizeof(cpu0), &cpu0) || detach_from_parent())
 		_exit(1);
 	shared = map_anon(SHARED_PAGES * PAGE, PROT_READ | PROT_WRITE, 0);
 	if (!shared || no_huge_pages(shared, SHARED_PAGES * PAGE))

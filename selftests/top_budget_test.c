@@ -57,6 +57,8 @@ static pid_t spawn_toucher(int idle[2], size_t bytes, size_t sparse)
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		close(ready[0]);
 		close(idle[1]);
+		if (detach_from_parent())
+			_exit(1);
 		m = map_anon(bytes, PROT_READ | PROT_WRITE, 0);
 		if (!m || no_huge_pages(m, bytes))
 			_exit(1);

@@ -21,7 +21,6 @@
 
 #define HEADER_LINES	4	/* title, sweep, filters or keys, column names */
 #define MAX_WIDTH	40	/* of a column of text */
-#define KEY_STEP_MS	200	/* the longest a signal waits to be seen */
 
 struct tui {
 	struct top_ctx *c;
@@ -33,42 +32,6 @@ struct tui {
 	char name[64], cgroup[256];	/* the filters' text */
 	char user[64];
 };
-
-void top_put_text(int y, int x, const char *s, int width, bool right)
-{
-	char buf[1024];
-	int len, w = COLS - x, i;
-
-	if (w <= 0 || y >= LINES || width <= 0)
-		return;
-	if (width < w)
-		w = width;
-	for (len = 0; s[len] && len < w && len < (int)sizeof(buf) - 1; len++)
-		buf[len] = s[len] >= ' ' && s[len] < 127 ? s[len] : '?';
-	buf[len] = 0;
-	i = right && len < w ? w - len : 0;
-	mvaddnstr(y, x + i, buf, len);
-}
-
-int top_wait_key(int ms)
-{
-	int ch, step;
-
-	for (;;) {
-		step = ms < 0 || ms > KEY_STEP_MS ? KEY_STEP_MS : ms;
-		timeout(step);
-		ch = getch();
-		if (cli_interval_stopped())
-			return TOP_KEY_STOPPED;
-		if (ch != ERR)
-			return ch;
-		if (ms >= 0) {
-			ms -= step;
-			if (ms <= 0)
-				return ERR;
-		}
-	}
-}
 
 static int screen_rows(void)
 {
