@@ -79,6 +79,13 @@ lab-all $(addprefix lab-,$(LAB_NAMES)): lab-%: userspace
 bench:
 	scripts/bench
 
+# What a sweep of `ptscope top` costs (docs/top.md): 7.2 unless BENCH_KERNEL.
+BENCH_KERNEL ?= 7.2
+bench-top:
+	scripts/deps
+	scripts/kernels fetch $(BENCH_KERNEL)
+	scripts/bench-top $(BENCH_KERNEL)
+
 PREFIX ?= /usr/local
 MODULE_DIR = $(DESTDIR)/lib/modules/$(KERNELRELEASE_HOST)/extra
 VERSION := $(shell sed -n 's/^\#define PTSCOPE_RELEASE[[:space:]]*"\(.*\)"/\1/p' uapi/ptscope.h)
@@ -120,4 +127,4 @@ clean:
 	rm -rf build
 
 .PHONY: all module userspace selftests load deps kernels modules-all style check \
-	check-debug fuzz demo labs lab-all $(addprefix lab-,$(LAB_NAMES)) bench install uninstall dkms-install dkms-remove sign clean
+	check-debug fuzz demo labs lab-all $(addprefix lab-,$(LAB_NAMES)) bench bench-top install uninstall dkms-install dkms-remove sign clean
