@@ -36,42 +36,24 @@ static const char *promtool(void)
 FIXTURE(export) {
 	char cli[PATH_MAX];
 	pid_t pid;
-	int idle[2];
+	int idle_w;
 	bool two_nodes, thp, swap;
 };
 
 FIXTURE_SETUP(export)
 {
-	int ready[2];
-	char c;
-
 	ASSERT_EQ(0, cli_find(self->cli)) TH_LOG("no ptscope command: build ../userspace");
 	ASSERT_EQ(0, access(promtool(), X_OK)) TH_LOG("no promtool at %s", promtool());
 	self->two_nodes = nr_nodes() >= 2;
 	self->thp = thp_enabled();
 	self->swap = ensure_swap();
-	ASSERT_EQ(0, pipe(self->idle));
-	ASSERT_EQ(0, pipe(ready));
-	self->pid = fork();
-	ASSERT_LE(0, self->pid);
-	if (!self->pid) {
-		close(self->idle[1]);
-		close(ready[0]);
-		mixed_target(self->idle[0], ready[1], self->two_nodes, self->thp, self->swap);
-	}
-	close(self->idle[0]);
-	close(ready[1]);
-	ASSERT_EQ(1, read(ready[0], &c, 1)) TH_LOG("the target could not build its memory");
-	close(ready[0]);
+	self->pid = mixed_start(&self->idle_w, self->two_nodes, self->thp, self->swap);
+	ASSERT_LT(0, self->pid) TH_LOG("the target could not build its memory");
 }
 
 FIXTURE_TEARDOWN(export)
 {
-	if (self->pid <= 0)	/* never forked: kill(0 or -1) hits more */
-		return;
-	close(self->idle[1]);
-	kill(self->pid, SIGKILL);
-	waitpid(self->pid, NULL, 0);
+	mixed_stop(self->pid, self->idle_w);
 }
 
 /*

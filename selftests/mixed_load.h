@@ -13,6 +13,7 @@
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 
 #include "fixtures.h"
 #include "maps_oracle.h"
@@ -100,6 +101,54 @@ static inline void mixed_target(int idle, int ready, bool two_nodes, bool thp, b
 	while (read(idle, &c, 1) > 0)
 		;
 	_exit(0);
+}
+
+/*
+ * Start mixed_target(): its pid once it has built its memory, -1 if it
+ * could not (it is then reaped).  *@idle_w keeps it waiting until closed.
+ */
+static inline pid_t mixed_start(int *idle_w, bool two_nodes, bool thp, bool swap)
+{
+	int idle[2], ready[2];
+	pid_t pid;
+	char c;
+
+	if (pipe(idle))
+		return -1;
+	if (pipe(ready)) {
+		close(idle[0]);
+		close(idle[1]);
+		return -1;
+	}
+	pid = fork();
+	if (!pid) {
+		close(idle[1]);
+		close(ready[0]);
+		mixed_target(idle[0], ready[1], two_nodes, thp, swap);
+	}
+	close(idle[0]);
+	close(ready[1]);
+	if (pid < 0 || read(ready[0], &c, 1) != 1) {
+		close(idle[1]);
+		if (pid > 0) {
+			kill(pid, SIGKILL);
+			waitpid(pid, NULL, 0);
+		}
+		pid = -1;
+	}
+	close(ready[0]);
+	*idle_w = idle[1];
+	return pid;
+}
+
+/* Stop what mixed_start() started. */
+static inline void mixed_stop(pid_t pid, int idle_w)
+{
+	if (pid <= 0)	/* never started: kill(0 or -1) hits more */
+		return;
+	close(idle_w);
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
 }
 
 /*

@@ -22,15 +22,12 @@ FIXTURE(top) {
 	char cli[PATH_MAX];
 	char tmp[64];
 	pid_t pid;
-	int idle[2];
+	int idle_w;
 	bool two_nodes, thp, swap;
 };
 
 FIXTURE_SETUP(top)
 {
-	int ready[2];
-	char c;
-
 	ASSERT_EQ(0, cli_find(self->cli)) TH_LOG("no ptscope command: build ../userspace");
 	ASSERT_TRUE(cli_have_tool("jq"));
 	snprintf(self->tmp, sizeof(self->tmp), "/tmp/ptscope-top-XXXXXX");
@@ -38,28 +35,13 @@ FIXTURE_SETUP(top)
 	self->two_nodes = nr_nodes() >= 2;
 	self->thp = thp_enabled();
 	self->swap = ensure_swap();
-	ASSERT_EQ(0, pipe(self->idle));
-	ASSERT_EQ(0, pipe(ready));
-	self->pid = fork();
-	ASSERT_LE(0, self->pid);
-	if (!self->pid) {
-		close(self->idle[1]);
-		close(ready[0]);
-		mixed_target(self->idle[0], ready[1], self->two_nodes, self->thp, self->swap);
-	}
-	close(self->idle[0]);
-	close(ready[1]);
-	ASSERT_EQ(1, read(ready[0], &c, 1)) TH_LOG("the target could not build its memory");
-	close(ready[0]);
+	self->pid = mixed_start(&self->idle_w, self->two_nodes, self->thp, self->swap);
+	ASSERT_LT(0, self->pid) TH_LOG("the target could not build its memory");
 }
 
 FIXTURE_TEARDOWN(top)
 {
-	if (self->pid > 0) {
-		close(self->idle[1]);
-		kill(self->pid, SIGKILL);
-		waitpid(self->pid, NULL, 0);
-	}
+	mixed_stop(self->pid, self->idle_w);
 	cli_shell("rm -rf '%s'", self->tmp);
 }
 

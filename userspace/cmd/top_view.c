@@ -4,7 +4,6 @@
 #include <inttypes.h>
 #include <math.h>
 #include <pwd.h>
-#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -73,14 +72,19 @@ static struct view_value get_comm(const void *row, const struct view_field *f)
 	return view_str(PROC(row)->comm);
 }
 
-/* Counters: exact, from STATS; @f->arg is the member's offset. */
-static struct view_value get_stat_pages(const void *row, const struct view_field *f)
+/* Counters: exact, from STATS. */
+static struct view_value get_rss(const void *row, const struct view_field *f)
 {
 	const struct ptscope_stats *st = &PROC(row)->st;
 
-	if (f->arg == 0)
-		return view_u64((st->rss_anon + st->rss_file + st->rss_shmem) * PAGE);
-	return view_u64(*(const uint64_t *)((const char *)st + f->arg) * PAGE);
+	(void)f;
+	return view_u64((st->rss_anon + st->rss_file + st->rss_shmem) * PAGE);
+}
+
+static struct view_value get_swap(const void *row, const struct view_field *f)
+{
+	(void)f;
+	return view_u64(PROC(row)->st.swap_ents * PAGE);
 }
 
 static struct view_value get_pt(const void *row, const struct view_field *f)
@@ -215,7 +219,6 @@ static void stderr_json(struct json *j, const char *key, const void *row)
 	json_close(j, '}');
 }
 
-#define STAT_OFF(m) offsetof(struct ptscope_stats, m)
 #define NUM(n, k, u, w, h, g, a) { .name = n, .key = k, .unit = u,	\
 	.whint = w, .flags = SCOLS_FL_RIGHT, .help = h, .get = g, .arg = a }
 
@@ -228,7 +231,7 @@ static const struct view_field top_fields[TOP_NR_FIELDS] = {
 	[TOP_COL_COMMAND] = { .name = "COMMAND", .key = "command", .whint = 15,
 		.flags = SCOLS_FL_TRUNC, .help = "its command (comm)", .get = get_comm },
 	[TOP_COL_RSS] = NUM("RSS", "rss_bytes", VIEW_BYTES, 6,
-		"resident bytes (RssAnon + RssFile + RssShmem)", get_stat_pages, 0),
+		"resident bytes (RssAnon + RssFile + RssShmem)", get_rss, 0),
 	[TOP_COL_THP] = { .name = "THP", .key = "thp_fraction", .unit = VIEW_PERCENT,
 		.whint = 6, .flags = SCOLS_FL_RIGHT, .cell = thp_cell,
 		.help = "share of resident memory in PMD-mapped THPs",
@@ -248,7 +251,7 @@ static const struct view_field top_fields[TOP_NR_FIELDS] = {
 		.help = "anonymous bytes shared copy-on-write (mapped more than once)",
 		.get = get_walked_bytes, .arg = TOP_E_COW },
 	[TOP_COL_SWAP] = NUM("SWAP", "swap_bytes", VIEW_BYTES, 6,
-		"swapped-out bytes (VmSwap)", get_stat_pages, STAT_OFF(swap_ents)),
+		"swapped-out bytes (VmSwap)", get_swap, 0),
 	[TOP_COL_PT] = NUM("PT", "page_table_bytes", VIEW_BYTES, 6,
 		"page-table bytes (VmPTE)", get_pt, 0),
 	[TOP_COL_MINFLT] = NUM("MINFLT/s", "minor_faults_per_second", VIEW_NUMBER, 8,

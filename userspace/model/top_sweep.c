@@ -206,7 +206,7 @@ static void fault_rates(struct top_proc *p, const struct top_proc *old)
 	p->minor_rate = p->major_rate = NAN;
 	if (!old)
 		return;
-	dt = (p->st.timestamp_ns - old->st.timestamp_ns) / 1e9;
+	dt = (int64_t)(p->st.timestamp_ns - old->st.timestamp_ns) / 1e9;
 	if (dt > 0 && p->st.min_flt >= old->st.min_flt &&
 	    p->st.maj_flt >= old->st.maj_flt) {
 		p->minor_rate = (p->st.min_flt - old->st.min_flt) / dt;
