@@ -6,12 +6,15 @@
 #include <curses.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "interval.h"
 #include "top_screen.h"
 
 /* `/proc/self/exe --color=never VIEW PID`'s output, whole; NULL on failure. */
@@ -19,7 +22,7 @@ static char *run_view(const char *view, uint64_t pid)
 {
 	char pidarg[24], columns[32], *text = NULL, *more;
 	size_t len = 0, cap = 0;
-	int fds[2], status;
+	int fds[2], status, ready;
 	ssize_t n;
 	pid_t child;
 
@@ -45,6 +48,8 @@ static char *run_view(const char *view, uint64_t pid)
 		return NULL;
 	}
 	for (;;) {
+		struct pollfd pfd = { .fd = fds[0], .events = POLLIN };
+
 		if (len + 4096 + 1 > cap) {
 			cap = cap ? 2 * cap : 65536;
 			more = realloc(text, cap);
@@ -52,6 +57,18 @@ static char *run_view(const char *view, uint64_t pid)
 				break;
 			text = more;
 		}
+		/* A stop signal ends the view too, however long it takes. */
+		if (cli_interval_stopped()) {
+			kill(child, SIGTERM);
+			break;
+		}
+		ready = poll(&pfd, 1, 200);
+		if (ready < 0 && errno == EINTR)
+			continue;
+		if (ready < 0)
+			break;
+		if (!ready)
+			continue;
 		n = read(fds[0], text + len, cap - len - 1);
 		if (n < 0 && errno == EINTR)
 			continue;

@@ -409,12 +409,15 @@ int top_tui(struct top_ctx *c)
 	noecho();
 	keypad(stdscr, TRUE);
 	curs_set(0);
+	if (c->filter.by_uid)	/* --user: its name for the filter line */
+		top_user_name(t.user, sizeof(t.user), c->filter.uid);
 	ret = top_refresh(c);
 	next = seconds_now() + c->interval;
 	while (!ret) {
 		draw(&t);
 		now = seconds_now();
-		if (now >= next && !t.paused) {
+		/* Paused, only space (next = 0) refreshes. */
+		if (now >= next && (!t.paused || !next)) {
 			if (c->iterations && done >= c->iterations)
 				break;
 			ret = top_refresh(c);
