@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "fault_rates.h"
 #include "format.h"
 #include "interval.h"
 #include "numa_verdict.h"
@@ -361,16 +362,10 @@ static void export_rates(struct export_proc *procs, size_t nr,
 
 	for (i = 0; i < nr; i++) {
 		for (j = 0; j < nr_prev; j++) {
-			double dt;
-
 			if (prev[j].pid != procs[i].pid)
 				continue;
-			dt = (procs[i].st.timestamp_ns - prev[j].st.timestamp_ns) / 1e9;
-			if (dt > 0 && procs[i].st.min_flt >= prev[j].st.min_flt &&
-			    procs[i].st.maj_flt >= prev[j].st.maj_flt) {
-				procs[i].minor_rate = (procs[i].st.min_flt - prev[j].st.min_flt) / dt;
-				procs[i].major_rate = (procs[i].st.maj_flt - prev[j].st.maj_flt) / dt;
-			}
+			fault_rates(&procs[i].st, &prev[j].st, &procs[i].minor_rate,
+				    &procs[i].major_rate);
 			break;
 		}
 	}

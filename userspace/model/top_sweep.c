@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "fault_rates.h"
 #include "maps_sample.h"
 #include "numa_verdict.h"
 #include "top_sweep.h"
@@ -20,14 +21,6 @@ uint64_t top_cpu_ns(void)
 	struct timespec ts;
 
 	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-}
-
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 }
 
@@ -199,21 +192,6 @@ static const struct top_proc *prev_of(const struct top_sweep *prev, uint64_t pid
 	return NULL;
 }
 
-static void fault_rates(struct top_proc *p, const struct top_proc *old)
-{
-	double dt;
-
-	p->minor_rate = p->major_rate = NAN;
-	if (!old)
-		return;
-	dt = (int64_t)(p->st.timestamp_ns - old->st.timestamp_ns) / 1e9;
-	if (dt > 0 && p->st.min_flt >= old->st.min_flt &&
-	    p->st.maj_flt >= old->st.maj_flt) {
-		p->minor_rate = (p->st.min_flt - old->st.min_flt) / dt;
-		p->major_rate = (p->st.maj_flt - old->st.maj_flt) / dt;
-	}
-}
-
 static int by_units(const void *a, const void *b, void *procs)
 {
 	const struct top_proc *p = procs;
@@ -263,7 +241,9 @@ static int sweep_counters(struct ptscope *ps, const uint64_t *pids, size_t n,
 		old = prev_of(prev, p->pid, &hint);
 		proc_identity(ps, p, old, !(sw->serial % TOP_REREAD_EVERY));
 		p->verdict = "-";
-		fault_rates(p, old);
+		p->minor_rate = p->major_rate = NAN;
+		if (old)
+			fault_rates(&p->st, &old->st, &p->minor_rate, &p->major_rate);
 		sw->nr++;
 	}
 	return 0;
@@ -273,7 +253,7 @@ int top_sweep_run(struct ptscope *ps, const uint64_t *pids, size_t nr_pids,
 		  const struct top_sweep_opts *o, const struct top_sweep *prev,
 		  struct top_cost *cost, struct top_sweep *sw)
 {
-	uint64_t cpu0 = top_cpu_ns(), wall0 = mono_ns(), *all = NULL, spent, t0;
+	uint64_t cpu0 = top_cpu_ns(), wall0 = maps_sample_clock_ns(), *all = NULL, spent, t0;
 	uint64_t reserve;
 	size_t i, k, *order = NULL, kept, nr_large = 0;
 	bool smalls_done = false;
@@ -365,7 +345,7 @@ int top_sweep_run(struct ptscope *ps, const uint64_t *pids, size_t nr_pids,
 	sw->nr = kept;
 	free(order);
 	sw->cpu_ns = top_cpu_ns() - cpu0;
-	sw->timestamp_ns = mono_ns();
+	sw->timestamp_ns = maps_sample_clock_ns();
 	sw->wall_ns = sw->timestamp_ns - wall0;
 	return 0;
 fail:

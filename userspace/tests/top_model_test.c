@@ -4,11 +4,13 @@
  * process is walked whole), the cost model it learns, and the one-word
  * verdict (model/top_sweep.c, model/top_verdict.c).
  */
+#include <math.h>
 #include <string.h>
 
 #include "kselftest_harness.h"
 #include "top_sweep.h"
 #include "top_verdict.h"
+#include "fault_rates.h"
 
 #define SZ_2M (2ULL << 20)
 #define PAGES_2M 512
@@ -200,6 +202,23 @@ TEST(verdict_leaves_out_what_thp_cannot_back)
 	v.flags &= ~PTSCOPE_VMA_HUGETLB;
 	top_verdict_add(&a, &v, 0, 1, &none, false);
 	EXPECT_STREQ("thp_not_built", top_verdict(&a));
+}
+
+TEST(fault_rates_per_second_or_unknown)
+{
+	struct ptscope_stats a = { .min_flt = 100, .maj_flt = 1, .timestamp_ns = 1000000000 };
+	struct ptscope_stats b = { .min_flt = 400, .maj_flt = 3, .timestamp_ns = 3000000000 };
+	double minor, major;
+
+	fault_rates(&b, &a, &minor, &major);
+	EXPECT_EQ(150, minor);
+	EXPECT_EQ(1, major);
+	/* Backwards in time, or a counter that went back: not known. */
+	fault_rates(&a, &b, &minor, &major);
+	EXPECT_TRUE(isnan(minor) && isnan(major));
+	b.timestamp_ns = a.timestamp_ns;
+	fault_rates(&b, &a, &minor, &major);
+	EXPECT_TRUE(isnan(minor) && isnan(major));
 }
 
 TEST_HARNESS_MAIN
