@@ -17,7 +17,6 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -346,14 +345,6 @@ static int export_file(const char *output, const struct export_proc *procs,
 	return err;
 }
 
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 /* The rates since the same pid's previous sample, if there was one. */
 static void export_rates(struct export_proc *procs, size_t nr,
 			 const struct export_proc *prev, size_t nr_prev)
@@ -408,7 +399,7 @@ int cmd_export(int argc, char **argv)
 	thp_built = thp.present;
 	cli_interval_catch_signals();
 	for (;;) {
-		double t0 = now();
+		double t0 = cli_seconds();
 		struct export_proc *more;
 
 		if (a.all) {
@@ -451,14 +442,14 @@ int cmd_export(int argc, char **argv)
 		}
 		export_rates(procs, nr, prev, nr_prev);
 		if (a.output) {
-			ret = export_file(a.output, procs, nr, skipped, now() - t0);
+			ret = export_file(a.output, procs, nr, skipped, cli_seconds() - t0);
 			if (ret) {
 				cli_error("cannot write %s: %s", a.output, strerror(-ret));
 				ret = 1;
 				break;
 			}
 		} else {
-			export_write(stdout, procs, nr, skipped, now() - t0);
+			export_write(stdout, procs, nr, skipped, cli_seconds() - t0);
 			if (a.interval)
 				fputc('\n', stdout);
 			fflush(stdout);

@@ -61,3 +61,11 @@ bool cli_interval_wait(struct ptscope *ps, double seconds)
 		;
 	return !interval_stop;
 }
+
+double cli_seconds(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}

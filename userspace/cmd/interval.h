@@ -20,6 +20,9 @@ int cli_interval_parse(const char *arg, double *seconds);
 /* "--count takes a positive number...": the same. */
 int cli_count_parse(const char *arg, uint64_t *count);
 
+/* CLOCK_MONOTONIC in seconds: when a sample or refresh is due, how long it took. */
+double cli_seconds(void);
+
 /* From now on SIGINT and SIGTERM stop the loop rather than the tool. */
 void cli_interval_catch_signals(void);
 /* A signal asked the loop to stop. */

@@ -300,14 +300,6 @@ static int filter_key(struct tui *t, int ch)
 	return top_rows_build(c);
 }
 
-static double seconds_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 /* One key of the main screen: 1 to quit, 0 to go on, < 0 an error. */
 static int main_key(struct tui *t, int ch, double *next)
 {
@@ -412,10 +404,10 @@ int top_tui(struct top_ctx *c)
 	if (c->filter.by_uid)	/* --user: its name for the filter line */
 		top_user_name(t.user, sizeof(t.user), c->filter.uid);
 	ret = top_refresh(c);
-	next = seconds_now() + c->interval;
+	next = cli_seconds() + c->interval;
 	while (!ret) {
 		draw(&t);
-		now = seconds_now();
+		now = cli_seconds();
 		/* Paused, only space (next = 0) refreshes. */
 		if (now >= next && (!t.paused || !next)) {
 			if (c->iterations && done >= c->iterations)
@@ -423,7 +415,7 @@ int top_tui(struct top_ctx *c)
 			ret = top_refresh(c);
 			done++;
 			reselect(&t);
-			next = seconds_now() + c->interval;
+			next = cli_seconds() + c->interval;
 			continue;
 		}
 		ch = top_wait_key(t.paused ? -1 : (int)((next - now) * 1000) + 1);
