@@ -7,6 +7,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "cgroup_path.h"
 #include "cli.h"
 #include "format.h"
 #include "json.h"
@@ -180,4 +181,16 @@ int cli_pid_and_range(int argc, char **argv, void (*usage)(FILE *f),
 		return cli_error("'%s' is not an address range: use START, START-END or START+LENGTH",
 				 argv[2]) + 1;
 	return -1;
+}
+
+int cli_cgroup_check(const char *path)
+{
+	int ret = cgroup_check(path, !opts.replay);
+
+	if (ret == -EINVAL)
+		return cli_error("--cgroup takes a cgroup path as /proc/PID/cgroup shows it (from /, without . or ..), not '%s'",
+				 path) + 1;
+	if (ret)
+		return cli_error("there is no cgroup %s in the cgroup v2 hierarchy", path) + 1;
+	return 0;
 }

@@ -33,6 +33,7 @@ struct cli_options {
 	bool help;		/* -h/--help given */
 	const char *record;	/* --record FILE */
 	const char *replay;	/* --replay FILE */
+	const char *cgroup;	/* --cgroup PATH (maps, thp, numa, faults) */
 };
 
 extern struct cli_options opts;
@@ -51,6 +52,7 @@ struct cli_command {
 	int (*option)(int val, const char *arg);
 	/* Its own short options (getopt letters), which win over the global ones. */
 	const char *short_options;
+	bool cgroup;		/* takes the global --cgroup: cgroup_view_run() */
 };
 
 /* Find a command by name or unique prefix; NULL and *ambiguous if not. */
@@ -135,6 +137,18 @@ extern const char cmd_top_short_options[];
 int cmd_cow(int argc, char **argv);
 int cmd_snapshot(int argc, char **argv);
 int cmd_diff(int argc, char **argv);
+
+/*
+ * Is @path a cgroup v2 path (and, live, one that exists)?  0, or an exit
+ * status after a plain error.
+ */
+int cli_cgroup_check(const char *path);
+
+/* maps, thp, numa and faults --cgroup PATH (cgroup_view.c). */
+enum cg_view { CG_VIEW_MAPS, CG_VIEW_THP, CG_VIEW_NUMA, CG_VIEW_FAULTS };
+int cgroup_view_run(enum cg_view which, const char *subtree, int argc);
+/* The --cgroup part of a command's --help. */
+void cgroup_view_help(FILE *f, enum cg_view which);
 
 /* maps --heatmap (view_heatmap.c); @by is an enum heat_by. */
 int heatmap_show(struct ptscope *ps, uint64_t pid, uint64_t start,

@@ -318,6 +318,7 @@ static void faults_usage(FILE *f)
 		   "      --count N           stop after N samples (default: until ^C)\n"
 		   "      --threads           each thread's own faults, CPU and node\n\n");
 	view_help(f, &faults_view);
+	cgroup_view_help(f, CG_VIEW_FAULTS);
 }
 
 static struct faults_args fargs;
@@ -373,6 +374,12 @@ int cmd_faults(int argc, char **argv)
 	if (opts.help) {
 		faults_usage(stdout);
 		return 0;
+	}
+	if (opts.cgroup) {
+		if (a.interval || a.threads)
+			return cli_error("--%s does not go with --cgroup",
+					 a.interval ? "interval" : "threads") + 1;
+		return cgroup_view_run(CG_VIEW_FAULTS, opts.cgroup, argc);
 	}
 	if (argc != 2) {
 		faults_usage(stderr);

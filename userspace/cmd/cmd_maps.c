@@ -106,6 +106,7 @@ static void maps_usage(FILE *f)
 		   "      --seed N          the random seed, to repeat a sample\n\n");
 	view_help(f, &maps_view_model);
 	cli_flags_help(f, vma_flag_names, nr_vma_flag_names);
+	cgroup_view_help(f, CG_VIEW_MAPS);
 }
 
 static struct {
@@ -227,6 +228,12 @@ int cmd_maps(int argc, char **argv)
 	struct ptscope *ps;
 	int ret;
 
+	if (opts.cgroup && !opts.help) {
+		if (margs.heatmap || margs.sample || margs.budget)
+			return cli_error("--%s does not go with --cgroup",
+					 margs.heatmap ? "heatmap" : margs.sample ? "sample" : "budget") + 1;
+		return cgroup_view_run(CG_VIEW_MAPS, opts.cgroup, argc);
+	}
 	ret = cli_pid_and_range(argc, argv, maps_usage, &pid, &start, &end);
 	if (ret >= 0)
 		return ret;

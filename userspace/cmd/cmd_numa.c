@@ -228,6 +228,7 @@ static void numa_usage(FILE *f)
 		   "task's) and the nodes of the CPUs its threads last ran on; pending\n"
 		   "NUMA-hinting (protnone) entries; and a verdict on anonymous memory.\n\n");
 	view_help(f, &numa_view);
+	cgroup_view_help(f, CG_VIEW_NUMA);
 }
 
 int cmd_numa(int argc, char **argv)
@@ -250,6 +251,8 @@ int cmd_numa(int argc, char **argv)
 	struct ptscope *ps;
 	int ret;
 
+	if (opts.cgroup && !opts.help)
+		return cgroup_view_run(CG_VIEW_NUMA, opts.cgroup, argc);
 	ret = cli_pid_and_range(argc, argv, numa_usage, &pid, &start, &end);
 	if (ret >= 0)
 		return ret;

@@ -379,6 +379,7 @@ static void thp_usage(FILE *f)
 		   "reasons ptscope can see.  The system's THP settings come from\n"
 		   THP_SYSFS "/.\n\n");
 	view_help(f, &thp_view_model);
+	cgroup_view_help(f, CG_VIEW_THP);
 	fprintf(f, "\nReasons:\n");
 	for (i = 0; i < THP_R_COUNT; i++)
 		fprintf(f, "  %-22s %s\n", thp_reason_names[i], thp_reason_help[i]);
@@ -461,6 +462,8 @@ int cmd_thp(int argc, char **argv)
 	struct ptscope *ps;
 	int ret;
 
+	if (opts.cgroup && !opts.help)
+		return cgroup_view_run(CG_VIEW_THP, opts.cgroup, argc);
 	ret = cli_pid_and_range(argc, argv, thp_usage, &pid, &start, &end);
 	if (ret >= 0)
 		return ret;

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cgroup_path.h"
 #include "numa_verdict.h"
 #include "top_view.h"
 
@@ -291,20 +292,12 @@ const struct view top_view = {
 
 bool top_filter_match(const struct top_filter *f, const struct top_proc *p)
 {
-	size_t n;
-
 	if (f->by_uid && p->uid != f->uid)
 		return false;
 	if (f->name && !strstr(p->comm, f->name))
 		return false;
-	if (f->cgroup) {
-		n = strlen(f->cgroup);
-		while (n > 1 && f->cgroup[n - 1] == '/')
-			n--;
-		if (strncmp(p->cgroup, f->cgroup, n) ||
-		    (p->cgroup[n] && p->cgroup[n] != '/' && n > 1))
-			return false;
-	}
+	if (f->cgroup && !cgroup_within(p->cgroup, f->cgroup))
+		return false;
 	return true;
 }
 

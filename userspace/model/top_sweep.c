@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "cgroup_path.h"
 #include "fault_rates.h"
 #include "maps_sample.h"
 #include "numa_verdict.h"
@@ -46,17 +47,7 @@ static void proc_identity(struct ptscope *ps, struct top_proc *p,
 			p->uid = strtoul(line + 5, NULL, 10);
 	}
 	free(text);
-	text = NULL;
-	/* cgroup v2: the line "0::PATH". */
-	if (!ptscope_proc_read(ps, p->pid, "cgroup", &text, &len)) {
-		line = strncmp(text, "0::", 3) ? strstr(text, "\n0::") : text;
-		if (line) {
-			line += *line == '\n' ? 4 : 3;
-			snprintf(p->cgroup, sizeof(p->cgroup), "%.*s",
-				 (int)strcspn(line, "\n"), line);
-		}
-	}
-	free(text);
+	cgroup_of_pid(ps, p->pid, p->cgroup, sizeof(p->cgroup));
 }
 
 /* The pages of a walk's counts as a row's values. */
