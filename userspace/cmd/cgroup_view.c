@@ -258,13 +258,34 @@ static const struct view cg_views[] = {
 	[CG_VIEW_FAULTS] = VIEW_INIT_JSON(cg_fields, faults_defaults, json_order),
 };
 
+const struct option cli_cgroup_options[] = {
+	CLI_CGROUP_OPTION,
+	{ NULL }
+};
+
+int cli_cgroup_option(int val, const char *arg)
+{
+	if (val != CLI_OPT_CGROUP)
+		return 2;
+	opts.cgroup = arg;
+	return 0;
+}
+
 void cgroup_view_help(FILE *f, enum cg_view which)
 {
-	fprintf(f, "\nWith --cgroup PATH (a cgroup v2 path from /, as /proc/PID/cgroup shows it),\n"
-		   "one row per process of that cgroup and those below it, and a total:\n"
-		   "each page once (by frame) for CAP_SYS_ADMIN, else summed over the\n"
-		   "processes. See docs/cgroups.md.\n\n"
-		   "Columns with --cgroup (-o NAME,...):\n");
+	fprintf(f, "\nOptions (instead of a PID):\n"
+		   "      --cgroup PATH     every process of cgroup PATH (v2, from /, as\n"
+		   "                        /proc/PID/cgroup shows it) and those below it:\n"
+		   "                        a row each and their total, each page once\n"
+		   "                        (by frame) for CAP_SYS_ADMIN, else summed.\n"
+		   "                        See docs/cgroups.md.\n");
+	if (!opts.cgroup) {
+		fprintf(f, "'ptscope %s --cgroup / --help' lists the columns it has then.\n",
+			which == CG_VIEW_MAPS ? "maps" : which == CG_VIEW_THP ? "thp" :
+			which == CG_VIEW_NUMA ? "numa" : "faults");
+		return;
+	}
+	fprintf(f, "\nColumns with --cgroup (-o NAME,...):\n");
 	view_help(f, &cg_views[which]);
 }
 

@@ -33,7 +33,7 @@ struct cli_options {
 	bool help;		/* -h/--help given */
 	const char *record;	/* --record FILE */
 	const char *replay;	/* --replay FILE */
-	const char *cgroup;	/* --cgroup PATH (maps, thp, numa, faults) */
+	const char *cgroup;	/* maps, thp, numa, faults --cgroup PATH */
 };
 
 extern struct cli_options opts;
@@ -52,7 +52,6 @@ struct cli_command {
 	int (*option)(int val, const char *arg);
 	/* Its own short options (getopt letters), which win over the global ones. */
 	const char *short_options;
-	bool cgroup;		/* takes the global --cgroup: cgroup_view_run() */
 };
 
 /* Find a command by name or unique prefix; NULL and *ambiguous if not. */
@@ -144,7 +143,16 @@ int cmd_diff(int argc, char **argv);
  */
 int cli_cgroup_check(const char *path);
 
-/* maps, thp, numa and faults --cgroup PATH (cgroup_view.c). */
+/*
+ * maps, thp, numa and faults --cgroup PATH (cgroup_view.c): the option
+ * (CLI_OPT_CGROUP, which each of them takes into opts.cgroup), the options
+ * of a command that has no other, and its handler.
+ */
+#define CLI_OPT_CGROUP (CLI_OPT_BASE + 100)
+#define CLI_CGROUP_OPTION { "cgroup", required_argument, NULL, CLI_OPT_CGROUP }
+extern const struct option cli_cgroup_options[];
+int cli_cgroup_option(int val, const char *arg);
+
 enum cg_view { CG_VIEW_MAPS, CG_VIEW_THP, CG_VIEW_NUMA, CG_VIEW_FAULTS };
 int cgroup_view_run(enum cg_view which, const char *subtree, int argc);
 /* The --cgroup part of a command's --help. */

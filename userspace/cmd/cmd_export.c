@@ -17,27 +17,17 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cli.h"
-#include "fault_rates.h"
+#include "export.h"
 #include "format.h"
 #include "interval.h"
-#include "numa_verdict.h"
-#include "thp_reasons.h"
 #include "prometheus.h"
+#include "sample.h"
 
 #define PAGE 4096.0
-
-/* What one query of one process found. */
-struct export_proc {
-	uint64_t pid;
-	char comm[64];
-	struct ptscope_stats st;
-	struct ptscope_maps_totals totals;
-	double remote_fraction;		/* NaN: no node known */
-	double minor_rate, major_rate;	/* NaN: no earlier sample */
-};
 
 struct export_args {
 	uint64_t *pids;
@@ -45,18 +35,24 @@ struct export_args {
 	bool all;
 	double interval;
 	const char *output;
+	const char *cgroup;		/* --cgroup: every process below it */
+	bool budget;			/* --budget: walk within budget_ns */
+	uint64_t budget_ns;
 };
 
 static struct export_args eargs;
 
 /* --all is the global option (opts.all): every process. */
-enum { OPT_PID = CLI_OPT_BASE, OPT_INTERVAL, OPT_TEXTFILE, OPT_FORMAT };
+enum { OPT_PID = CLI_OPT_BASE, OPT_INTERVAL, OPT_TEXTFILE, OPT_FORMAT,
+       OPT_CGROUP, OPT_BUDGET };
 
 const struct option cmd_export_options[] = {
 	{ "pid",	required_argument,	NULL, OPT_PID },
 	{ "interval",	required_argument,	NULL, OPT_INTERVAL },
 	{ "textfile",	required_argument,	NULL, OPT_TEXTFILE },
 	{ "format",	required_argument,	NULL, OPT_FORMAT },
+	{ "cgroup",	required_argument,	NULL, OPT_CGROUP },
+	{ "budget",	required_argument,	NULL, OPT_BUDGET },
 	{ NULL }
 };
 
@@ -83,13 +79,23 @@ int cmd_export_option(int val, const char *arg)
 		if (strcmp(arg, "prometheus"))
 			return cli_error("--format: only 'prometheus' is known, not '%s'", arg) + 1;
 		return 0;
+	case OPT_CGROUP:
+		eargs.cgroup = arg;
+		return 0;
+	case OPT_BUDGET:
+		if (sample_parse_budget(arg, &eargs.budget_ns) || eargs.budget_ns == UINT64_MAX)
+			return cli_error("--budget takes a CPU time per export such as 200ms, 1.5s "
+					 "or 500us (1us to 24h), not '%s'", arg) + 1;
+		eargs.budget = true;
+		return 0;
 	}
 	return 2;
 }
 
 static void export_usage(FILE *f)
 {
-	fprintf(f, "Usage: ptscope export [--pid PID]... [--all] [--interval SECONDS]\n"
+	fprintf(f, "Usage: ptscope export [--pid PID]... | --all | --cgroup PATH\n"
+		   "                      [--budget TIME] [--interval SECONDS]\n"
 		   "                      [--textfile FILE] [--format prometheus]\n\n"
 		   "Per-process memory facts in the Prometheus text format: THP and\n"
 		   "NUMA-remote fractions, copy-on-write shared, swap and page-table\n"
@@ -97,54 +103,19 @@ static void export_usage(FILE *f)
 		   "--all takes every process this caller may query (others are\n"
 		   "counted in ptscope_export_skipped_processes).  --textfile FILE\n"
 		   "replaces FILE atomically (for node_exporter's textfile collector);\n"
-		   "with --interval it does so every SECONDS until interrupted.\n\n"
+		   "with --interval it does so every SECONDS until interrupted.\n"
+		   "Every process's series have a cgroup label (its cgroup v2 path).\n"
+		   "--budget bounds each export's CPU time as 'ptscope top' does:\n"
+		   "small processes whole, large ones sampled (ptscope_walked_fraction\n"
+		   "below 1 marks their estimates).\n\n"
 		   "Options:\n"
 		   "      --pid PID           a process to export (repeatable)\n"
 		   "      --all               every process that can be queried\n"
+		   "      --cgroup PATH       every process of cgroup PATH and those below it\n"
+		   "      --budget TIME       CPU time per export for the page-table walks\n"
 		   "      --interval SECONDS  export every SECONDS (0.01 to 86400)\n"
 		   "      --textfile FILE     write FILE atomically instead of stdout\n"
 		   "      --format prometheus the only format (the default)\n");
-}
-
-static int noop_vma(const struct ptscope_vma *v, void *arg)
-{
-	(void)v;
-	(void)arg;
-	return 0;
-}
-
-/*
- * Present pages on no node that one of the process's threads last ran on,
- * as a fraction of the present pages with a node (numa_remote()).
- */
-static double remote_fraction(const struct ptscope_page_counts *pc,
-			      const struct ptscope_thread *th, size_t nr)
-{
-	uint64_t run_nodes = numa_run_nodes(th, nr), present, remote;
-
-	numa_remote(pc, run_nodes, &present, &remote);
-	return run_nodes && present ? (double)remote / present : NAN;
-}
-
-static int export_query(struct ptscope *ps, uint64_t pid, struct export_proc *p)
-{
-	struct ptscope_thread *th = NULL;
-	size_t nr = 0;
-	int ret;
-
-	memset(p, 0, sizeof(*p));
-	p->pid = pid;
-	ret = ptscope_stats(ps, pid, &p->st, &th, &nr);
-	if (ret)
-		return ret;
-	ret = ptscope_maps(ps, pid, 0, PTSCOPE_USER_TOP, noop_vma, NULL, &p->totals);
-	if (!ret)
-		p->remote_fraction = remote_fraction(&p->totals.pages, th, nr);
-	free(th);
-	if (ptscope_proc_comm(ps, pid, p->comm, sizeof(p->comm)) || !p->comm[0])
-		snprintf(p->comm, sizeof(p->comm), "?");
-	p->minor_rate = p->major_rate = NAN;
-	return ret;
 }
 
 /* Every process in /proc, in the order readdir gives them. */
@@ -161,47 +132,36 @@ struct family {
 /* A kernel without THP (PREEMPT_RT): its THP facts are left out, not 0. */
 static bool thp_built;
 
+/* Page-table facts are left out of a process the budget did not reach. */
 static double huge_bytes(const struct export_proc *p, int kind)
 {
-	const struct ptscope_page_counts *pc = &p->totals.pages;
-	uint64_t pages = 0;
-	int o;
-
-	switch (kind) {
-	case 0:
-		if (!thp_built)
-			return NAN;
-		pages = pc->thp_pmd;
-		break;
-	case 1:
-		for (o = 1; o < PTSCOPE_MAX_ORDERS; o++)
-			pages += pc->large_pte[o];
-		break;
-	case 2:
-		pages = pc->hugetlb_pmd + pc->hugetlb_pud;
-		break;
-	}
-	return pages * PAGE;
+	if (!p->walked || (kind == 0 && !thp_built))
+		return NAN;
+	return (kind == 0 ? p->thp_pmd : kind == 1 ? p->large_pte : p->hugetlb) * PAGE;
 }
 
 static double thp_fraction(const struct export_proc *p, int kind)
 {
-	const struct ptscope_page_counts *pc = &p->totals.pages;
-
 	(void)kind;
-	return pc->present && thp_built ? (double)pc->thp_pmd / pc->present : NAN;
+	return p->walked && p->rss > 0 && thp_built ? p->thp_pmd / p->rss : NAN;
 }
 
 static double remote(const struct export_proc *p, int kind)
 {
 	(void)kind;
-	return p->remote_fraction;
+	return p->walked ? p->remote_fraction : NAN;
 }
 
 static double cow_shared(const struct export_proc *p, int kind)
 {
 	(void)kind;
-	return p->totals.pages.cow_shared * PAGE;
+	return p->walked ? p->cow_shared * PAGE : NAN;
+}
+
+static double walked_fraction(const struct export_proc *p, int kind)
+{
+	(void)kind;
+	return p->walked ? p->walked_fraction : 0;
 }
 
 static double swap_bytes(const struct export_proc *p, int kind)
@@ -241,7 +201,7 @@ static const char *const fault_kinds[] = { "minor", "major", NULL };
 
 static const struct family families[] = {
 	FAMILY("ptscope_thp_fraction", PROM_GAUGE,
-	       "Fraction of resident pages mapped by PMD-level transparent huge pages.",
+	       "Fraction of resident pages (the zero page aside) mapped by PMD-level transparent huge pages.",
 	       thp_fraction),
 	FAMILY("ptscope_huge_bytes", PROM_GAUGE,
 	       "Resident bytes in huge pages: PMD-mapped THPs, PTE-mapped large folios, hugetlb.",
@@ -267,6 +227,9 @@ static const struct family families[] = {
 	FAMILY("ptscope_fault_rate", PROM_GAUGE,
 	       "Page faults per second over the last --interval (absent on the first export).",
 	       fault_rate, .label = "type", .kinds = fault_kinds),
+	FAMILY("ptscope_walked_fraction", PROM_GAUGE,
+	       "Share of the process's 2 MiB windows walked: 1 whole, less when --budget sampled it, 0 when it did not reach it.",
+	       walked_fraction),
 };
 
 static void export_write(FILE *f, const struct export_proc *procs, size_t nr,
@@ -285,9 +248,19 @@ static void export_write(FILE *f, const struct export_proc *procs, size_t nr,
 
 			snprintf(pid, sizeof(pid), "%" PRIu64, p->pid);
 			for (k = 0; !fam->kinds || fam->kinds[k]; k++) {
-				const char *labels[] = { "pid", pid, "comm", p->comm,
-					fam->label, fam->kinds ? fam->kinds[k] : NULL, NULL };
+				const char *labels[9] = { "pid", pid, "comm", p->comm };
+				const char **l = labels + 4;
 				double v = fam->value(p, k);
+
+				/* An unknown cgroup is no label (Prometheus: the same as ""). */
+				if (p->cgroup[0]) {
+					*l++ = "cgroup";
+					*l++ = p->cgroup;
+				}
+				if (fam->kinds) {
+					*l++ = fam->label;
+					*l++ = fam->kinds[k];
+				}
 
 				/* A fact that is not known is left out, not exported as NaN. */
 				if (!isnan(v)) {
@@ -345,30 +318,11 @@ static int export_file(const char *output, const struct export_proc *procs,
 	return err;
 }
 
-/* The rates since the same pid's previous sample, if there was one. */
-static void export_rates(struct export_proc *procs, size_t nr,
-			 const struct export_proc *prev, size_t nr_prev)
-{
-	size_t i, j;
-
-	for (i = 0; i < nr; i++) {
-		for (j = 0; j < nr_prev; j++) {
-			if (prev[j].pid != procs[i].pid)
-				continue;
-			fault_rates(&procs[i].st, &prev[j].st, &procs[i].minor_rate,
-				    &procs[i].major_rate);
-			break;
-		}
-	}
-}
-
 int cmd_export(int argc, char **argv)
 {
 	struct export_args a = eargs;
-	struct export_proc *procs = NULL, *prev = NULL;
-	struct thp_settings thp;
-	size_t nr = 0, nr_prev = 0, i, nr_pids = 0;
-	uint64_t *pids = NULL, skipped;
+	struct export_state state = { .cost = TOP_COST_INIT };
+	struct export_set set = { 0 };
 	struct ptscope *ps;
 	int ret = 0;
 
@@ -382,103 +336,81 @@ int cmd_export(int argc, char **argv)
 		export_usage(stderr);
 		return 2;
 	}
-	if (!a.all && !a.nr_pids)
-		return cli_error("export what? give --pid PID or --all") + 1;
-	if (a.all && a.nr_pids)
-		return cli_error("--all and --pid exclude each other") + 1;
+	if (!a.all && !a.nr_pids && !a.cgroup)
+		return cli_error("export what? give --pid PID, --all or --cgroup PATH") + 1;
+	if (!!a.all + !!a.nr_pids + !!a.cgroup > 1)
+		return cli_error("--all, --pid and --cgroup exclude each other") + 1;
+	if (a.budget && a.nr_pids)
+		return cli_error("--budget goes with --all or --cgroup: a named process is walked whole") + 1;
 	if (opts.json)
 		return cli_error("export writes the Prometheus format, not JSON") + 1;
+	if (a.cgroup) {
+		ret = cli_cgroup_check(a.cgroup);
+		if (ret)
+			return ret;
+	}
 	ps = cli_open();
 	if (!ps)
 		return 1;
-	ret = thp_settings_load(ps, &thp);
+	ret = thp_settings_load(ps, &state.thp);
 	if (ret) {
 		cli_close(ps);
 		return cli_error("THP settings: %s", ptscope_strerror(ret));
 	}
-	thp_built = thp.present;
+	thp_built = state.thp.present;
+	state.seed = (uint64_t)time(NULL);
 	cli_interval_catch_signals();
 	for (;;) {
 		double t0 = cli_seconds();
-		struct export_proc *more;
 
-		if (a.all) {
-			free(pids);
-			pids = NULL;
-			ret = ptscope_proc_pids(ps, &pids, &nr_pids);
-			/* A replay ends where its recording does. */
-			if (ret == -EBADMSG && ptscope_is_replay(ps) && prev)
-				ret = 0;
-			if (ret)
-				break;
-		} else {
-			pids = a.pids;
-			nr_pids = a.nr_pids;
-		}
-		more = realloc(procs, (nr_pids ? nr_pids : 1) * sizeof(*procs));
-		if (!more) {
-			ret = -ENOMEM;
+		ret = export_collect(ps, a.nr_pids ? a.pids : NULL, a.nr_pids, a.cgroup,
+				     a.budget, a.budget_ns, &state, &set);
+		/* A replay ends where its recording does. */
+		if (ret == -EBADMSG && ptscope_is_replay(ps) && state.last.procs) {
+			ret = 0;
 			break;
 		}
-		procs = more;
-		nr = 0;
-		skipped = 0;
-		for (i = 0; i < nr_pids; i++) {
-			ret = export_query(ps, pids[i], &procs[nr]);
-			if (!ret) {
-				nr++;
-				continue;
-			}
-			/* A named process must be exportable; --all skips. */
-			if (!a.all)
-				break;
-			skipped++;
-			ret = 0;
-		}
-		if (ret) {
-			cli_error("export of %" PRIu64 ": %s", pids[i], ptscope_strerror(ret));
+		if (ret && set.failed_pid) {
+			cli_error("export of %" PRIu64 ": %s", set.failed_pid,
+				  ptscope_strerror(ret));
 			ret = 1;
 			break;
 		}
-		export_rates(procs, nr, prev, nr_prev);
+		if (ret)
+			break;
 		if (a.output) {
-			ret = export_file(a.output, procs, nr, skipped, cli_seconds() - t0);
+			ret = export_file(a.output, set.procs, set.nr, set.skipped,
+					  cli_seconds() - t0);
 			if (ret) {
 				cli_error("cannot write %s: %s", a.output, strerror(-ret));
 				ret = 1;
 				break;
 			}
 		} else {
-			export_write(stdout, procs, nr, skipped, cli_seconds() - t0);
+			export_write(stdout, set.procs, set.nr, set.skipped, cli_seconds() - t0);
 			if (a.interval)
 				fputc('\n', stdout);
 			fflush(stdout);
 		}
+		/* Keep this export for the next one's rates. */
+		free(state.last.procs);
+		state.last = set;
+		memset(&set, 0, sizeof(set));
 		if (!a.interval || cli_interval_stopped())
 			break;
 		/* A replay whose recording is used up answers nothing more. */
-		if (ptscope_is_replay(ps) && !nr)
+		if (ptscope_is_replay(ps) && !state.last.nr)
 			break;
-		/* Keep this export for the next one's rates. */
-		more = realloc(prev, (nr ? nr : 1) * sizeof(*prev));
-		if (!more) {
-			ret = -ENOMEM;
-			break;
-		}
-		prev = more;
-		memcpy(prev, procs, nr * sizeof(*prev));
-		nr_prev = nr;
 		if (!cli_interval_wait(ps, a.interval))
 			break;
 	}
 	if (ret < 0) {
-		cli_error("export: %s", strerror(-ret));
+		cli_error("export: %s", ptscope_strerror(ret));
 		ret = 1;
 	}
-	free(procs);
-	free(prev);
-	if (a.all)
-		free(pids);
+	free(set.procs);
+	free(state.last.procs);
+	top_sweep_free(&state.prev);
 	free(eargs.pids);
 	if (cli_close(ps))
 		ret = 1;

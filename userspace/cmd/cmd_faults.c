@@ -329,6 +329,7 @@ const struct option cmd_faults_options[] = {
 	{ "interval",	required_argument,	NULL, OPT_INTERVAL },
 	{ "count",	required_argument,	NULL, OPT_COUNT },
 	{ "threads",	no_argument,		NULL, OPT_THREADS },
+	CLI_CGROUP_OPTION,
 	{ NULL }
 };
 
@@ -340,6 +341,8 @@ int cmd_faults_option(int val, const char *arg)
 		return cli_interval_parse(arg, &fargs.interval);
 	case OPT_COUNT:
 		return cli_count_parse(arg, &fargs.count);
+	case CLI_OPT_CGROUP:
+		return cli_cgroup_option(val, arg);
 	case OPT_THREADS:
 		fargs.threads = true;
 		return 0;

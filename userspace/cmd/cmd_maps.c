@@ -132,6 +132,7 @@ const struct option cmd_maps_options[] = {
 	{ "sample",	required_argument,	NULL, OPT_SAMPLE },
 	{ "budget",	required_argument,	NULL, OPT_BUDGET },
 	{ "seed",	required_argument,	NULL, OPT_SEED },
+	CLI_CGROUP_OPTION,
 	{ NULL }
 };
 
@@ -174,6 +175,8 @@ int cmd_maps_option(int val, const char *arg)
 					 "(1us to 24h), or unlimited, not '%s'", arg) + 1;
 		margs.budget = true;
 		return 0;
+	case CLI_OPT_CGROUP:
+		return cli_cgroup_option(val, arg);
 	case OPT_SEED:
 		errno = 0;
 		margs.seed = strtoull(arg, &end, 0);

@@ -35,6 +35,7 @@ struct top_args {
 	const char *user;
 	const char *name;
 	const char *cgroup;
+	bool by_cgroup;
 	uint64_t *pids;
 	size_t nr_pids;
 };
@@ -44,7 +45,7 @@ static struct top_args targs = {
 };
 
 enum { OPT_BUDGET = CLI_OPT_BASE, OPT_EXACT, OPT_SORT, OPT_REVERSE,
-       OPT_USER, OPT_NAME, OPT_CGROUP, OPT_PID };
+       OPT_USER, OPT_NAME, OPT_CGROUP, OPT_PID, OPT_BY };
 
 const struct option cmd_top_options[] = {
 	{ "batch",	no_argument,		NULL, 'b' },
@@ -59,6 +60,7 @@ const struct option cmd_top_options[] = {
 	{ "name",	required_argument,	NULL, OPT_NAME },
 	{ "cgroup",	required_argument,	NULL, OPT_CGROUP },
 	{ "pid",	required_argument,	NULL, OPT_PID },
+	{ "by",		required_argument,	NULL, OPT_BY },
 	{ NULL }
 };
 
@@ -110,10 +112,12 @@ int cmd_top_option(int val, const char *arg)
 		targs.name = arg;
 		return 0;
 	case OPT_CGROUP:
-		if (arg[0] != '/')
-			return cli_error("--cgroup takes a cgroup path as /proc/PID/cgroup shows it (from /), not '%s'",
-					 arg) + 1;
 		targs.cgroup = arg;
+		return 0;
+	case OPT_BY:
+		if (strcmp(arg, "cgroup") && strcmp(arg, "process"))
+			return cli_error("--by takes cgroup or process, not '%s'", arg) + 1;
+		targs.by_cgroup = !strcmp(arg, "cgroup");
 		return 0;
 	case OPT_PID:
 		more = realloc(targs.pids, (targs.nr_pids + 1) * sizeof(*more));
@@ -132,7 +136,7 @@ static void top_usage(FILE *f)
 {
 	fprintf(f, "Usage: ptscope top [-b] [-n N] [-d SECONDS] [--budget PERCENT | --exact]\n"
 		   "                   [--sort COLUMN] [--reverse] [--user USER] [--name TEXT]\n"
-		   "                   [--cgroup PATH] [--pid PID]...\n\n"
+		   "                   [--cgroup PATH] [--pid PID]... [--by cgroup]\n\n"
 		   "Every process this caller may inspect, refreshed every SECONDS: its\n"
 		   "resident memory, the shares in THPs, in mTHP and on remote nodes,\n"
 		   "copy-on-write sharing, swap, page tables, fault rates and a verdict.\n"
@@ -154,9 +158,16 @@ static void top_usage(FILE *f)
 		   "      --name TEXT         only commands containing TEXT\n"
 		   "      --cgroup PATH       only processes in cgroup PATH or below it\n"
 		   "      --pid PID           only this process (repeatable)\n"
+		   "      --by cgroup         a row per cgroup: its processes' sums (shared\n"
+		   "                          pages in each); the command and verdict of its\n"
+		   "                          largest; g in the full screen\n"
 		   "      --noheadings        (-n is --iterations here)\n\n",
 		TOP_DEFAULT_INTERVAL, TOP_DEFAULT_BUDGET * 100);
 	view_help(f, &top_view);
+	fprintf(f, "\nWith --by cgroup the columns are by default:");
+	for (size_t i = 0; i < top_cgroup_view.nr_defaults; i++)
+		fprintf(f, "%s%s", i ? "," : " ", top_view.fields[top_cgroup_view.defaults[i]].name);
+	fprintf(f, "\n");
 }
 
 /* The column named @name (any case), or -1. */
@@ -196,7 +207,7 @@ static void batch_json(const struct top_ctx *c)
 	json_bool(&j, "exact_requested", c->o.unlimited);
 	json_u64(&j, "wall_ns", sw->wall_ns);
 	json_close(&j, '}');
-	json_open(&j, "processes", '[');
+	json_open(&j, c->by_cgroup ? "cgroups" : "processes", '[');
 	for (i = 0; i < c->nr_rows; i++) {
 		json_open(&j, NULL, '{');
 		view_json_members(&j, &top_view, &c->rows[i]);
@@ -214,7 +225,8 @@ static int batch_table(const struct top_ctx *c, bool first)
 
 	if (!first)
 		putchar('\n');
-	printf("ptscope top: %zu shown, %zu filtered out; %s\n", c->nr_rows,
+	printf("ptscope top: %zu %sshown, %zu filtered out; %s\n", c->nr_rows,
+	       c->by_cgroup ? "cgroups " : "",
 	       c->filtered_out, top_sweep_summary(line, sizeof(line), &c->cur));
 	tb = view_table_new(&c->cols, &top_view);
 	if (!tb)
@@ -283,6 +295,7 @@ int cmd_top(int argc, char **argv)
 		.nr_pids = targs.nr_pids, .sort_col = TOP_COL_RSS,
 		.ascending = targs.reverse, .cost = TOP_COST_INIT,
 		.filter = { .name = targs.name, .cgroup = targs.cgroup },
+		.by_cgroup = targs.by_cgroup,
 	};
 	bool tui;
 	int ret;
@@ -309,7 +322,12 @@ int cmd_top(int argc, char **argv)
 			return cli_error("--user: no user '%s'", targs.user) + 1;
 		c.filter.by_uid = true;
 	}
-	if (view_select(&c.cols, &top_view))
+	if (targs.cgroup) {
+		ret = cli_cgroup_check(targs.cgroup);
+		if (ret)
+			return ret;
+	}
+	if (view_select(&c.cols, c.by_cgroup ? &top_cgroup_view : &top_view))
 		return 1;
 	tui = !targs.batch && !opts.json && isatty(STDOUT_FILENO) && isatty(STDIN_FILENO);
 	c.ps = cli_open();
@@ -336,6 +354,7 @@ int cmd_top(int argc, char **argv)
 	top_sweep_free(&c.cur);
 	top_sweep_free(&c.prev);
 	free(c.rows);
+	free(c.groups);
 	free(targs.pids);
 	if (cli_close(c.ps))
 		ret = 1;

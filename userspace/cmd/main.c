@@ -11,8 +11,7 @@
 
 /* Long options' values: none is a letter, which a command may have for itself. */
 enum { OPT_RECORD = 200, OPT_REPLAY, OPT_JSON, OPT_PRETTY, OPT_OUTPUT,
-       OPT_RAW, OPT_NOHEADINGS, OPT_ALL, OPT_COLOR, OPT_VERSION, OPT_HELP,
-       OPT_CGROUP };
+       OPT_RAW, OPT_NOHEADINGS, OPT_ALL, OPT_COLOR, OPT_VERSION, OPT_HELP };
 
 static int cmd_help(int argc, char **argv);
 
@@ -26,22 +25,22 @@ static const struct cli_command commands[] = {
 	  .options = cmd_export_options, .option = cmd_export_option },
 	{ .name = "faults", .run = cmd_faults,
 	  .help = "fault counters, RSS and page-table size, once or per interval",
-	  .options = cmd_faults_options, .option = cmd_faults_option, .cgroup = true },
+	  .options = cmd_faults_options, .option = cmd_faults_option },
 	{ .name = "help", .run = cmd_help,
 	  .help = "show help" },
 	{ .name = "maps", .run = cmd_maps,
 	  .help = "each mapping, counted from its page tables; --heatmap draws them",
-	  .options = cmd_maps_options, .option = cmd_maps_option, .cgroup = true },
+	  .options = cmd_maps_options, .option = cmd_maps_option },
 	{ .name = "numa", .run = cmd_numa,
 	  .help = "NUMA placement per mapping: nodes, policy, remote pages, verdict",
-	  .cgroup = true },
+	  .options = cli_cgroup_options, .option = cli_cgroup_option },
 	{ .name = "pages", .run = cmd_pages,
 	  .help = "page-table entries of a range, page by page" },
 	{ .name = "snapshot", .run = cmd_snapshot,
 	  .help = "record the state of every page of a process in a file" },
 	{ .name = "thp", .run = cmd_thp,
 	  .help = "huge-page backing per mapping, and why not where it is not",
-	  .cgroup = true },
+	  .options = cli_cgroup_options, .option = cli_cgroup_option },
 	{ .name = "tlb", .run = cmd_tlb,
 	  .help = "TLB geometry (CPUID), a process's TLB state and reach; --interval: its flushes",
 	  .options = cmd_tlb_options, .option = cmd_tlb_option },
@@ -77,8 +76,6 @@ static void usage(FILE *f)
 		   "      --all             pages: one row per page, no region merging;\n"
 		   "                        tree: every PTE table;\n"
 		   "                        cow, diff: every address range\n"
-		   "      --cgroup PATH     maps, thp, numa, faults: every process of a cgroup\n"
-		   "                        subtree, and their total (export and top too)\n"
 		   "      --color[=WHEN]    auto, always or never\n"
 		   "      --record FILE     also save the module's answers to FILE\n"
 		   "      --replay FILE     show answers saved with --record; no module needed\n"
@@ -121,17 +118,6 @@ static bool own_option(const struct cli_command *cmd, int c)
 		return true;
 	for (i = 0; cmd->options && cmd->options[i].name; i++)
 		if (cmd->options[i].val == c)
-			return true;
-	return false;
-}
-
-/* Has @cmd a long option @name of its own (which then wins over a global one)? */
-static bool own_long_option(const struct cli_command *cmd, const char *name)
-{
-	size_t i;
-
-	for (i = 0; cmd && cmd->options && cmd->options[i].name; i++)
-		if (!strcmp(cmd->options[i].name, name))
 			return true;
 	return false;
 }
@@ -179,7 +165,6 @@ static int parse_options(int argc, char **argv, const char *optstring,
 		{ "help",	no_argument,		NULL, OPT_HELP },
 		{ "record",	required_argument,	NULL, OPT_RECORD },
 		{ "replay",	required_argument,	NULL, OPT_REPLAY },
-		{ "cgroup",	required_argument,	NULL, OPT_CGROUP },
 	};
 	struct option longopts[ARRAY_SIZE(global) + 16];
 	char letters[64];
@@ -187,8 +172,7 @@ static int parse_options(int argc, char **argv, const char *optstring,
 	int c;
 
 	for (i = 0; i < ARRAY_SIZE(global); i++)
-		if (!own_long_option(cmd, global[i].name))
-			longopts[n++] = global[i];
+		longopts[n++] = global[i];
 	for (i = 0; cmd && cmd->options && cmd->options[i].name &&
 		    n < ARRAY_SIZE(longopts) - 1; i++)
 		longopts[n++] = cmd->options[i];
@@ -255,9 +239,6 @@ static int parse_options(int argc, char **argv, const char *optstring,
 		case OPT_REPLAY:
 			opts.replay = optarg;
 			break;
-		case OPT_CGROUP:
-			opts.cgroup = optarg;
-			break;
 		default:
 			fprintf(stderr, "Try 'ptscope --help'.\n");
 			return 2;
@@ -301,11 +282,6 @@ int main(int argc, char **argv)
 		opts.color = isatty(STDOUT_FILENO) && !getenv("NO_COLOR");
 	if (opts.record && opts.replay) {
 		cli_error("--record and --replay cannot be used together");
-		return 2;
-	}
-	if (opts.cgroup && !cmd->cgroup && !own_long_option(cmd, "cgroup")) {
-		cli_error("--cgroup works with maps, thp, numa, faults, export and top, not %s",
-			  cmd->name);
 		return 2;
 	}
 	ret = cmd->run(nsub - optind + 1, sub + optind - 1);

@@ -33,6 +33,8 @@ struct top_ctx {
 	int sort_col;			/* TOP_COL_* */
 	bool ascending;
 	struct cli_columns cols;
+	bool by_cgroup;			/* a row per cgroup (--by cgroup) */
+	struct top_proc *groups;	/* then the rows' cgroups */
 	struct top_row *rows;		/* of cur, filtered and sorted */
 	size_t nr_rows;
 	size_t filtered_out;
@@ -40,7 +42,11 @@ struct top_ctx {
 
 /* A new sweep (the last one becomes prev), then the rows. */
 int top_refresh(struct top_ctx *c);
-/* The rows again, after the filter or the order changed. */
+/*
+ * The rows again, after the filter, the order or the grouping changed:
+ * processes, or with @c->by_cgroup, the cgroups of those the filter lets
+ * through, each the sum of its processes (top_state.c says how).
+ */
 int top_rows_build(struct top_ctx *c);
 
 /* The full-screen view until 'q', a signal or -n refreshes. */

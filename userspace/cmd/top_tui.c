@@ -119,8 +119,8 @@ static void draw(struct tui *t)
 	strftime(clock, sizeof(clock), "%H:%M:%S", localtime(&now));
 	/* The order and the counts first: a narrow screen cuts the rest. */
 	snprintf(line, sizeof(line),
-		 "ptscope top %s  %zu shown, %zu filtered  sort %s%s%s  every %gs, budget %g%%",
-		 clock, c->nr_rows, c->filtered_out, top_view.fields[c->sort_col].name,
+		 "ptscope top %s  %zu %sshown, %zu filtered  sort %s%s%s  every %gs, budget %g%%",
+		 clock, c->nr_rows, c->by_cgroup ? "cgroups " : "", c->filtered_out, top_view.fields[c->sort_col].name,
 		 c->ascending ? " (asc)" : "", t->paused ? "  PAUSED" : "",
 		 c->interval, c->budget_share * 100);
 	top_put_text(0, 0, line, COLS, false);
@@ -152,7 +152,8 @@ static const char *const help_lines[] = {
 	"  q, Esc        quit",
 	"  h, ?          this help",
 	"  Up, Down, j, k, PgUp, PgDn, Home, End   select a process",
-	"  Enter, t      its THP view (ptscope thp PID)",
+	"  Enter, t      its THP view (ptscope thp PID); on a cgroup, its processes",
+	"  g             a row per cgroup, or per process again",
 	"  m             its mappings (ptscope maps PID)",
 	"  N             its NUMA placement (ptscope numa PID)",
 	"  < >           sort by the column to the left / right",
@@ -300,6 +301,28 @@ static int filter_key(struct tui *t, int ch)
 	return top_rows_build(c);
 }
 
+/*
+ * A row per cgroup (@by_cgroup) or per process, with that view's columns
+ * unless -o chose them; going down into one cgroup, @cgroup filters to it.
+ */
+static int regroup(struct tui *t, bool by_cgroup, const char *cgroup)
+{
+	struct top_ctx *c = t->c;
+	int ret;
+
+	c->by_cgroup = by_cgroup;
+	if (!opts.columns)
+		view_defaults(&c->cols, by_cgroup ? &top_cgroup_view : &top_view);
+	if (cgroup) {
+		snprintf(t->cgroup, sizeof(t->cgroup), "%s", cgroup);
+		c->filter.cgroup = t->cgroup;
+	}
+	ret = top_rows_build(c);
+	t->selected = 0;
+	reselect(t);
+	return ret;
+}
+
 /* One key of the main screen: 1 to quit, 0 to go on, < 0 an error. */
 static int main_key(struct tui *t, int ch, double *next)
 {
@@ -339,8 +362,16 @@ static int main_key(struct tui *t, int ch, double *next)
 	case KEY_END:
 		t->selected = c->nr_rows ? c->nr_rows - 1 : 0;
 		break;
+	case 'g':
+		ret = regroup(t, !c->by_cgroup, NULL);
+		break;
 	case '\n':
 	case KEY_ENTER:
+		if (c->by_cgroup && c->nr_rows) {
+			ret = regroup(t, false, c->rows[t->selected].p->cgroup);
+			break;
+		}
+		/* fall through */
 	case 't':
 	case 'm':
 	case 'N':

@@ -46,13 +46,20 @@ static uint64_t rounded(double x)
 static struct view_value get_pid(const void *row, const struct view_field *f)
 {
 	(void)f;
-	return view_u64(PROC(row)->pid);
+	return PROC(row)->nr_procs ? view_null() : view_u64(PROC(row)->pid);
+}
+
+static struct view_value get_procs(const void *row, const struct view_field *f)
+{
+	(void)f;
+	return view_u64(PROC(row)->nr_procs ? PROC(row)->nr_procs : 1);
 }
 
 static struct view_value get_uid(const void *row, const struct view_field *f)
 {
 	(void)f;
-	return PROC(row)->uid == (uint32_t)-1 ? view_null() : view_u64(PROC(row)->uid);
+	return PROC(row)->uid == (uint32_t)-1 || PROC(row)->uid == TOP_UID_MIXED ?
+	       view_null() : view_u64(PROC(row)->uid);
 }
 
 static struct view_value get_user(const void *row, const struct view_field *f)
@@ -270,6 +277,8 @@ static const struct view_field top_fields[TOP_NR_FIELDS] = {
 	[TOP_COL_UID] = NUM("UID", "uid", VIEW_NUMBER, 5, "the owner's uid", get_uid, 0),
 	[TOP_COL_NODES_RUN] = { .name = "RUN-NODES", .key = "run_nodes", .whint = 6,
 		.help = "nodes its threads last ran on", .get = get_nodes_run },
+	[TOP_COL_PROCS] = NUM("PROCS", "processes", VIEW_NUMBER, 5,
+		"processes in the row (a cgroup's, with --by cgroup)", get_procs, 0),
 	[TOP_F_THP_BYTES] = { .key = "thp_bytes", .unit = VIEW_BYTES,
 		.get = get_walked_bytes, .arg = TOP_E_THP },
 	[TOP_F_MTHP_BYTES] = { .key = "mthp_bytes", .unit = VIEW_BYTES,
@@ -285,9 +294,20 @@ static const int top_defaults[] = {
 	TOP_COL_MINFLT, TOP_COL_MAJFLT, TOP_COL_VERDICT,
 };
 
+static const int top_cgroup_defaults[] = {
+	TOP_COL_CGROUP, TOP_COL_PROCS, TOP_COL_USER, TOP_COL_RSS, TOP_COL_THP,
+	TOP_COL_MTHP, TOP_COL_REMOTE, TOP_COL_COW, TOP_COL_SWAP, TOP_COL_PT,
+	TOP_COL_MINFLT, TOP_COL_MAJFLT, TOP_COL_VERDICT,
+};
+
 const struct view top_view = {
 	.fields = top_fields, .nr_fields = TOP_NR_FIELDS,
 	.defaults = top_defaults, .nr_defaults = ARRAY_SIZE(top_defaults),
+};
+
+const struct view top_cgroup_view = {
+	.fields = top_fields, .nr_fields = TOP_NR_FIELDS,
+	.defaults = top_cgroup_defaults, .nr_defaults = ARRAY_SIZE(top_cgroup_defaults),
 };
 
 bool top_filter_match(const struct top_filter *f, const struct top_proc *p)
@@ -362,6 +382,10 @@ char *top_user_name(char *buf, size_t len, uint32_t uid)
 			snprintf(buf, len, "%s", user_cache[i].name);
 			return buf;
 		}
+	}
+	if (uid == TOP_UID_MIXED) {
+		snprintf(buf, len, "*");
+		return buf;
 	}
 	pw = uid == (uint32_t)-1 ? NULL : getpwuid(uid);
 	if (pw)

@@ -25,6 +25,7 @@ enum {
 	TOP_COL_THP, TOP_COL_MTHP, TOP_COL_REMOTE, TOP_COL_COW, TOP_COL_SWAP,
 	TOP_COL_PT, TOP_COL_MINFLT, TOP_COL_MAJFLT, TOP_COL_VERDICT,
 	TOP_COL_WALK, TOP_COL_HUGETLB, TOP_COL_UID, TOP_COL_NODES_RUN,
+	TOP_COL_PROCS,
 	/* JSON only */
 	TOP_F_THP_BYTES, TOP_F_MTHP_BYTES, TOP_F_WALKED, TOP_F_WALK_NS,
 	TOP_F_STDERR,
@@ -32,6 +33,11 @@ enum {
 };
 
 extern const struct view top_view;
+/* The same fields, with the columns a row per cgroup shows by default. */
+extern const struct view top_cgroup_view;
+
+/* A cgroup row's uid when its processes' owners differ. */
+#define TOP_UID_MIXED ((uint32_t)-2)
 
 /* Which rows a sweep shows. */
 struct top_filter {

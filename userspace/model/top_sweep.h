@@ -49,6 +49,8 @@ struct top_proc {
 	uint64_t walk_ns;		/* CPU time of its walk */
 	double minor_rate, major_rate;	/* per second; NaN: first sight */
 	const char *verdict;		/* top_verdict() */
+	/* A cgroup's row (top --by cgroup): its processes; 0 for a process. */
+	uint32_t nr_procs;
 };
 
 struct top_sweep_opts {
