@@ -225,6 +225,80 @@ TEST_F(cgroup, faults_are_each_processs)
 		  JQ("faults.json", ".sum.minor_faults"));
 }
 
+/* top --by cgroup: a row per cgroup, the sums of its processes' counters. */
+TEST_F_TIMEOUT(cgroup, top_by_cgroup_sums_its_processes, 120)
+{
+	char filter[512];
+
+	ASSERT_EQ(0, cli_shell("'%s' top -b -n 1 --exact --by cgroup --cgroup '%s' --json > '%s/top.json'",
+			       self->cli, self->path, self->tmp));
+	EXPECT_EQ(2, JQ("top.json", ".cgroups | length"));
+	snprintf(filter, sizeof(filter), ".cgroups[] | select(.cgroup == \"%s/a\") | .processes",
+		 self->path);
+	EXPECT_EQ(2, JQ("top.json", filter));
+	/* Each cgroup's RSS, page tables and swap: its processes' status, summed. */
+	EXPECT_EQ(0, cli_shell("jq -r '.cgroups[] | \"\\(.cgroup) \\(.rss_bytes) \\(.page_table_bytes) \\(.swap_bytes)\"' "
+			       "'%s/top.json' | while read c r p w; do "
+			       "set -- $(for q in $(cat %s$c/cgroup.procs); do "
+			       "awk '/^(RssAnon|RssFile|RssShmem):/ {r += $2} /^VmPTE:/ {p = $2} /^VmSwap:/ {w = $2} "
+			       "END {print r, p, w}' /proc/$q/status; done | "
+			       "awk '{r += $1; p += $2; w += $3} END {print r * 1024, p * 1024, w * 1024}'); "
+			       "[ \"$1 $2 $3\" = \"$r $p $w\" ] && continue; "
+			       "echo \"# $c: top $r $p $w, status $1 $2 $3\"; exit 1; done",
+			       self->tmp, CG_MOUNT));
+	/* The table says what its rows are. */
+	EXPECT_EQ(0, cli_shell("'%s' top -b -n 1 --exact --by cgroup --cgroup '%s' | "
+			       "grep -q '^ptscope top: 2 cgroups shown'", self->cli, self->path));
+}
+
+/* export --cgroup: the subtree's processes, each labelled with its cgroup. */
+TEST_F_TIMEOUT(cgroup, export_labels_and_budget, 120)
+{
+	char *out;
+	int st;
+
+	out = cli_capturef(&st, "'%s' export --cgroup '%s' | grep '^ptscope_page_table_bytes{' | "
+			   "sed 's/.*pid=\"\\([0-9]*\\)\".*cgroup=\"\\([^\"]*\\)\".*/\\1 \\2/' | "
+			   "while read p c; do grep -qx \"0::$c\" /proc/$p/cgroup || echo bad $p; "
+			   "echo $p; done | sort -n | tr '\\n' ' '", self->cli, self->path);
+	ASSERT_NE(NULL, out);
+	ASSERT_EQ(0, st);
+	EXPECT_EQ(NULL, strstr(out, "bad")) TH_LOG("a cgroup label is not /proc/PID/cgroup's: %s", out);
+	EXPECT_EQ(0, cli_shell("cat %s/cgroup.procs %s/cgroup.procs | sort -n | tr '\\n' ' ' | "
+			       "grep -qx '%s'", self->a, self->b, out))
+		TH_LOG("exported %s", out);
+	free(out);
+	/* --all labels them too. */
+	EXPECT_EQ(0, cli_shell("'%s' export --all | grep -q '^ptscope_rss_bytes{pid=\"%d\",comm=\"[^\"]*\",cgroup=\"%s/b\",kind=\"anon\"}'",
+			       self->cli, self->other, self->path));
+	/*
+	 * A budget that reaches no walk: the counters are there, the
+	 * page-table facts are not, and walked_fraction says so; one ample
+	 * enough for all: every process whole, as without a budget.
+	 */
+	ASSERT_EQ(0, cli_shell("'%s' export --cgroup '%s' --budget 1us > %s/tight",
+			       self->cli, self->path, self->tmp));
+	out = cli_capturef(&st, "cd %s && grep -c '^ptscope_page_table_bytes{' tight; "
+			   "grep -c '^ptscope_walked_fraction{.*} 0$' tight; "
+			   "grep -c '^ptscope_cow_shared_bytes{' tight", self->tmp);
+	ASSERT_NE(NULL, out);
+	{
+		int counters = -1, unwalked = -1, cow = -1;
+
+		sscanf(out, "%d %d %d", &counters, &unwalked, &cow);
+		EXPECT_EQ(3, counters);
+		EXPECT_LE(1, unwalked) TH_LOG("a budget of 1us walked every process");
+		EXPECT_EQ(3 - unwalked, cow) TH_LOG("an unwalked process has page-table facts");
+	}
+	free(out);
+	EXPECT_EQ(0, cli_shell("cd %s && '%s' export --cgroup '%s' --budget 60s > ample && "
+			       "[ $(grep -c '^ptscope_walked_fraction{.*} 1$' ample) = 3 ] && "
+			       "'%s' export --cgroup '%s' > whole && "
+			       "grep '^ptscope_cow_shared_bytes{' ample > a && "
+			       "grep '^ptscope_cow_shared_bytes{' whole > w && cmp -s a w",
+			       self->tmp, self->cli, self->path, self->cli, self->path));
+}
+
 struct nobody_args {
 	FIXTURE_DATA(cgroup) *self;
 };
@@ -281,8 +355,14 @@ TEST_F(cgroup, bad_requests_get_a_sentence)
 		{ "maps --cgroup / 1", "give no PID" },
 		{ "maps --cgroup / --heatmap", "--heatmap does not go with --cgroup" },
 		{ "faults --cgroup / --interval 1", "--interval does not go with --cgroup" },
-		{ "pages --cgroup / 1", "--cgroup works with maps, thp, numa, faults" },
+		{ "pages --cgroup / 1", "unrecognized option '--cgroup'" },
 		{ "thp --cgroup / -o NOPE", "NOPE" },
+		{ "export --cgroup / --pid 1", "exclude each other" },
+		{ "export --pid 1 --budget 10ms", "--budget goes with --all or --cgroup" },
+		{ "export --all --budget lots", "--budget takes a CPU time" },
+		{ "export --cgroup relative", "--cgroup takes a cgroup path" },
+		{ "top -b --by nothing", "--by takes cgroup or process" },
+		{ "top -b --cgroup /no-such-cgroup-here", "there is no cgroup" },
 	};
 	char *out;
 	size_t i;

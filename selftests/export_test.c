@@ -285,7 +285,7 @@ TEST_F(export, bad_requests_get_a_sentence)
 	static const struct {
 		const char *args, *says;
 	} cases[] = {
-		{ "", "give --pid PID or --all" },
+		{ "", "give --pid PID, --all or --cgroup PATH" },
 		{ "--pid 1 --all", "exclude each other" },
 		{ "--pid 1 --format json", "only 'prometheus'" },
 		{ "--pid nope", "not a process id" },

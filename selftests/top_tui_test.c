@@ -245,7 +245,34 @@ TEST_F_TIMEOUT(tui, keys_at_80x24, 240)
 	s = tui_wait_for(self, "sort PID (asc)");
 	EXPECT_NE(NULL, s);
 	free(s);
-	tui_keys(self, "End Enter");
+	/*
+	 * Paused, so that no refresh moves it (a process the test forks for a
+	 * moment has a higher pid): down to the target's row, and Enter.
+	 */
+	tui_keys(self, "p");
+	s = tui_wait_for(self, "PAUSED");
+	ASSERT_NE(NULL, s);
+	{
+		char keys[1024] = "Home", *l, *next;
+		int y, row = 0, at = -1;
+
+		for (y = 0, l = s; *l; y++, l = next) {
+			next = l + strcspn(l, "\n");
+			if (*next)
+				*next++ = 0;
+			if (y < 4 || !*l)
+				continue;
+			if (atoi(l) == self->pid)
+				at = row;
+			row++;
+		}
+		ASSERT_LE(0, at) TH_LOG("the target %s is not on the paused screen", pid);
+		while (at-- > 0 && strlen(keys) + 8 < sizeof(keys))
+			strcat(keys, " Down");
+		strcat(keys, " Enter");
+		free(s);
+		tui_keys(self, keys);
+	}
 	{
 		char want[64];
 
@@ -306,6 +333,28 @@ TEST_F_TIMEOUT(tui, wide_then_resized, 180)
 	cli_shell("tmux -S '%s' resize-window -x 200 -y 50", self->sock);
 	s = tui_wait_for(self, "VERDICT");
 	EXPECT_NE(NULL, s);
+	free(s);
+
+	/*
+	 * A row per cgroup (-o chose the columns, so they stay): no PID of its
+	 * own, and every cgroup only once; Enter shows one cgroup's processes.
+	 */
+	tui_keys(self, "g");
+	s = tui_wait_for(self, "cgroups shown");
+	ASSERT_NE(NULL, s);
+	{
+		char *l = strstr(s, "\nPID ");
+
+		ASSERT_NE(NULL, l) log_screen(_metadata, s);
+		l = strchr(l + 1, '\n');
+		ASSERT_NE(NULL, l);
+		EXPECT_EQ(0, strncmp(l + 1, "  - ", 4)) log_screen(_metadata, s);
+	}
+	free(s);
+	tui_keys(self, "Enter");
+	s = tui_wait_for(self, "filter: cgroup /");
+	EXPECT_NE(NULL, s);
+	EXPECT_EQ(NULL, strstr(s ? s : "", "cgroups shown")) log_screen(_metadata, s);
 	free(s);
 
 	/* SIGTERM ends it cleanly too. */

@@ -94,7 +94,7 @@ static void filters_line(const struct tui *t, char *buf, size_t len)
 	int n;
 
 	if (!f->by_uid && !f->name && !f->cgroup) {
-		snprintf(buf, len, "h help  q quit  <> sort  r reverse  / name  u user  c cgroup  Enter details");
+		snprintf(buf, len, "h help  q quit  <> sort  r reverse  / name  u user  c cgroup  g by cgroup  Enter details");
 		return;
 	}
 	n = snprintf(buf, len, "filter:");
