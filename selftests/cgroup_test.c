@@ -141,6 +141,10 @@ TEST_F_TIMEOUT(cgroup, processes_are_the_subtrees, 120)
 	/* One leaf: the other alone. */
 	ASSERT_EQ(0, cg_json(self, "b.json", "maps", "/b"));
 	EXPECT_EQ(self->other, JQ("b.json", "[.processes[].pid] | if length == 1 then .[0] else -1 end"));
+	/* Recorded, it replays the same, without the cgroup's mount. */
+	EXPECT_EQ(0, cli_shell("cd %s && '%s' thp --cgroup '%s' --json --record rec > live && "
+			       "'%s' --replay rec thp --cgroup '%s' --json > replayed && cmp -s live replayed",
+			       self->tmp, self->cli, self->path, self->cli, self->path));
 	/* The empty cgroup: no process, zeros. */
 	ASSERT_EQ(0, cg_json(self, "empty.json", "maps", "/empty"));
 	EXPECT_EQ(0, JQ("empty.json", ".processes | length"));
