@@ -86,6 +86,12 @@ bench-top:
 	scripts/kernels fetch $(BENCH_KERNEL)
 	scripts/bench-top $(BENCH_KERNEL)
 
+# What --cgroup's total costs, against smaps (docs/cgroups.md): 7.2 unless BENCH_KERNEL.
+bench-cgroup:
+	scripts/deps
+	scripts/kernels fetch $(BENCH_KERNEL)
+	scripts/bench-cgroup $(BENCH_KERNEL)
+
 PREFIX ?= /usr/local
 MODULE_DIR = $(DESTDIR)/lib/modules/$(KERNELRELEASE_HOST)/extra
 VERSION := $(shell sed -n 's/^\#define PTSCOPE_RELEASE[[:space:]]*"\(.*\)"/\1/p' uapi/ptscope.h)
@@ -127,4 +133,4 @@ clean:
 	rm -rf build
 
 .PHONY: all module userspace selftests load deps kernels modules-all style check \
-	check-debug fuzz demo labs lab-all $(addprefix lab-,$(LAB_NAMES)) bench bench-top install uninstall dkms-install dkms-remove sign clean
+	check-debug fuzz demo labs lab-all $(addprefix lab-,$(LAB_NAMES)) bench bench-top bench-cgroup install uninstall dkms-install dkms-remove sign clean
