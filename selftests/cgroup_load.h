@@ -206,6 +206,35 @@ built:
 	return 0;
 }
 
+struct cg_exec {
+	const char *dir;
+	enum cg_role role;
+	uid_t uid;
+	bool thp, two_nodes, swap;
+};
+
+/* spawn_ready()'s child: join the cgroup, become @uid, exec this program. */
+static inline void cg_exec_worker(void *arg, int ready, int idle)
+{
+	const struct cg_exec *e = arg;
+	char a[6][16];
+
+	if (cg_write(e->dir, "cgroup.procs", "0"))
+		_exit(1);
+	if (e->uid && (setresgid(e->uid, e->uid, e->uid) ||
+		       setresuid(e->uid, e->uid, e->uid)))
+		_exit(1);
+	snprintf(a[0], sizeof(a[0]), "%d", e->role);
+	snprintf(a[1], sizeof(a[1]), "%d", ready);
+	snprintf(a[2], sizeof(a[2]), "%d", idle);
+	snprintf(a[3], sizeof(a[3]), "%d", e->thp);
+	snprintf(a[4], sizeof(a[4]), "%d", e->two_nodes);
+	snprintf(a[5], sizeof(a[5]), "%d", e->swap);
+	execl("/proc/self/exe", "--cgroup-worker", a[0], a[1], a[2], a[3],
+	      a[4], a[5], (char *)NULL);
+	_exit(1);
+}
+
 /*
  * Start a worker in cgroup directory @dir: this program again (argv[0] is
  * "--cgroup-worker"), as uid @uid; @readies bytes on the ready pipe say it
@@ -215,49 +244,17 @@ static inline pid_t cg_start(const char *dir, enum cg_role role, uid_t uid,
 			     int readies, bool thp, bool two_nodes, bool swap,
 			     int *idle_w)
 {
-	int idle[2], ready[2], i;
-	char a[6][16], c;
+	struct cg_exec e = { .dir = dir, .role = role, .uid = uid, .thp = thp,
+			     .two_nodes = two_nodes, .swap = swap };
+	int idle[2];
 	pid_t pid;
 
 	if (pipe(idle))
 		return -1;
-	if (pipe(ready)) {
-		close(idle[0]);
-		close(idle[1]);
-		return -1;
-	}
-	pid = fork();
-	if (!pid) {
-		close(idle[1]);
-		close(ready[0]);
-		if (cg_write(dir, "cgroup.procs", "0"))
-			_exit(1);
-		if (uid && (setresgid(uid, uid, uid) || setresuid(uid, uid, uid)))
-			_exit(1);
-		snprintf(a[0], sizeof(a[0]), "%d", role);
-		snprintf(a[1], sizeof(a[1]), "%d", ready[1]);
-		snprintf(a[2], sizeof(a[2]), "%d", idle[0]);
-		snprintf(a[3], sizeof(a[3]), "%d", thp);
-		snprintf(a[4], sizeof(a[4]), "%d", two_nodes);
-		snprintf(a[5], sizeof(a[5]), "%d", swap);
-		execl("/proc/self/exe", "--cgroup-worker", a[0], a[1], a[2], a[3],
-		      a[4], a[5], (char *)NULL);
-		_exit(1);
-	}
+	pid = spawn_ready(idle, readies, cg_exec_worker, &e);
 	close(idle[0]);
-	close(ready[1]);
-	for (i = 0; pid > 0 && i < readies; i++)
-		if (read(ready[0], &c, 1) != 1)
-			break;
-	if (pid < 0 || i < readies) {
+	if (pid < 0)
 		close(idle[1]);
-		if (pid > 0) {
-			kill(pid, SIGKILL);
-			waitpid(pid, NULL, 0);
-		}
-		pid = -1;
-	}
-	close(ready[0]);
 	*idle_w = idle[1];
 	return pid;
 }

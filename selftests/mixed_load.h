@@ -17,6 +17,7 @@
 
 #include "fixtures.h"
 #include "maps_oracle.h"
+#include "spawn_ready.h"
 
 #define SHARED_PAGES	16	/* written before the fork: COW-shared */
 #define NODE1_PAGES	256	/* bound to node 1 */
@@ -51,14 +52,18 @@ static inline int detach_from_parent(void)
 	return 0;
 }
 
-/* The target: build, report, block until the test closes the pipe. */
-static inline void mixed_target(int idle, int ready, bool two_nodes, bool thp, bool swap)
+struct mixed_args {
+	bool two_nodes, thp, swap;
+};
+
+/* The target (spawn_ready()'s child): build, report, wait. */
+static inline void mixed_target(void *arg, int ready, int idle)
 {
+	const struct mixed_args *a = arg;
 	cpu_set_t cpu0;
 	char *shared, *bound, *swapped, *huge, c = 1;
 	size_t i;
 
-	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	CPU_ZERO(&cpu0);
 	CPU_SET(0, &cpu0);
 	if (sched_setaffinity(0, sizeof(cpu0), &cpu0) || detach_from_parent())
@@ -75,7 +80,7 @@ static inline void mixed_target(int idle, int ready, bool two_nodes, bool thp, b
 	bound = map_anon(NODE1_PAGES * PAGE, PROT_READ | PROT_WRITE, 0);
 	if (!bound || no_huge_pages(bound, NODE1_PAGES * PAGE))
 		_exit(1);
-	if (two_nodes) {
+	if (a->two_nodes) {
 		unsigned long mask = 1UL << 1;
 
 		if (syscall(SYS_mbind, bound, NODE1_PAGES * PAGE, MPOL_BIND,
@@ -87,9 +92,9 @@ static inline void mixed_target(int idle, int ready, bool two_nodes, bool thp, b
 	if (!swapped || no_huge_pages(swapped, SWAP_PAGES * PAGE))
 		_exit(1);
 	memset(swapped, 'w', SWAP_PAGES * PAGE);
-	if (swap && madvise(swapped, SWAP_PAGES * PAGE, MADV_PAGEOUT))
+	if (a->swap && madvise(swapped, SWAP_PAGES * PAGE, MADV_PAGEOUT))
 		_exit(1);
-	if (thp) {
+	if (a->thp) {
 		huge = map_aligned(SZ_2M, SZ_2M);
 		if (!huge || madvise(huge, SZ_2M, MADV_HUGEPAGE))
 			_exit(1);
@@ -98,9 +103,7 @@ static inline void mixed_target(int idle, int ready, bool two_nodes, bool thp, b
 	}
 	if (write(ready, &c, 1) != 1)
 		_exit(1);
-	while (read(idle, &c, 1) > 0)
-		;
-	_exit(0);
+	spawn_wait_idle(idle);
 }
 
 /*
@@ -109,34 +112,16 @@ static inline void mixed_target(int idle, int ready, bool two_nodes, bool thp, b
  */
 static inline pid_t mixed_start(int *idle_w, bool two_nodes, bool thp, bool swap)
 {
-	int idle[2], ready[2];
+	struct mixed_args a = { .two_nodes = two_nodes, .thp = thp, .swap = swap };
+	int idle[2];
 	pid_t pid;
-	char c;
 
 	if (pipe(idle))
 		return -1;
-	if (pipe(ready)) {
-		close(idle[0]);
-		close(idle[1]);
-		return -1;
-	}
-	pid = fork();
-	if (!pid) {
-		close(idle[1]);
-		close(ready[0]);
-		mixed_target(idle[0], ready[1], two_nodes, thp, swap);
-	}
+	pid = spawn_ready(idle, 1, mixed_target, &a);
 	close(idle[0]);
-	close(ready[1]);
-	if (pid < 0 || read(ready[0], &c, 1) != 1) {
+	if (pid < 0)
 		close(idle[1]);
-		if (pid > 0) {
-			kill(pid, SIGKILL);
-			waitpid(pid, NULL, 0);
-		}
-		pid = -1;
-	}
-	close(ready[0]);
 	*idle_w = idle[1];
 	return pid;
 }

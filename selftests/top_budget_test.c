@@ -37,58 +37,45 @@ FIXTURE(budget) {
 	int idle[2];
 };
 
+struct toucher {
+	size_t bytes, sparse;
+};
+
 /*
  * A child that writes @bytes of anonymous memory in 4 KiB pages, reads
  * one page of every 2 MiB of @sparse more (the zero page), and waits.
  */
+static void toucher(void *arg, int ready, int idle)
+{
+	const struct toucher *t = arg;
+	char *m, c = 0;
+	size_t i;
+
+	if (detach_from_parent())
+		_exit(1);
+	m = map_anon(t->bytes, PROT_READ | PROT_WRITE, 0);
+	if (!m || no_huge_pages(m, t->bytes))
+		_exit(1);
+	for (i = 0; i < t->bytes; i += PAGE)
+		m[i] = 1;
+	if (t->sparse) {
+		m = mmap(NULL, t->sparse, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+		if (m == MAP_FAILED || no_huge_pages(m, t->sparse))
+			_exit(1);
+		for (i = 0; i < t->sparse; i += SZ_2M)
+			c += *(volatile char *)(m + i);
+	}
+	if (write(ready, &c, 1) != 1)
+		_exit(1);
+	spawn_wait_idle(idle);
+}
+
 static pid_t spawn_toucher(int idle[2], size_t bytes, size_t sparse)
 {
-	int ready[2];
-	pid_t pid;
-	char c = 0;
+	struct toucher t = { .bytes = bytes, .sparse = sparse };
 
-	if (pipe(ready))
-		return -1;
-	pid = fork();
-	if (!pid) {
-		char *m;
-		size_t i;
-
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		close(ready[0]);
-		close(idle[1]);
-		if (detach_from_parent())
-			_exit(1);
-		m = map_anon(bytes, PROT_READ | PROT_WRITE, 0);
-		if (!m || no_huge_pages(m, bytes))
-			_exit(1);
-		for (i = 0; i < bytes; i += PAGE)
-			m[i] = 1;
-		if (sparse) {
-			m = mmap(NULL, sparse, PROT_READ | PROT_WRITE,
-				 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-			if (m == MAP_FAILED || no_huge_pages(m, sparse))
-				_exit(1);
-			for (i = 0; i < sparse; i += SZ_2M)
-				c += *(volatile char *)(m + i);
-		}
-		if (write(ready[1], &c, 1) != 1)
-			_exit(1);
-		while (read(idle[0], &c, 1) > 0)
-			;
-		_exit(0);
-	}
-	close(ready[1]);
-	if (pid < 0 || read(ready[0], &c, 1) != 1) {
-		close(ready[0]);
-		if (pid > 0) {
-			kill(pid, SIGKILL);
-			waitpid(pid, NULL, 0);
-		}
-		return -1;
-	}
-	close(ready[0]);
-	return pid;
+	return spawn_ready(idle, 1, toucher, &t);
 }
 
 FIXTURE_SETUP(budget)
