@@ -352,9 +352,32 @@ TEST_F_TIMEOUT(tui, wide_then_resized, 180)
 	}
 	free(s);
 	tui_keys(self, "Enter");
-	s = tui_wait_for(self, "filter: cgroup /");
-	EXPECT_NE(NULL, s);
-	EXPECT_EQ(NULL, strstr(s ? s : "", "cgroups shown")) log_screen(_metadata, s);
+	s = tui_wait_for(self, "(only)");
+	ASSERT_NE(NULL, s);
+	EXPECT_EQ(NULL, strstr(s, "cgroups shown")) log_screen(_metadata, s);
+	/* Every process shown is of that cgroup, not of one below it. */
+	{
+		char *f = strstr(s, "filter: cgroup "), *head = strstr(s, "\nPID "), *l, *next;
+		char path[256] = "";
+		int col, rows = 0;
+
+		ASSERT_NE(NULL, f);
+		ASSERT_NE(NULL, head);
+		sscanf(f + strlen("filter: cgroup "), "%255s", path);
+		col = strstr(head + 1, "CGROUP") - (head + 1);
+		for (l = strchr(head + 1, '\n'); l && l[1]; l = next) {
+			char cell[256] = "";
+
+			l++;
+			next = strchr(l, '\n');
+			if ((next ? next - l : (long)strlen(l)) <= col)
+				continue;
+			sscanf(l + col, "%255s", cell);
+			EXPECT_STREQ(path, cell) log_screen(_metadata, s);
+			rows++;
+		}
+		EXPECT_LE(1, rows) log_screen(_metadata, s);
+	}
 	free(s);
 
 	/* SIGTERM ends it cleanly too. */

@@ -47,7 +47,9 @@ static struct view_value get_pid(const void *row, const struct view_field *f)
 static struct view_value get_uid(const void *row, const struct view_field *f)
 {
 	(void)f;
-	return ROW(row)->p ? view_u64(ROW(row)->p->uid) : view_absent();
+	if (!ROW(row)->p)
+		return view_absent();
+	return ROW(row)->p->uid == (uint32_t)-1 ? view_null() : view_u64(ROW(row)->p->uid);
 }
 
 static struct view_value get_user(const void *row, const struct view_field *f)
@@ -297,9 +299,11 @@ static void row_of(struct cg_row *r, const struct cg_sum *s, const struct cg_pro
 	r->s = s;
 	r->p = p;
 	r->n = &p->n;
-	pw = getpwuid(p->uid);
+	pw = p->uid == (uint32_t)-1 ? NULL : getpwuid(p->uid);
 	if (pw)
 		snprintf(r->user, sizeof(r->user), "%s", pw->pw_name);
+	else if (p->uid == (uint32_t)-1)
+		snprintf(r->user, sizeof(r->user), "?");
 	else
 		snprintf(r->user, sizeof(r->user), "%" PRIu32, p->uid);
 }
@@ -335,6 +339,7 @@ static void show_json(const char *subtree, const struct cg_sum *s,
 	json_str(&j, "counted", counted_as(s));
 	json_u64(&j, "not_visible", s->hidden);
 	json_u64(&j, "vanished", s->vanished);
+	json_u64(&j, "kernel_threads", s->kernel_threads);
 	json_u64(&j, "pages_walked_for_frames", s->dedup_walked);
 	json_open(&j, "processes", '[');
 	for (i = 0; i < s->nr; i++) {

@@ -359,6 +359,7 @@ int cmd_export(int argc, char **argv)
 	}
 	thp_built = state.thp.present;
 	state.seed = (uint64_t)time(NULL);
+	state.unlimited = opts.record || opts.replay;
 	cli_interval_catch_signals();
 	for (;;) {
 		double t0 = cli_seconds();

@@ -379,9 +379,9 @@ int cmd_faults(int argc, char **argv)
 		return 0;
 	}
 	if (opts.cgroup) {
-		if (a.interval || a.threads)
+		if (a.interval || a.threads || a.count)
 			return cli_error("--%s does not go with --cgroup",
-					 a.interval ? "interval" : "threads") + 1;
+					 a.interval ? "interval" : a.threads ? "threads" : "count") + 1;
 		return cgroup_view_run(CG_VIEW_FAULTS, opts.cgroup, argc);
 	}
 	if (argc != 2) {

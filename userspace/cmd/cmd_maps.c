@@ -232,9 +232,12 @@ int cmd_maps(int argc, char **argv)
 	int ret;
 
 	if (opts.cgroup && !opts.help) {
-		if (margs.heatmap || margs.sample || margs.budget)
-			return cli_error("--%s does not go with --cgroup",
-					 margs.heatmap ? "heatmap" : margs.sample ? "sample" : "budget") + 1;
+		const char *other = margs.heatmap ? "--heatmap" : margs.sample ? "--sample" :
+				    margs.budget ? "--budget" : margs.set ? margs.set :
+				    margs.seeded ? "--seed" : opts.all ? "--all" : NULL;
+
+		if (other)
+			return cli_error("%s does not go with --cgroup", other) + 1;
 		return cgroup_view_run(CG_VIEW_MAPS, opts.cgroup, argc);
 	}
 	ret = cli_pid_and_range(argc, argv, maps_usage, &pid, &start, &end);

@@ -42,6 +42,11 @@ struct export_state {
 	struct top_sweep prev;		/* --budget's last sweep */
 	struct export_set last;		/* the last export, for rates */
 	uint64_t seed;
+	/*
+	 * A budget's plan depends on the CPU time walks take, which a replay
+	 * does not repeat: recorded and replayed, every process is whole.
+	 */
+	bool unlimited;
 };
 
 /*

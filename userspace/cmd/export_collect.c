@@ -132,18 +132,53 @@ static void from_sweep(struct export_proc *p, const struct top_proc *t)
 		p->remote_fraction = t->val[TOP_E_REMOTE] / t->val[TOP_E_NODED];
 }
 
-static int collect_budget(struct ptscope *ps, const uint64_t *pids, size_t nr_pids,
-			  const char *cgroup, uint64_t budget_ns,
+/* The pids of the processes below @cgroup: *@pids (free() it). */
+static int subtree_pids(struct ptscope *ps, const char *cgroup, uint64_t **pids,
+			size_t *nr)
+{
+	char path[256];
+	size_t i, n = 0;
+	int ret;
+
+	ret = ptscope_proc_pids(ps, pids, nr);
+	if (ret)
+		return ret;
+	for (i = 0; i < *nr; i++)
+		if (!cgroup_of_pid(ps, (*pids)[i], path, sizeof(path)) &&
+		    cgroup_within(path, cgroup))
+			(*pids)[n++] = (*pids)[i];
+	*nr = n;
+	return 0;
+}
+
+/*
+ * top's sweep of every process (or @cgroup's: its budget is spent on them
+ * alone) within @budget_ns.  Each process's cgroup label is read anew: the
+ * sweep keeps it between sweeps.
+ */
+static int collect_budget(struct ptscope *ps, const char *cgroup, uint64_t budget_ns,
 			  struct export_state *state, struct export_set *set)
 {
 	struct top_sweep_opts o = { .budget_ns = budget_ns, .seed = ++state->seed,
-				    .thp = &state->thp };
+				    .thp = &state->thp, .unlimited = state->unlimited };
 	struct top_sweep sw = { 0 };
-	size_t i;
+	uint64_t *pids = NULL;
+	size_t nr_pids = 0, i;
 	int ret;
 
+	if (cgroup) {
+		ret = subtree_pids(ps, cgroup, &pids, &nr_pids);
+		if (ret)
+			return ret;
+		if (!nr_pids) {		/* an empty cgroup: nothing to sweep */
+			free(pids);
+			set->procs = calloc(1, sizeof(*set->procs));
+			return set->procs ? 0 : -ENOMEM;
+		}
+	}
 	ret = top_sweep_run(ps, pids, nr_pids, &o, state->prev.procs ? &state->prev : NULL,
 			    &state->cost, &sw);
+	free(pids);
 	if (ret)
 		return ret;
 	set->procs = calloc(sw.nr ? sw.nr : 1, sizeof(*set->procs));
@@ -153,13 +188,10 @@ static int collect_budget(struct ptscope *ps, const uint64_t *pids, size_t nr_pi
 	}
 	set->skipped = sw.hidden + sw.kernel_threads + sw.vanished;
 	for (i = 0; i < sw.nr; i++) {
-		if (sw.procs[i].walk == TOP_WALK_HIDDEN) {
-			set->skipped++;
-			continue;
-		}
-		if (cgroup && !cgroup_within(sw.procs[i].cgroup, cgroup))
-			continue;
-		from_sweep(&set->procs[set->nr++], &sw.procs[i]);
+		struct export_proc *p = &set->procs[set->nr++];
+
+		from_sweep(p, &sw.procs[i]);
+		cgroup_of_pid(ps, p->pid, p->cgroup, sizeof(p->cgroup));
 	}
 	top_sweep_free(&state->prev);
 	state->prev = sw;
@@ -188,8 +220,8 @@ int export_collect(struct ptscope *ps, const uint64_t *pids, size_t nr_pids,
 	int ret;
 
 	memset(set, 0, sizeof(*set));
-	if (budget)	/* the sweep has its own rates */
-		return collect_budget(ps, pids, nr_pids, cgroup, budget_ns, state, set);
+	if (budget)	/* the sweep has its own rates; --pid is never budgeted */
+		return collect_budget(ps, cgroup, budget_ns, state, set);
 	ret = collect_whole(ps, pids, nr_pids, pids != NULL, cgroup, set);
 	if (!ret)
 		rates_since(set, &state->last);

@@ -11,12 +11,15 @@
  * Process @p into cgroup row @g: counters, page counts and rates added
  * (a rate not yet known counts as none; all unknown, the sum is too),
  * standard errors added in quadrature (the samples are independent), the
- * walk the least exact of its processes', the threads' nodes joined; the
- * command and verdict are those of its largest process (by resident
- * pages), the owner "*" when its processes' differ.  @largest tracks it.
+ * walk the least exact of its processes', the threads' nodes joined; a
+ * process whose threads' nodes are unknown adds nothing to REMOTE's
+ * pages.  The command and verdict are those of its largest process (by
+ * its RSS counters, which every process has, walked or not), the owner
+ * "*" when its processes' differ.  @largest tracks it.
  */
 static void group_add(struct top_proc *g, const struct top_proc *p, double *largest)
 {
+	double rss;
 	int k;
 
 	if (!g->nr_procs) {
@@ -31,8 +34,9 @@ static void group_add(struct top_proc *g, const struct top_proc *p, double *larg
 	g->nr_procs++;
 	if (g->uid != p->uid)
 		g->uid = TOP_UID_MIXED;
-	if (p->val[TOP_E_RSS] > *largest) {
-		*largest = p->val[TOP_E_RSS];
+	rss = p->st.rss_anon + p->st.rss_file + p->st.rss_shmem;
+	if (rss > *largest) {
+		*largest = rss;
 		memcpy(g->comm, p->comm, sizeof(g->comm));
 		g->verdict = p->verdict;
 		g->pid = p->pid;
@@ -47,6 +51,8 @@ static void group_add(struct top_proc *g, const struct top_proc *p, double *larg
 	g->st.map_count += p->st.map_count;
 	g->run_nodes |= p->run_nodes;
 	for (k = 0; k < TOP_E_COUNT; k++) {
+		if ((k == TOP_E_NODED || k == TOP_E_REMOTE) && !p->run_nodes)
+			continue;
 		g->val[k] += p->val[k];
 		g->se[k] = sqrt(g->se[k] * g->se[k] + p->se[k] * p->se[k]);
 	}

@@ -103,7 +103,8 @@ static void filters_line(const struct tui *t, char *buf, size_t len)
 	if (f->by_uid && n < (int)len)
 		n += snprintf(buf + n, len - n, " user %s", t->user);
 	if (f->cgroup && n < (int)len)
-		snprintf(buf + n, len - n, " cgroup %s", f->cgroup);
+		snprintf(buf + n, len - n, " cgroup %s%s",
+			 f->cgroup[0] ? f->cgroup : "(none)", f->cgroup_exact ? " (only)" : "");
 }
 
 static void draw(struct tui *t)
@@ -281,8 +282,10 @@ static int filter_key(struct tui *t, int ch)
 			c->filter.name = t->name[0] ? t->name : NULL;
 	} else if (ch == 'c') {
 		ret = prompt("cgroup (from /): ", t->cgroup, sizeof(t->cgroup));
-		if (ret == 1)
+		if (ret == 1) {
 			c->filter.cgroup = t->cgroup[0] ? t->cgroup : NULL;
+			c->filter.cgroup_exact = false;
+		}
 	} else {
 		ret = prompt("user (name or uid): ", buf, sizeof(buf));
 		if (ret == 1 && !buf[0]) {
@@ -311,11 +314,17 @@ static int regroup(struct tui *t, bool by_cgroup, const char *cgroup)
 	int ret;
 
 	c->by_cgroup = by_cgroup;
+	if (by_cgroup && c->filter.cgroup_exact) {	/* back from Enter: all cgroups */
+		c->filter.cgroup = NULL;
+		c->filter.cgroup_exact = false;
+		t->cgroup[0] = 0;
+	}
 	if (!opts.columns)
 		view_defaults(&c->cols, by_cgroup ? &top_cgroup_view : &top_view);
-	if (cgroup) {
+	if (cgroup) {	/* the row's cgroup alone, as the row counted it */
 		snprintf(t->cgroup, sizeof(t->cgroup), "%s", cgroup);
 		c->filter.cgroup = t->cgroup;
+		c->filter.cgroup_exact = true;
 	}
 	ret = top_rows_build(c);
 	t->selected = 0;

@@ -316,7 +316,8 @@ bool top_filter_match(const struct top_filter *f, const struct top_proc *p)
 		return false;
 	if (f->name && !strstr(p->comm, f->name))
 		return false;
-	if (f->cgroup && !cgroup_within(p->cgroup, f->cgroup))
+	if (f->cgroup && (f->cgroup_exact ? strcmp(p->cgroup, f->cgroup) :
+			  !cgroup_within(p->cgroup, f->cgroup)))
 		return false;
 	return true;
 }

@@ -45,6 +45,7 @@ struct top_filter {
 	uint32_t uid;
 	const char *name;		/* a substring of the command, or NULL */
 	const char *cgroup;		/* a cgroup and those below it, or NULL */
+	bool cgroup_exact;		/* ...that cgroup alone */
 };
 bool top_filter_match(const struct top_filter *f, const struct top_proc *p);
 

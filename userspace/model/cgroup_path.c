@@ -39,10 +39,14 @@ bool cgroup_within(const char *path, const char *subtree)
 	return !strncmp(path, subtree, n) && (!path[n] || path[n] == '/');
 }
 
-/* Where the cgroup v2 hierarchy is mounted, from /proc/self/mountinfo. */
+/*
+ * Where the cgroup v2 hierarchy is mounted, from /proc/self/mountinfo:
+ * the first mount of its root (a mount of a cgroup below the root, as in
+ * some containers, holds other paths than /proc/PID/cgroup's).
+ */
 static int cgroup2_mount(char *buf, size_t len)
 {
-	char line[4096], *sep, mnt[4096];
+	char line[4096], *sep, mnt[4096], root[4096];
 	FILE *f = fopen("/proc/self/mountinfo", "re");
 	int ret = -ENOENT;
 
@@ -53,8 +57,8 @@ static int cgroup2_mount(char *buf, size_t len)
 		sep = strstr(line, " - ");
 		if (!sep || strncmp(sep, " - cgroup2 ", 11))
 			continue;
-		if (sscanf(line, "%*s %*s %*s %*s %4095s", mnt) == 1 &&
-		    !strchr(mnt, '\\')) {
+		if (sscanf(line, "%*s %*s %*s %4095s %4095s", root, mnt) == 2 &&
+		    !strcmp(root, "/") && !strchr(mnt, '\\')) {
 			snprintf(buf, len, "%s", mnt);
 			ret = 0;
 			break;
@@ -72,9 +76,11 @@ int cgroup_check(const char *subtree, bool live)
 
 	if (subtree[0] != '/')
 		return -EINVAL;
+	/* No "." or ".." part, and no empty one but at the end ("/a/"). */
 	for (p = subtree; *p; p++)
-		if (p[0] == '/' && p[1] == '.' &&
-		    (!p[2] || p[2] == '/' || (p[2] == '.' && (!p[3] || p[3] == '/'))))
+		if (p[0] == '/' && ((p[1] == '.' &&
+		     (!p[2] || p[2] == '/' || (p[2] == '.' && (!p[3] || p[3] == '/')))) ||
+		    (p[1] == '/' && p[strspn(p, "/")])))
 			return -EINVAL;
 	if (!live || cgroup2_mount(mnt, sizeof(mnt)))
 		return 0;	/* not mounted here: the processes' paths decide */

@@ -21,7 +21,8 @@ int cgroup_of_pid(struct ptscope *ps, uint64_t pid, char *buf, size_t len);
 bool cgroup_within(const char *path, const char *subtree);
 
 /*
- * Is @subtree a cgroup path (from "/", no "." or ".." parts)?  If the
+ * Is @subtree a cgroup path (from "/", no "." or ".." parts, no "//"
+ * inside)?  If the
  * cgroup v2 hierarchy is mounted here and @live (not a replay), it must
  * also exist in it: 0, or -EINVAL (not a path), -ENOENT (no such cgroup),
  * -ENOTDIR.

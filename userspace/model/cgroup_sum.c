@@ -42,12 +42,10 @@ void cg_counts_add_vma(struct cg_counts *n, const struct ptscope_vma *v)
 	}
 }
 
-/* @n += @sign * @nr pages of region @r, by the rules of the module's counts. */
+/* @n += @d pages of region @r, by the rules of the module's counts. */
 static void count_region(struct cg_counts *n, const struct ptscope_page_region *r,
-			 uint64_t nr, bool anon, int sign)
+			 uint64_t d, bool anon)
 {
-	uint64_t d = sign > 0 ? nr : -nr;	/* modular: adds or takes away */
-
 	if (r->entry == PTSCOPE_ENTRY_SWAP) {
 		n->c[CG_SWAP] += d;
 		return;
@@ -143,7 +141,19 @@ struct dedup {
 	bool anon;		/* the mapping being walked is of anon_class() */
 	bool hidden;		/* frames are not shown to this caller */
 	uint64_t walked;
+	/* The mapping being walked: all its pages, and those not seen before. */
+	struct cg_counts all, unseen;
 };
+
+/* A present page of its own with no frame shown: the caller may not see frames. */
+static bool frame_hidden(const struct ptscope_page_region *r)
+{
+	if (r->flags & PTSCOPE_PF_PFN_HIDDEN)
+		return true;
+	return r->entry == PTSCOPE_ENTRY_PRESENT && !r->pfn &&
+	       (r->kind == PTSCOPE_KIND_ANON || r->kind == PTSCOPE_KIND_FILE ||
+		r->kind == PTSCOPE_KIND_SHMEM || r->kind == PTSCOPE_KIND_KSM);
+}
 
 static int dedup_region(const struct ptscope_page_region *r, void *arg)
 {
@@ -152,7 +162,7 @@ static int dedup_region(const struct ptscope_page_region *r, void *arg)
 	int64_t seen = 0;
 
 	d->walked += nr;
-	if (r->flags & PTSCOPE_PF_PFN_HIDDEN) {
+	if (frame_hidden(r)) {
 		d->hidden = true;
 		return -EPERM;
 	}
@@ -165,28 +175,43 @@ static int dedup_region(const struct ptscope_page_region *r, void *arg)
 		seen = frame_set_add(&d->frames, r->pfn, nr);
 	if (seen < 0)
 		return (int)seen;
-	count_region(&d->s->once, r, nr - seen, d->anon, 1);
+	count_region(&d->all, r, nr, d->anon);
+	count_region(&d->unseen, r, nr - seen, d->anon);
 	return 0;
 }
 
-/* Take the shared mappings' summary counts out of @once and their new pages in. */
-static int dedup_proc(struct ptscope *ps, struct dedup *d, const struct cg_proc *p,
-		      const struct shared_vma *v, size_t nr)
+/*
+ * Walk process @p's mappings that may share pages (@v), page by page: in
+ * the total, each mapping's summary is replaced by its pages not seen
+ * before; in the process's counts (@n, already in the sum) and the sum, by
+ * all its pages as this walk found them, so that a process that changed
+ * between its two walks is counted by the later one everywhere, and the
+ * total is never more than the sum.
+ */
+static int dedup_proc(struct ptscope *ps, struct dedup *d, uint64_t pid,
+		      struct cg_counts *n, const struct shared_vma *v, size_t nr)
 {
-	struct cg_counts minus;
+	struct cg_counts summary;
 	size_t i;
 	int ret;
 
 	for (i = 0; i < nr; i++) {
-		memset(&minus, 0, sizeof(minus));
-		cg_counts_add_vma(&minus, &v[i].rec);
-		counts_add(&d->s->once, &minus, -1);
+		memset(&summary, 0, sizeof(summary));
+		memset(&d->all, 0, sizeof(d->all));
+		memset(&d->unseen, 0, sizeof(d->unseen));
+		cg_counts_add_vma(&summary, &v[i].rec);
 		d->anon = anon_class(&v[i].rec.pages);
-		ret = ptscope_pages(ps, p->pid, v[i].start, v[i].end,
+		ret = ptscope_pages(ps, pid, v[i].start, v[i].end,
 				    PTSCOPE_PAGES_REGIONS | PTSCOPE_PAGES_PFN,
 				    dedup_region, d);
 		if (ret)
 			return ret;
+		counts_add(&d->s->once, &summary, -1);
+		counts_add(&d->s->once, &d->unseen, 1);
+		counts_add(&d->s->sum, &summary, -1);
+		counts_add(&d->s->sum, &d->all, 1);
+		counts_add(n, &summary, -1);
+		counts_add(n, &d->all, 1);
 	}
 	return 0;
 }
@@ -217,15 +242,16 @@ static int read_proc(struct ptscope *ps, uint64_t pid, const char *subtree,
 
 	memset(p, 0, sizeof(*p));
 	p->pid = pid;
-	if (cgroup_of_pid(ps, pid, p->cgroup, sizeof(p->cgroup)))
-		return -ESRCH;
+	ret = cgroup_of_pid(ps, pid, p->cgroup, sizeof(p->cgroup));
+	if (ret)
+		return ret;
 	if (!cgroup_within(p->cgroup, subtree))
 		return 1;
 	ret = ptscope_stats(ps, pid, &p->st, NULL, NULL);
+	if (ret == -EINVAL)
+		return 2;	/* a kernel thread: no memory of its own */
 	if (ret)
 		return ret;
-	if (!p->st.total_vm)
-		return 1;	/* a kernel thread: no memory of its own */
 	if (ptscope_proc_comm(ps, pid, p->comm, sizeof(p->comm)) || !p->comm[0])
 		snprintf(p->comm, sizeof(p->comm), "?");
 	p->uid = (uint32_t)-1;
@@ -258,6 +284,10 @@ int cgroup_sum(struct ptscope *ps, const char *subtree, struct cg_sum *s)
 		ret = read_proc(ps, pids[i], subtree, &p, &w);
 		if (ret == 1)
 			continue;
+		if (ret == 2) {
+			s->kernel_threads++;
+			continue;
+		}
 		if (ret == -EPERM || ret == -EACCES) {
 			s->hidden++;
 			continue;
@@ -274,7 +304,7 @@ int cgroup_sum(struct ptscope *ps, const char *subtree, struct cg_sum *s)
 		/* The page-by-page total, for as long as frames are shown. */
 		if (s->by_frame) {
 			counts_add(&s->once, &p.n, 1);
-			ret = dedup_proc(ps, &d, &p, w.v, w.nr);
+			ret = dedup_proc(ps, &d, p.pid, &s->procs[s->nr - 1].n, w.v, w.nr);
 			if (d.hidden) {
 				s->by_frame = false;
 				s->frames_hidden = true;
@@ -292,6 +322,8 @@ int cgroup_sum(struct ptscope *ps, const char *subtree, struct cg_sum *s)
 		memset(&s->once, 0, sizeof(s->once));
 	s->dedup_walked = d.walked;
 out:
+	if (ret)
+		cgroup_sum_free(s);
 	free(pids);
 	free(w.v);
 	frame_set_free(&d.frames);

@@ -56,13 +56,16 @@ struct cg_sum {
 	size_t nr;
 	uint64_t hidden;		/* in the subtree, not permitted (EPERM) */
 	uint64_t vanished;		/* exited while it was read */
+	uint64_t kernel_threads;	/* no memory of their own */
 	struct cg_counts sum;		/* every process's counts added */
 	uint64_t pagetables_bytes;	/* VmPTE, summed (tables are never shared) */
 	uint64_t min_flt, maj_flt;
 	/*
 	 * With @by_frame, @sum with every page and swap slot counted once.
 	 * Without it, @frames_hidden: the caller may not see frames; else a
-	 * process exited or changed between its two walks.
+	 * process exited or was refused between its two walks.  A process
+	 * that changed between them is counted as the second walk found its
+	 * shared mappings, in its own counts, the sum and the total alike.
 	 */
 	bool by_frame;
 	bool frames_hidden;
@@ -73,7 +76,8 @@ struct cg_sum {
 /*
  * The processes of cgroup @subtree (as /proc/PID/cgroup shows it) and
  * their sums into @s; 0 or -errno (-ENOMEM; a process that cannot be read
- * is counted in @s->hidden or @s->vanished, not an error).
+ * is counted in @s->hidden, @s->vanished or @s->kernel_threads, not an
+ * error).  On an error @s holds nothing to free.
  */
 int cgroup_sum(struct ptscope *ps, const char *subtree, struct cg_sum *s);
 void cgroup_sum_free(struct cg_sum *s);

@@ -11,6 +11,7 @@
 #include "cgroup_path.h"
 #include "cgroup_sum.h"
 #include "frame_set.h"
+#include "recording.h"
 
 /* A set says how many of each range it had, across words and chunks. */
 TEST(frame_set_counts_what_it_had)
@@ -77,6 +78,9 @@ TEST(cgroup_check_takes_paths_only)
 	EXPECT_EQ(-EINVAL, cgroup_check("/a/./b", false));
 	EXPECT_EQ(-EINVAL, cgroup_check("/..", false));
 	EXPECT_EQ(-EINVAL, cgroup_check("/a/.", false));
+	EXPECT_EQ(-EINVAL, cgroup_check("/a//b", false));
+	EXPECT_EQ(-EINVAL, cgroup_check("//a", false));
+	EXPECT_EQ(0, cgroup_check("/a//", false));
 }
 
 /* A mapping's counts: THPs by its kind, nodes of anonymous mappings apart. */
@@ -112,6 +116,196 @@ TEST(vma_counts_by_kind)
 	EXPECT_EQ(604, n.node[0]);
 	EXPECT_EQ(1024, n.anon_node[1]);
 	EXPECT_EQ(0, n.anon_node[0]);
+}
+
+/*
+ * cgroup_sum() on recordings made here: the processes' answers, in the
+ * order it asks (cgroup, STATS, comm, status, MAPS, then PAGES of each
+ * mapping with shared pages).
+ */
+#define VMA_START 0x40000000ULL
+
+static void rec_process(struct recording *r, uint64_t pid, const char *cgroup,
+			long stats_ret)
+{
+	struct ptscope_stats st = { .size = sizeof(st), .pid = pid, .total_vm = 100,
+				    .min_flt = pid, .timestamp_ns = 1 };
+
+	rec_proc(r, pid, "cgroup", cgroup);
+	if (stats_ret != 1)
+		rec_call(r, PTSCOPE_IOC_STATS, stats_ret, &st, sizeof(st), NULL, 0);
+	if (stats_ret)
+		return;
+	rec_proc(r, pid, "comm", "w\n");
+	rec_proc(r, pid, "status", "Name:\tw\nUid:\t0\t0\t0\t0\n");
+}
+
+/* Its MAPS answer: one anonymous mapping of @pages, @shared of them shared. */
+static void rec_anon_vma(struct recording *r, uint64_t pid, uint64_t pages,
+			 uint64_t shared)
+{
+	struct ptscope_vma v = {
+		.start = VMA_START, .end = VMA_START + pages * PAGE,
+		.flags = PTSCOPE_VMA_READ | PTSCOPE_VMA_WRITE | PTSCOPE_VMA_ANON,
+		.page_size = PAGE,
+		.pages = { .present = pages, .anon = pages, .shared = shared,
+			   .cow_shared = shared, .node = { pages } },
+	};
+	struct ptscope_maps a = {
+		.size = sizeof(a), .pid = pid, .start = 0, .end = ptscope_user_top(),
+		.rec_size = sizeof(v), .walk_end = ptscope_user_top(), .nr_records = 1,
+		.map_count = 1, .totals = v.pages,
+	};
+
+	rec_call(r, PTSCOPE_IOC_MAPS, 1, &a, sizeof(a), &v, sizeof(v));
+}
+
+/* Its PAGES answer for the mapping of @pages: @nr regions. */
+static void rec_frames(struct recording *r, uint64_t pid, uint64_t pages,
+		       const struct ptscope_page_region *regions, size_t nr)
+{
+	struct ptscope_pages a = {
+		.size = sizeof(a), .flags = PTSCOPE_PAGES_REGIONS | PTSCOPE_PAGES_PFN,
+		.pid = pid, .start = VMA_START, .end = VMA_START + pages * PAGE,
+		.rec_size = sizeof(*regions), .walk_end = VMA_START + pages * PAGE,
+		.nr_records = nr,
+	};
+
+	rec_call(r, PTSCOPE_IOC_PAGES, nr, &a, sizeof(a), regions, nr * sizeof(*regions));
+}
+
+/* @pages pages from frame @pfn, mapped twice. */
+static struct ptscope_page_region twice(uint64_t first_page, uint64_t pages, uint64_t pfn)
+{
+	struct ptscope_page_region reg = region(VMA_START + first_page * PAGE, pages,
+						PTSCOPE_ENTRY_PRESENT, 0);
+
+	reg.mapcount = 2;
+	reg.pfn = pfn;
+	return reg;
+}
+
+static int sum_of(const char *path, const char *subtree, struct cg_sum *s)
+{
+	struct ptscope_open_how how = { .replay = path };
+	struct ptscope *ps;
+	int ret;
+
+	ret = ptscope_open_how(&ps, &how);
+	if (ret)
+		return ret;
+	ret = cgroup_sum(ps, subtree, s);
+	ptscope_close(ps);
+	unlink(path);
+	return ret;
+}
+
+/*
+ * Two processes of /x map frames 1000-1003 (a fork's), the second 8 pages
+ * of its own besides; a process of /y and a kernel thread are not of /x.
+ */
+TEST(shared_frames_are_counted_once)
+{
+	struct ptscope_page_region reg = twice(0, 4, 1000);
+	struct recording r;
+	struct cg_sum s;
+
+	rec_start(&r);
+	rec_proc(&r, 0, REPLAY_PROC_PIDS, "2\n100\n101\n102\n");
+	rec_proc(&r, 2, "cgroup", "0::/\n");
+	rec_process(&r, 100, "0::/x\n", 0);
+	rec_anon_vma(&r, 100, 4, 4);
+	rec_frames(&r, 100, 4, &reg, 1);
+	rec_process(&r, 101, "0::/x/sub\n", 0);
+	rec_anon_vma(&r, 101, 4, 4);
+	rec_frames(&r, 101, 4, &reg, 1);
+	rec_proc(&r, 102, "cgroup", "0::/y\n");
+	rec_done(&r);
+	ASSERT_EQ(0, sum_of(r.path, "/x", &s));
+	ASSERT_EQ(2, s.nr);
+	EXPECT_TRUE(s.by_frame);
+	EXPECT_EQ(8, s.sum.c[CG_ANON]);
+	EXPECT_EQ(4, s.once.c[CG_ANON]);
+	EXPECT_EQ(4, s.once.c[CG_RESIDENT]);
+	EXPECT_EQ(4, s.once.c[CG_COW]);
+	EXPECT_EQ(4, s.once.node[0]);
+	EXPECT_EQ(8, s.dedup_walked);
+	EXPECT_EQ(201, s.min_flt);
+	cgroup_sum_free(&s);
+}
+
+/* Without frames, no total: the sum, and why. */
+TEST(hidden_frames_give_the_sum)
+{
+	struct ptscope_page_region reg = twice(0, 4, 0);
+	struct recording r;
+	struct cg_sum s;
+
+	reg.flags |= PTSCOPE_PF_PFN_HIDDEN;
+	rec_start(&r);
+	rec_proc(&r, 0, REPLAY_PROC_PIDS, "100\n101\n");
+	rec_process(&r, 100, "0::/x\n", 0);
+	rec_anon_vma(&r, 100, 4, 4);
+	rec_frames(&r, 100, 4, &reg, 1);
+	rec_process(&r, 101, "0::/x\n", 0);
+	rec_anon_vma(&r, 101, 4, 4);
+	rec_done(&r);
+	ASSERT_EQ(0, sum_of(r.path, "/x", &s));
+	ASSERT_EQ(2, s.nr);
+	EXPECT_FALSE(s.by_frame);
+	EXPECT_TRUE(s.frames_hidden);
+	EXPECT_EQ(8, s.sum.c[CG_ANON]);
+	EXPECT_EQ(0, s.once.c[CG_ANON]);
+	cgroup_sum_free(&s);
+}
+
+/* A kernel thread in / is counted apart; one refused is not visible. */
+TEST(kernel_threads_and_refusals)
+{
+	struct recording r;
+	struct cg_sum s;
+
+	rec_start(&r);
+	rec_proc(&r, 0, REPLAY_PROC_PIDS, "2\n100\n");
+	rec_process(&r, 2, "0::/\n", -EINVAL);
+	rec_process(&r, 100, "0::/\n", -EPERM);
+	rec_done(&r);
+	ASSERT_EQ(0, sum_of(r.path, "/", &s));
+	EXPECT_EQ(0, s.nr);
+	EXPECT_EQ(1, s.kernel_threads);
+	EXPECT_EQ(1, s.hidden);
+	cgroup_sum_free(&s);
+}
+
+/*
+ * The first process lost two of its shared pages between its walks: it is
+ * counted as the second walk found it, and the total stays within the sum.
+ */
+TEST(a_process_that_changed_is_counted_as_last_seen)
+{
+	struct ptscope_page_region now[2] = {
+		twice(0, 2, 1000), region(VMA_START + 2 * PAGE, 2, PTSCOPE_ENTRY_NONE, 0),
+	};
+	struct ptscope_page_region other = twice(0, 4, 1000);
+	struct recording r;
+	struct cg_sum s;
+
+	rec_start(&r);
+	rec_proc(&r, 0, REPLAY_PROC_PIDS, "100\n101\n");
+	rec_process(&r, 100, "0::/x\n", 0);
+	rec_anon_vma(&r, 100, 4, 4);
+	rec_frames(&r, 100, 4, now, 2);
+	rec_process(&r, 101, "0::/x\n", 0);
+	rec_anon_vma(&r, 101, 4, 4);
+	rec_frames(&r, 101, 4, &other, 1);
+	rec_done(&r);
+	ASSERT_EQ(0, sum_of(r.path, "/x", &s));
+	ASSERT_EQ(2, s.nr);
+	EXPECT_TRUE(s.by_frame);
+	EXPECT_EQ(2, s.procs[0].n.c[CG_ANON]);
+	EXPECT_EQ(6, s.sum.c[CG_ANON]);
+	EXPECT_EQ(4, s.once.c[CG_ANON]);	/* 1000-1003 */
+	cgroup_sum_free(&s);
 }
 
 TEST_HARNESS_MAIN
