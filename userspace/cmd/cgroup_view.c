@@ -7,7 +7,6 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <libsmartcols.h>
-#include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -15,6 +14,7 @@
 #include "cgroup_sum.h"
 #include "cli.h"
 #include "json.h"
+#include "top_view.h"
 #include "view.h"
 
 #define PAGE 4096ULL
@@ -25,7 +25,7 @@ struct cg_row {
 	const struct cg_counts *n;
 	const struct cg_sum *s;
 	const char *label;		/* the total's COMMAND cell */
-	char user[32];
+	char user[33];
 };
 
 #define ROW(row) ((const struct cg_row *)(row))
@@ -293,19 +293,11 @@ void cgroup_view_help(FILE *f, enum cg_view which)
 
 static void row_of(struct cg_row *r, const struct cg_sum *s, const struct cg_proc *p)
 {
-	struct passwd *pw;
-
 	memset(r, 0, sizeof(*r));
 	r->s = s;
 	r->p = p;
 	r->n = &p->n;
-	pw = p->uid == (uint32_t)-1 ? NULL : getpwuid(p->uid);
-	if (pw)
-		snprintf(r->user, sizeof(r->user), "%s", pw->pw_name);
-	else if (p->uid == (uint32_t)-1)
-		snprintf(r->user, sizeof(r->user), "?");
-	else
-		snprintf(r->user, sizeof(r->user), "%" PRIu32, p->uid);
+	top_user_name(r->user, sizeof(r->user), p->uid);
 }
 
 /* What the total row's COMMAND cell and the JSON say of how it was counted. */
@@ -368,10 +360,6 @@ static int show_table(const struct cg_sum *s, const struct cli_columns *cols,
 
 	if (!tb)
 		return -ENOMEM;
-	if (opts.raw)
-		scols_table_enable_raw(tb, 1);
-	if (opts.noheadings)
-		scols_table_enable_noheadings(tb, 1);
 	for (i = 0; i < s->nr; i++) {
 		row_of(&r, s, &s->procs[i]);
 		if (view_table_add(tb, cols, view, &r))

@@ -231,10 +231,6 @@ static int batch_table(const struct top_ctx *c, bool first)
 	tb = view_table_new(&c->cols, &top_view);
 	if (!tb)
 		return -ENOMEM;
-	if (opts.raw)
-		scols_table_enable_raw(tb, 1);
-	if (opts.noheadings)
-		scols_table_enable_noheadings(tb, 1);
 	for (i = 0; i < c->nr_rows; i++) {
 		if (view_table_add(tb, &c->cols, &top_view, &c->rows[i])) {
 			scols_unref_table(tb);
